@@ -1,0 +1,152 @@
+"""create_app(settings) -> Litestar: routes, templates, CSRF, sessions, static files, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import asynccontextmanager
+from importlib import import_module
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, get
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Response
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from rounds import STATIC_DIR, TEMPLATES_DIR, __version__, db
+from rounds.auth.access import Viewer
+from rounds.auth.middleware import session_middleware_factory
+from rounds.features import FEATURE_MODULES
+from rounds.settings import Settings, load_settings
+from rounds.web import errors, filters
+from rounds.web.nav import NavItem, items_for
+from rounds.web.security import add_security_headers
+
+log = logging.getLogger("rounds")
+
+
+def cookie_names(settings: Settings) -> tuple[str, str]:
+    """`__Host-` cookies are only accepted over HTTPS, so plain-HTTP development uses plain names."""
+    if settings.cookie_secure:
+        return "__Host-rounds_session", "__Host-rounds_csrf"
+    return "rounds_session", "rounds_csrf"
+
+
+def static_version() -> str:
+    """A hash of the static files, put in their URLs so they can be cached for a year."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+async def require_sign_in(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    if handler.opt.get("public"):
+        return
+    if connection.scope.get("state", {}).get("viewer") is None:
+        raise NotAuthorizedException()
+
+
+async def provide_viewer(request: Request) -> Viewer:
+    viewer = request.scope.get("state", {}).get("viewer")
+    if viewer is None:
+        raise NotAuthorizedException()
+    return viewer
+
+
+@get("/healthz", opt={"public": True}, exclude_from_csrf=True)
+async def healthz() -> Response:
+    ok = await db.ping()
+    body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable"}
+    return Response(content=body, status_code=200 if ok else 503)
+
+
+def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
+    settings = settings or load_settings()
+    engine = engine or db.make_engine(
+        settings.database_url, pool_size=settings.pg_pool_size, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    session_cookie, csrf_cookie = cookie_names(settings)
+    filters.set_timezone(settings.timezone)
+    version = static_version()
+
+    handlers, nav = [healthz], []
+    for name in FEATURE_MODULES:
+        module = import_module(name)
+        handlers.extend(module.route_handlers)
+        nav.extend(getattr(module, "nav", []))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        db.bind(engine)
+        await db.start(engine)
+        try:
+            yield
+        finally:
+            await db.stop(engine)
+
+    jinja_env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "xml", "svg"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    jinja_env.filters.update(filters.FILTERS)
+    jinja_env.globals.update(filters.GLOBALS)
+    jinja_env.globals["static"] = lambda path: f"/static/{path}?v={version}"
+    jinja_env.globals["nav_for"] = lambda viewer: items_for(viewer, nav)
+    jinja_env.globals["app_version"] = __version__
+    jinja_env.globals["idle_timeout_seconds"] = settings.idle_timeout_seconds
+    static_router = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        opt={"public": True, "exclude_from_csrf": True},
+        cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+        include_in_schema=False,
+    )
+
+    app = Litestar(
+        route_handlers=[*handlers, static_router],
+        lifespan=[lifespan],
+        guards=[require_sign_in],
+        dependencies={"viewer": Provide(provide_viewer)},
+        csrf_config=CSRFConfig(
+            secret=settings.resolved_secret_key(),
+            cookie_name=csrf_cookie,
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(jinja_env)),
+        plugins=[HTMXPlugin()],
+        middleware=[session_middleware_factory(session_cookie, settings.idle_timeout_seconds)],
+        before_send=[add_security_headers],
+        exception_handlers=errors.HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=None,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_cookie = session_cookie
+    app.state.nav = nav
+    return app
+
+
+def app_from_env() -> Litestar:
+    """Entry point for `uvicorn --factory` (each worker process builds its own app)."""
+    return create_app()
+
+
+__all__ = ["create_app", "app_from_env", "NavItem"]

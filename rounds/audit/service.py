@@ -1,0 +1,168 @@
+"""Append-only, hash-chained audit log of every change to tracked data and every sign-in.
+
+Each entry's hash covers its content and the previous entry's hash; `verify()` recomputes the
+chain. Writers serialise on the single audit_head row (an UPDATE takes its row lock on
+PostgreSQL; SQLite write transactions are already serial), so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from rounds import db
+from rounds.core import clock
+from rounds.core.tables import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a person (id and e-mail) or the system; and from where."""
+
+    id: int | None
+    label: str
+    ip: str = ""
+
+
+SYSTEM = Actor(id=None, label="system")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """Fields that changed, as {field: [old, new]}."""
+    changes = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if _plain(before) != _plain(value):
+            changes[key] = [_plain(before), _plain(value)]
+    return changes
+
+
+def created(values: dict[str, Any]) -> dict[str, list[Any]]:
+    return {key: [None, _plain(value)] for key, value in values.items()}
+
+
+def _digest(prev_hash: str, seq: int, at: str, fields: dict[str, Any]) -> str:
+    payload = json.dumps({"prev": prev_hash, "seq": seq, "at": at, **fields}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def record(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: Any = "",
+    *,
+    unit_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry. Joins the caller's write transaction, or opens its own."""
+    async with db.write_transaction():
+        rows = await db.raw("UPDATE audit_head SET seq = seq + 1 RETURNING seq, last_hash")
+        seq, prev_hash = int(rows[0]["seq"]), rows[0]["last_hash"]
+        at = clock.now()
+        fields = {
+            "actor_id": actor.id,
+            "actor_label": actor.label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "unit_id": unit_id,
+            "changes": json.dumps(changes or {}, sort_keys=True, default=str),
+            "ip": actor.ip,
+        }
+        digest = _digest(prev_hash, seq, at.isoformat(), fields)
+        await AuditEntry.insert(AuditEntry(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **fields))
+        await db.raw("UPDATE audit_head SET last_hash = {}", digest)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+async def verify(batch: int = 5000) -> VerifyResult:
+    prev_hash, expected_seq, checked = "", 1, 0
+    while True:
+        rows = (
+            await AuditEntry.select()
+            .where(AuditEntry.seq >= expected_seq)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
+        )
+        if not rows:
+            break
+        for row in rows:
+            if row["seq"] != expected_seq:
+                return VerifyResult(False, checked, expected_seq, "an entry is missing")
+            if row["prev_hash"] != prev_hash:
+                return VerifyResult(False, checked, row["seq"], "the link to the previous entry is broken")
+            at = row["at"]
+            fields = {k: row[k] for k in ("actor_id", "actor_label", "action", "object_type", "object_id", "unit_id", "changes", "ip")}
+            if _digest(prev_hash, row["seq"], _iso_utc(at), fields) != row["hash"]:
+                return VerifyResult(False, checked, row["seq"], "the entry was changed after it was written")
+            prev_hash, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
+    head = await db.raw("SELECT seq, last_hash FROM audit_head")
+    if head and (int(head[0]["seq"]) != checked or head[0]["last_hash"] != prev_hash):
+        return VerifyResult(False, checked, checked + 1, "entries at the end of the log are missing")
+    return VerifyResult(True, checked)
+
+
+def _iso_utc(value: datetime) -> str:
+    from datetime import UTC
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+@dataclass
+class AuditFilter:
+    object_type: str = ""
+    action: str = ""
+    actor: str = ""
+    unit_id: int | None = None
+    object_id: str = ""
+
+
+async def browse(filters: AuditFilter, *, page: int = 1, per_page: int = 50) -> tuple[list[dict], bool]:
+    query = AuditEntry.select().order_by(AuditEntry.seq, ascending=False)
+    if filters.object_type:
+        query = query.where(AuditEntry.object_type == filters.object_type)
+    if filters.action:
+        query = query.where(AuditEntry.action == filters.action)
+    if filters.actor:
+        query = query.where(AuditEntry.actor_label.ilike(f"%{filters.actor}%"))
+    if filters.unit_id:
+        query = query.where(AuditEntry.unit_id == filters.unit_id)
+    if filters.object_id:
+        query = query.where(AuditEntry.object_id == filters.object_id)
+    rows = await query.offset((page - 1) * per_page).limit(per_page + 1)
+    for row in rows:
+        row["changes"] = json.loads(row["changes"] or "{}")
+    return rows[:per_page], len(rows) > per_page
+
+
+async def history(object_type: str, object_id: Any) -> list[dict]:
+    """Every entry for one object, oldest first (the issue page's history)."""
+    rows = (
+        await AuditEntry.select()
+        .where((AuditEntry.object_type == object_type) & (AuditEntry.object_id == str(object_id)))
+        .order_by(AuditEntry.seq)
+    )
+    for row in rows:
+        row["changes"] = json.loads(row["changes"] or "{}")
+    return rows

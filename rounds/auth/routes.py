@@ -1,0 +1,90 @@
+"""/login, /logout and the "Stay signed in" keep-alive."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Response, Template
+
+from rounds.auth import service
+from rounds.auth.middleware import client_ip
+from rounds.web.forms import read_form
+from rounds.web.params import ViewerDep
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths, so the login page cannot be used to send people elsewhere."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value[:500]
+    return "/"
+
+
+def _set_session_cookie(response: Response, request: Request, token: str | None) -> None:
+    settings = request.app.state.settings
+    name = request.app.state.session_cookie
+    if token:
+        response.set_cookie(
+            key=name, value=token, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax",
+            max_age=settings.absolute_timeout_seconds,
+        )
+    else:
+        response.delete_cookie(key=name, path="/")
+
+
+@get("/login", opt={"public": True}, name="login")
+async def login_page(request: Request) -> Response:
+    if request.scope["state"].get("viewer") is not None:
+        return Redirect(path=_safe_next(request.query_params.get("next")), status_code=303)
+    return Template(
+        template_name="auth/login.html",
+        context={"next": _safe_next(request.query_params.get("next")), "email": "", "error": None},
+    )
+
+
+@post("/login", opt={"public": True})
+async def login_submit(request: Request) -> Response:
+    form = await read_form(request)
+    email = str(form.get("email", ""))[:320]
+    password = str(form.get("password", ""))[:1024]
+    next_path = _safe_next(str(form.get("next", "/")))
+    if not email.strip() or not password:
+        return Template(
+            template_name="auth/login.html",
+            context={"next": next_path, "email": email, "error": "Enter your e-mail and password."},
+        )
+    # A fresh session id at every sign-in: any old session cookie is ended first.
+    old = request.scope["state"].get("session_token")
+    if old:
+        await service.sign_out(old, None)
+    result = await service.sign_in(
+        email, password, ip=client_ip(request.scope), user_agent=request.headers.get("user-agent", ""),
+        settings=request.app.state.settings,
+    )
+    if result.error:
+        return Template(
+            template_name="auth/login.html",
+            context={"next": next_path, "email": email, "error": result.error},
+        )
+    response = Redirect(path=next_path, status_code=303)
+    _set_session_cookie(response, request, result.token)
+    return response
+
+
+@post("/logout", name="logout")
+async def logout(request: Request, viewer: ViewerDep) -> Response:
+    await service.sign_out(request.scope["state"].get("session_token"), viewer.actor)
+    response = Redirect(path="/login?signed_out=1", status_code=303)
+    _set_session_cookie(response, request, None)
+    return response
+
+
+@post("/session/keepalive", name="keepalive")
+async def keepalive(request: Request, viewer: ViewerDep) -> Response:
+    """The "Stay signed in" button: any authenticated request renews the idle timer."""
+    from rounds.auth import sessions
+
+    await sessions.touch_by_token(request.scope["state"]["session_token"])
+    request.scope["state"]["session_expires_in"] = request.app.state.settings.idle_timeout_seconds
+    return Response(content="", status_code=204)
+
+
+route_handlers = [login_page, login_submit, logout, keepalive]

@@ -1,0 +1,47 @@
+"""Signing in and out: verification, throttling, session rotation, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rounds.audit import service as audit
+from rounds.auth import passwords, sessions, throttle
+from rounds.core.tables import Person
+from rounds.settings import Settings
+
+GENERIC_FAILURE = "That e-mail and password do not match an active account."
+
+
+@dataclass
+class SignInResult:
+    token: str | None = None
+    error: str | None = None
+
+
+async def sign_in(email: str, password: str, *, ip: str, user_agent: str, settings: Settings) -> SignInResult:
+    email = email.strip().lower()
+    wait = await throttle.blocked_for(email, ip)
+    if wait > 0:
+        minutes = max(1, (wait + 59) // 60)
+        return SignInResult(error=f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
+    person = await Person.objects().where(Person.email == email).first()
+    ok = await passwords.verify_password(person.password_hash if person else None, password)
+    if not ok or person is None or not person.active:
+        await throttle.record_failure(
+            email, ip, max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes
+        )
+        await audit.record(audit.Actor(None, email[:254], ip), "sign_in_failed", "person")
+        return SignInResult(error=GENERIC_FAILURE)
+    await throttle.record_success(email)
+    token = await sessions.create(
+        person.id, absolute_seconds=settings.absolute_timeout_seconds, ip=ip, user_agent=user_agent
+    )
+    await audit.record(audit.Actor(person.id, person.email, ip), "sign_in", "person", person.id)
+    return SignInResult(token=token)
+
+
+async def sign_out(token: str | None, actor: audit.Actor | None) -> None:
+    if token:
+        await sessions.end(token)
+    if actor:
+        await audit.record(actor, "sign_out", "person", actor.id or "")

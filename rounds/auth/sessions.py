@@ -1,0 +1,122 @@
+"""Server-side sessions in the database, shared by every server process.
+
+The cookie holds a random token; the database holds only its SHA-256. Sessions end after
+`idle_timeout` without a request and, whatever happens, `absolute_timeout` after sign-in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rounds import db
+from rounds.auth.access import Viewer
+from rounds.core import clock
+from rounds.core.tables import Membership, Person, WebSession
+
+# Refresh last_seen_at at most this often, so reads do not write on every request.
+TOUCH_EVERY = timedelta(seconds=20)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class LoadedSession:
+    viewer: Viewer
+    session_id: int
+    expires_in: int  # seconds until the idle timeout, as of this request
+
+
+async def create(person_id: int, *, absolute_seconds: int, ip: str, user_agent: str) -> str:
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    await WebSession.insert(
+        WebSession(
+            token_hash=_hash(token),
+            person=person_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(seconds=absolute_seconds),
+            ip=ip[:64],
+            user_agent=user_agent[:255],
+        )
+    )
+    return token
+
+
+async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | None:
+    if not token or len(token) > 100:
+        return None
+    rows = await (
+        WebSession.select(
+            WebSession.id,
+            WebSession.last_seen_at,
+            WebSession.expires_at,
+            WebSession.person.id.as_alias("person_id"),
+            WebSession.person.email.as_alias("email"),
+            WebSession.person.display_name.as_alias("display_name"),
+            WebSession.person.role.as_alias("role"),
+            WebSession.person.active.as_alias("active"),
+        )
+        .where(WebSession.token_hash == _hash(token))
+        .first()
+    )
+    if rows is None:
+        return None
+    now = clock.now()
+    last_seen = _aware(rows["last_seen_at"])
+    if not rows["active"] or now >= _aware(rows["expires_at"]) or now - last_seen >= timedelta(seconds=idle_seconds):
+        await WebSession.delete().where(WebSession.id == rows["id"])
+        return None
+    if now - last_seen >= TOUCH_EVERY:
+        await WebSession.update({WebSession.last_seen_at: now}).where(WebSession.id == rows["id"])
+        last_seen = now
+    memberships = await Membership.select(Membership.unit, Membership.unit_role).where(
+        Membership.person == rows["person_id"]
+    )
+    viewer = Viewer(
+        id=rows["person_id"],
+        email=rows["email"],
+        display_name=rows["display_name"],
+        role=rows["role"],
+        unit_roles={m["unit"]: m["unit_role"] for m in memberships},
+        ip=ip,
+    )
+    idle_left = idle_seconds - int((now - last_seen).total_seconds())
+    absolute_left = int((_aware(rows["expires_at"]) - now).total_seconds())
+    return LoadedSession(viewer=viewer, session_id=rows["id"], expires_in=max(0, min(idle_left, absolute_left)))
+
+
+async def touch(session_id: int) -> None:
+    await WebSession.update({WebSession.last_seen_at: clock.now()}).where(WebSession.id == session_id)
+
+
+async def end(token: str) -> None:
+    await WebSession.delete().where(WebSession.token_hash == _hash(token))
+
+
+async def end_all_for(person_id: int) -> None:
+    async with db.write_transaction():
+        await WebSession.delete().where(WebSession.person == person_id)
+
+
+async def purge_expired() -> None:
+    await WebSession.delete().where(WebSession.expires_at < clock.now())
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def person_exists(person_id: int) -> bool:
+    return await Person.exists().where(Person.id == person_id)
+
+
+async def touch_by_token(token: str) -> None:
+    await WebSession.update({WebSession.last_seen_at: clock.now()}).where(WebSession.token_hash == _hash(token))

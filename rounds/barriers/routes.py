@@ -1,0 +1,4 @@
+"""Routes for rounds.barriers (to be built)."""
+
+route_handlers: list = []
+nav: list = []

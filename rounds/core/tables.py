@@ -1,0 +1,92 @@
+"""People, units, membership, sessions, sign-in throttling, audit log, settings."""
+
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+ROLES = ("admin", "executive", "champion", "member", "leader")
+UNIT_ROLES = ("executive", "champion", "member")
+
+
+class Person(Table, tablename="person"):
+    email = Varchar(length=254, unique=True)
+    display_name = Varchar(length=120)
+    job_title = Varchar(length=120, default="")
+    role = Varchar(length=20, default="member")
+    password_hash = Varchar(length=255, default="")
+    active = Boolean(default=True)
+    calendar_token = Varchar(length=64, null=True, default=None, unique=True)
+    created_at = Timestamptz()
+    version = Integer(default=1)
+
+
+class Unit(Table, tablename="unit"):
+    name = Varchar(length=120, unique=True)
+    kind = Varchar(length=30, default="med-surg")
+    facility = Varchar(length=120, default="")
+    staff_headcount = Integer(default=0)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+    version = Integer(default=1)
+
+
+class Membership(Table, tablename="membership"):
+    """A person's place on a unit: executive partner, unit champion or CUSP team member."""
+
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
+    unit_role = Varchar(length=20, default="member")
+
+
+class WebSession(Table, tablename="web_session"):
+    token_hash = Varchar(length=64, unique=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    expires_at = Timestamptz()
+    ip = Varchar(length=64, default="")
+    user_agent = Varchar(length=255, default="")
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    key = Varchar(length=320, unique=True)
+    failures = Integer(default=0)
+    window_started_at = Timestamptz()
+    blocked_until = Timestamptz(null=True, default=None)
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    """Append-only; each row's hash covers the previous row's hash (tamper evidence)."""
+
+    seq = BigInt(unique=True)
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None, index=True)
+    actor_label = Varchar(length=254, default="")
+    action = Varchar(length=40)
+    object_type = Varchar(length=40, index=True)
+    object_id = Varchar(length=40, default="", index=True)
+    unit_id = Integer(null=True, default=None, index=True)
+    changes = Text(default="{}")
+    ip = Varchar(length=64, default="")
+    prev_hash = Varchar(length=64, default="")
+    hash = Varchar(length=64, default="")
+
+
+class AuditHead(Table, tablename="audit_head"):
+    """One row: the last sequence number and hash. Updating it serialises audit writers."""
+
+    seq = BigInt(default=0)
+    last_hash = Varchar(length=64, default="")
+
+
+class Setting(Table, tablename="setting"):
+    key = Varchar(length=80, unique=True)
+    value = Text(default="")

@@ -1,0 +1,203 @@
+"""Database engines chosen by URL, SQLite tuning, Postgres pool, write transactions.
+
+Piccolo binds a table to an engine on first use and caches it, so Rounds binds every table
+explicitly with `bind(engine)` when the app starts (tests bind a fresh database per test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+
+APPS = (
+    "rounds.core.piccolo_app",
+    "rounds.rounding.piccolo_app",
+    "rounds.issues.piccolo_app",
+    "rounds.barriers.piccolo_app",
+    "rounds.meetings.piccolo_app",
+)
+
+
+def all_tables():
+    from importlib import import_module
+
+    tables = []
+    for app in APPS:
+        tables.extend(import_module(app).APP_CONFIG.table_classes)
+    return tables
+
+
+class KeptSQLiteEngine(SQLiteEngine):
+    """SQLiteEngine that reuses one connection for queries outside a transaction.
+
+    Piccolo's engine opens (and closes) a connection, and a thread, per query, which costs far
+    more than the query. Reads in autocommit mode on one kept connection are safe under WAL;
+    writes use `write_transaction()`, which takes its own connection with BEGIN IMMEDIATE.
+    """
+
+    def __init__(self, path: str, busy_timeout_ms: int = 10_000, **kwargs):
+        super().__init__(path=path, timeout=busy_timeout_ms / 1000, **kwargs)
+        self._kept: aiosqlite.Connection | None = None
+        self._kept_lock = asyncio.Lock()
+        self._kept_loop = None
+
+    async def _kept_connection(self) -> aiosqlite.Connection:
+        loop = asyncio.get_running_loop()
+        if self._kept is None or self._kept_loop is not loop:
+            if self._kept is not None:  # made on a loop that has gone (tests, CLI): just stop it
+                self._kept.stop()
+            pending = aiosqlite.connect(**self.connection_kwargs)
+            pending._thread.daemon = True  # never keep the process alive for this connection
+            self._kept = await pending
+            self._kept.row_factory = dict_factory
+            await self._kept.execute("PRAGMA foreign_keys = 1")
+            self._kept_loop = loop
+            self._kept_lock = asyncio.Lock()
+        return self._kept
+
+    async def get_connection(self):
+        connection = await super().get_connection()
+        await connection.execute(f"PRAGMA busy_timeout = {int(self.connection_kwargs['timeout'] * 1000)}")
+        return connection
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        async with self._kept_lock:
+            connection = await self._kept_connection()
+            async with connection.execute(query, args or []) as cursor:
+                return await cursor.fetchall()
+
+    async def close(self) -> None:
+        if self._kept is not None:
+            try:
+                await self._kept.close()
+            except Exception:  # closing a connection from a finished loop
+                pass
+            self._kept = None
+
+
+class PooledPostgresEngine(PostgresEngine):
+    """PostgresEngine that remembers the pool size to start at app startup."""
+
+    def __init__(self, *args, pool_size: int = 10, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool_size = pool_size
+
+
+def make_engine(database_url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _prepare_sqlite_file(path)
+        return KeptSQLiteEngine(path=str(path), busy_timeout_ms=busy_timeout_ms)
+    parsed = urlparse(database_url)
+    config = {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": parsed.username or "postgres",
+        "database": (parsed.path or "/postgres").lstrip("/"),
+    }
+    if parsed.password:
+        config["password"] = parsed.password
+    return PooledPostgresEngine(config=config, extensions=(), pool_size=pool_size)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """WAL is a property of the file: set it once so readers never block the writer."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def bind(engine: Engine) -> None:
+    for table in all_tables():
+        table._meta.db = engine
+
+
+def current_engine() -> Engine:
+    from rounds.core.tables import Person
+
+    return Person._meta.db
+
+
+async def start(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
+        size = getattr(engine, "pool_size", 10)
+        await engine.start_connection_pool(min_size=1, max_size=size)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        if engine.pool is not None:
+            await engine.close_connection_pool()
+    elif isinstance(engine, KeptSQLiteEngine):
+        await engine.close()
+
+
+@asynccontextmanager
+async def write_transaction():
+    """One write transaction. On SQLite BEGIN IMMEDIATE, so read-then-write never deadlocks.
+
+    Nested use joins the outer transaction.
+    """
+    engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        yield
+        return
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+async def ping() -> bool:
+    engine = current_engine()
+    try:
+        await asyncio.wait_for(engine.run_querystring(_select_one()), timeout=3)
+        return True
+    except Exception:
+        return False
+
+
+def _select_one():
+    from piccolo.querystring import QueryString
+
+    return QueryString("SELECT 1")
+
+
+async def raw(sql: str, *args):
+    """Run SQL with {} placeholders on the bound engine (inside a transaction if one is open)."""
+    from piccolo.querystring import QueryString
+
+    return await current_engine().run_querystring(QueryString(sql, *args))
+
+
+async def migrate(engine: Engine, *, quiet: bool = True) -> None:
+    """Run every app's Piccolo migrations forwards on this engine (idempotent)."""
+    import contextlib
+    import io
+    import os
+
+    os.environ["PICCOLO_CONF"] = "rounds.piccolo_conf"
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
+
+    import rounds.piccolo_conf as conf
+
+    bind(engine)
+    conf.DB = engine
+    Migration._meta.db = engine
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"Migration failed: {result.message}\n{out.getvalue()}")

@@ -1,0 +1,7 @@
+"""Demo data for rounds.issues (called by rounds.demo after the units and people exist)."""
+
+from rounds.demo_context import DemoContext
+
+
+async def seed(ctx: DemoContext) -> None:
+    return None

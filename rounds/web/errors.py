@@ -1,0 +1,83 @@
+"""Friendly error pages; never a stack trace. htmx requests get the same page (status 200 swap
+is not wanted for errors, so they get HX-Retarget to the main area)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from rounds.web.rendering import wants_fragment
+
+log = logging.getLogger("rounds.errors")
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Go back, check what you entered, and try again."),
+    403: ("You can't do that here", "Your role doesn't allow this action. Ask your unit champion or the patient-safety office if you think it should."),
+    404: ("We couldn't find that page", "It may have moved, or it belongs to a unit you are not part of."),
+    405: ("That action isn't available here", "Go back and use the buttons on the page."),
+    413: ("That upload is too large", "Try a smaller file (the limit is shown next to the upload field)."),
+    429: ("Too many requests", "Wait a moment and try again."),
+    500: ("Something went wrong on our side", "Nothing you typed was saved by this request. Try again in a moment; if it keeps happening, tell the patient-safety office."),
+    503: ("Rounds is temporarily unavailable", "Try again in a moment."),
+}
+
+
+def _page(request: Request, status: int, detail: str | None = None) -> Response:
+    title, hint = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    if status == 403 and detail and detail != "Forbidden":
+        hint = detail
+    if detail and "csrf" in detail.lower():
+        title, hint = "This form had expired", "For your safety, forms expire. Go back, reload the page and submit again."
+    viewer = request.scope.get("state", {}).get("viewer")
+    response = Template(
+        template_name="errors/page.html",
+        context={"status": status, "title": title, "hint": hint, "viewer": viewer},
+        status_code=status,
+    )
+    if wants_fragment(request):
+        # htmx does not swap error responses by default; show the message in the main area.
+        response.status_code = 200
+        response.headers["HX-Retarget"] = "#main"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def not_signed_in(request: Request, exc: Exception) -> Response:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    path = "/login" if request.method != "GET" or target == "/" else f"/login?next={quote(target)}"
+    if wants_fragment(request):
+        return ClientRedirect(redirect_to=path)
+    return Redirect(path=path, status_code=303)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    return _page(request, exc.status_code, exc.detail)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+HANDLERS = {
+    NotAuthorizedException: not_signed_in,
+    NotFoundException: http_error,
+    PermissionDeniedException: http_error,
+    ValidationException: http_error,
+    HTTPException: http_error,
+    Exception: server_error,
+}

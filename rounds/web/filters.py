@@ -1,0 +1,90 @@
+"""Dates as people say them ("Tue 14 Jan", "3 days overdue"), in the hospital's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from rounds.core import clock
+
+_tz = ZoneInfo("UTC")
+
+
+def set_timezone(name: str) -> None:
+    global _tz
+    _tz = ZoneInfo(name)
+
+
+def local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_tz)
+
+
+def local_today() -> date:
+    return local(clock.now()).date()
+
+
+def day(value: date | datetime | None) -> str:
+    """'Tue 14 Jan' (with the year when it is not this year)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    text = f"{value:%a} {value.day} {value:%b}"
+    return text if value.year == local_today().year else f"{text} {value.year}"
+
+
+def when(value: datetime | None) -> str:
+    """'Tue 14 Jan, 09:30'."""
+    if value is None:
+        return ""
+    value = local(value)
+    return f"{day(value)}, {value:%H:%M}"
+
+
+def time_of_day(value: datetime | None) -> str:
+    return "" if value is None else f"{local(value):%H:%M}"
+
+
+def due(value: date | None) -> str:
+    """'3 days overdue', 'due today', 'due tomorrow', 'due in 5 days', or 'due Tue 14 Jan'."""
+    if value is None:
+        return ""
+    delta = (value - local_today()).days
+    if delta < -1:
+        return f"{-delta} days overdue"
+    if delta == -1:
+        return "1 day overdue"
+    if delta == 0:
+        return "due today"
+    if delta == 1:
+        return "due tomorrow"
+    if delta <= 14:
+        return f"due in {delta} days"
+    return f"due {day(value)}"
+
+
+def is_overdue(value: date | None) -> bool:
+    return value is not None and value < local_today()
+
+
+def days_since(value: date | None) -> int | None:
+    return None if value is None else (local_today() - value).days
+
+
+def iso(value: date | datetime | None) -> str:
+    """For <input type=date> values."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local(value).strftime("%Y-%m-%dT%H:%M")
+    return value.isoformat()
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+FILTERS = {"day": day, "when": when, "time_of_day": time_of_day, "due": due, "iso": iso}
+GLOBALS = {"is_overdue": is_overdue, "days_since": days_since, "plural": plural, "local_today": local_today}

@@ -1,0 +1,115 @@
+"""Sign-in, sign-out, throttling, idle and absolute timeouts, session rotation."""
+
+from rounds.audit.service import verify
+from rounds.core.tables import AuditEntry, WebSession
+from tests.conftest import PASSWORD, SESSION_COOKIE, World, post_form, sign_in
+
+
+async def test_pages_need_sign_in(client, world):
+    response = await client.get("/admin")
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/admin"
+    response = await client.get("/", headers={"HX-Request": "true"})
+    assert response.headers.get("hx-redirect") == "/login"
+
+
+async def test_sign_in_and_out(client, world):
+    await sign_in(client, World.EMAILS["champion"])
+    home = await client.get("/")
+    assert home.status_code == 200 and "Chris Champion" in home.text
+    out = await post_form(client, "/logout")
+    assert out.status_code == 303
+    assert (await client.get("/")).status_code == 303
+    actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.seq)]
+    assert actions == ["sign_in", "sign_out"]
+
+
+async def test_failure_message_is_generic(client, world):
+    wrong_password = await post_form(client, "/login", {"email": World.EMAILS["champion"], "password": "nope-nope-nope"})
+    unknown = await post_form(client, "/login", {"email": "nobody@test.org", "password": "nope-nope-nope"})
+    assert wrong_password.status_code == unknown.status_code == 200
+    message = "That e-mail and password do not match an active account."
+    assert message in wrong_password.text and message in unknown.text
+    assert 'value="nobody@test.org"' in unknown.text  # what was typed is kept
+    assert await AuditEntry.count().where(AuditEntry.action == "sign_in_failed") == 2
+
+
+async def test_deactivated_person_cannot_sign_in(client, engine):
+    from tests.conftest import create_person
+
+    await create_person("gone@test.org", "member", active=False)
+    response = await post_form(client, "/login", {"email": "gone@test.org", "password": PASSWORD})
+    assert response.status_code == 200 and "do not match" in response.text
+
+
+async def test_throttling_slows_then_lifts(client, world, fake_clock):
+    email = World.EMAILS["member"]
+    for _ in range(5):
+        await post_form(client, "/login", {"email": email, "password": "wrong-password-x"})
+    blocked = await post_form(client, "/login", {"email": email, "password": PASSWORD})
+    assert blocked.status_code == 200 and "Too many failed attempts" in blocked.text
+    fake_clock.advance(minutes=16)
+    await sign_in(client, email)  # the block lifts by itself: nobody is locked out for good
+
+
+async def test_unknown_accounts_are_throttled_the_same(client, world):
+    for _ in range(5):
+        await post_form(client, "/login", {"email": "ghost@test.org", "password": "wrong-password-x"})
+    response = await post_form(client, "/login", {"email": "ghost@test.org", "password": "wrong-password-x"})
+    assert "Too many failed attempts" in response.text
+
+
+async def test_idle_timeout(client, world, fake_clock):
+    await sign_in(client, World.EMAILS["member"])
+    fake_clock.advance(minutes=14)
+    ok = await client.get("/")
+    assert ok.status_code == 200
+    assert 0 < int(ok.headers["x-session-expires-in"]) <= 15 * 60
+    fake_clock.advance(minutes=14)  # still within 15 min of the last request
+    assert (await client.get("/")).status_code == 200
+    fake_clock.advance(minutes=15, seconds=1)
+    assert (await client.get("/")).status_code == 303
+    assert await WebSession.count() == 0
+
+
+async def test_keepalive_renews(client, world, fake_clock):
+    await sign_in(client, World.EMAILS["member"])
+    fake_clock.advance(minutes=14, seconds=30)
+    response = await post_form(client, "/session/keepalive")
+    assert response.status_code == 204
+    fake_clock.advance(minutes=14)
+    assert (await client.get("/")).status_code == 200
+
+
+async def test_absolute_timeout(client, world, fake_clock):
+    await sign_in(client, World.EMAILS["member"])
+    for _ in range(12 * 6):  # active every 10 minutes for 12 hours
+        fake_clock.advance(minutes=10)
+        response = await client.get("/")
+    assert response.status_code == 303
+
+
+async def test_new_session_id_at_sign_in(client, world):
+    await sign_in(client, World.EMAILS["member"])
+    first = client.cookies.get(SESSION_COOKIE)
+    await sign_in(client, World.EMAILS["champion"])
+    second = client.cookies.get(SESSION_COOKIE)
+    assert first and second and first != second
+    assert await WebSession.count() == 1  # the old session was ended, not reused
+
+
+async def test_deactivation_ends_sessions(client, make_client, world, login):
+    await login(client, "member")
+    async with make_client() as admin:
+        await login(admin, "admin")
+        page = await admin.get(f"/admin/people/{world.people['member']}")
+        version = int(page.text.split('name="version" value="')[1].split('"')[0])
+        response = await post_form(admin, f"/admin/people/{world.people['member']}", {
+            "display_name": "Max Member", "email": World.EMAILS["member"], "role": "member", "version": version})
+        assert response.status_code == 303
+    assert (await client.get("/")).status_code == 303
+    assert (await verify()).ok
+
+
+async def test_open_redirect_refused(client, world):
+    response = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD, "next": "//evil.example/x"})
+    assert response.headers["location"] == "/"
