@@ -67,3 +67,26 @@ async def open_barrier(
                                              next_follow_up_on=follow_up, to_level=level))
         await audit.record(viewer.actor, "create", "barrier", row["id"], unit_id=unit_id, changes=audit.created(values))
     return row["id"]
+
+
+async def barriers_for_issue(viewer: Viewer, issue_id: int, unit_id: int) -> list[dict]:
+    """Barriers on one issue with their follow-up notes (newest note first), for the issue page.
+
+    The caller has already checked that the viewer can see the issue's unit."""
+    from rounds.auth.access import ensure_can_see
+
+    ensure_can_see(viewer, unit_id)
+    barriers = await Barrier.select(
+        *Barrier.all_columns(), Barrier.owner.display_name.as_alias("owner_name")
+    ).where(Barrier.issue == issue_id).order_by(Barrier.created_at)
+    if not barriers:
+        return []
+    notes = await BarrierNote.select(
+        *BarrierNote.all_columns(), BarrierNote.author.display_name.as_alias("author_name")
+    ).where(BarrierNote.barrier.is_in([b["id"] for b in barriers])).order_by(BarrierNote.at, ascending=False)
+    by_barrier: dict[int, list[dict]] = {}
+    for note in notes:
+        by_barrier.setdefault(note["barrier"], []).append(note)
+    for barrier in barriers:
+        barrier["notes"] = by_barrier.get(barrier["id"], [])
+    return barriers

@@ -118,3 +118,47 @@ async def capture(
                 return Captured(existing["id"], False)
         raise
     return Captured(row["id"], True)
+
+
+async def assign(
+    viewer: Viewer,
+    issue_id: int,
+    *,
+    owner_id: int | None,
+    due_on: date | None,
+    action_plan: str | None = None,
+) -> None:
+    """Give an issue an owner and a due date (and optionally its action plan), audited.
+
+    Used by round completion and meeting action items. Raises IssueInputError."""
+    from litestar.exceptions import NotFoundException
+
+    from rounds.core.tables import Membership
+
+    issue = await SafetyIssue.select().where(SafetyIssue.id == issue_id).first()
+    if issue is None:
+        raise NotFoundException()
+    ensure_can_contribute(viewer, issue["unit"])
+    errors: dict[str, str] = {}
+    if owner_id is not None and not await Membership.exists().where(
+        (Membership.unit == issue["unit"]) & (Membership.person == owner_id)
+    ):
+        errors["owner"] = "Choose an owner from this unit's team."
+    if action_plan is not None:
+        errors.update(screen({"action_plan": action_plan}))
+    if errors:
+        raise IssueInputError(errors)
+    values = {"owner": owner_id, "due_on": due_on}
+    if action_plan is not None:
+        values["action_plan"] = action_plan.strip()
+    if issue["status"] == "new" and owner_id and due_on:
+        values["status"] = "planned"
+    changes = audit.diff(issue, values)
+    if not changes:
+        return
+    async with db.write_transaction():
+        update = {**values, "updated_at": clock.now(), "version": issue["version"] + 1}
+        if "status" in changes:
+            update["status_changed_at"] = clock.now()
+        await SafetyIssue.update(update).where(SafetyIssue.id == issue_id)
+        await audit.record(viewer.actor, "update", "safety_issue", issue_id, unit_id=issue["unit"], changes=changes)
