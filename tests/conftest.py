@@ -52,6 +52,14 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+def run_in_thread(coroutine_fn, *args):
+    """asyncio.run in a fresh thread: safe even while Playwright's sync API holds this thread's loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_fn(*args))).result()
+
+
 def _with_database(url: str, name: str) -> str:
     parsed = urlparse(url)
     return urlunparse(parsed._replace(path=f"/{name}"))
@@ -74,7 +82,7 @@ def database_template(tmp_path_factory):
             await db.migrate(engine)
             await db.stop(engine)
 
-        asyncio.run(create())
+        run_in_thread(create)
         yield _with_database(PG_URL, name)
 
         async def drop():
@@ -82,7 +90,7 @@ def database_template(tmp_path_factory):
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await conn.close()
 
-        asyncio.run(drop())
+        run_in_thread(drop)
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
 
@@ -92,7 +100,7 @@ def database_template(tmp_path_factory):
             await ensure_defaults()
             await db.stop(engine)
 
-        asyncio.run(create())
+        run_in_thread(create)
         yield path
 
 
