@@ -32,6 +32,9 @@ class Barrier(Table, tablename="barrier"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     version = Integer(default=1)
+    # A double tap on "Open barrier" returns the barrier the first tap created. Unique through
+    # the index barrier_idempotency_key (SQLite cannot add a UNIQUE column).
+    idempotency_key = Varchar(length=64, null=True, default=None)
 
 
 class BarrierNote(Table, tablename="barrier_note"):
@@ -57,3 +60,5 @@ class ReminderDigest(Table, tablename="reminder_digest"):
     sent_at = Timestamptz(null=True, default=None)
     attempts = Integer(default=0)
     last_error = Text(default="")
+    # When a run last tried to send it: a second run leaves a fresh attempt alone (no double mail).
+    last_attempt_at = Timestamptz(null=True, default=None)
