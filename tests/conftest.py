@@ -45,6 +45,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.nodeid.split("/"):
             item.add_marker(pytest.mark.browser)
+    # Playwright's sync API keeps an event loop running in this thread once started, which
+    # pytest-asyncio cannot share: run every browser test after the async tests.
+    items.sort(key=lambda item: "browser" in item.keywords)
     if PG_URL:
         skip = pytest.mark.skip(reason="browser tests run in the SQLite pass")
         for item in items:
