@@ -7,8 +7,10 @@ explicitly with `bind(engine)` when the app starts (tests bind a fresh database 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,6 +26,24 @@ APPS = (
     "rounds.barriers.piccolo_app",
     "rounds.meetings.piccolo_app",
 )
+
+
+# --- counting queries per request (ROUNDS_COUNT_QUERIES=1; used by the benchmark) ------------
+# The session middleware opens a counter per request and reports it in an X-Query-Count header.
+COUNT_QUERIES = os.environ.get("ROUNDS_COUNT_QUERIES") == "1"
+_query_count: ContextVar[list[int] | None] = ContextVar("rounds_query_count", default=None)
+
+
+def start_counting() -> list[int]:
+    box = [0]
+    _query_count.set(box)
+    return box
+
+
+def _count_one() -> None:
+    box = _query_count.get()
+    if box is not None:
+        box[0] += 1
 
 
 def all_tables():
@@ -63,6 +83,10 @@ class KeptSQLiteEngine(SQLiteEngine):
             self._kept_lock = asyncio.Lock()
         return self._kept
 
+    async def run_querystring(self, querystring, in_pool: bool = False):
+        _count_one()
+        return await super().run_querystring(querystring, in_pool=in_pool)
+
     async def get_connection(self):
         connection = await super().get_connection()
         await connection.execute(f"PRAGMA busy_timeout = {int(self.connection_kwargs['timeout'] * 1000)}")
@@ -89,6 +113,10 @@ class PooledPostgresEngine(PostgresEngine):
     def __init__(self, *args, pool_size: int = 10, **kwargs):
         super().__init__(*args, **kwargs)
         self.pool_size = pool_size
+
+    async def run_querystring(self, querystring, in_pool: bool = True):
+        _count_one()
+        return await super().run_querystring(querystring, in_pool=in_pool)
 
 
 def make_engine(database_url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000) -> Engine:

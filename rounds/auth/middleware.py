@@ -6,6 +6,7 @@ from http.cookies import SimpleCookie
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from rounds import db
 from rounds.auth import sessions
 from rounds.web.security import STATIC_PREFIX
 
@@ -21,6 +22,7 @@ def session_middleware_factory(cookie_name: str, idle_seconds: int):
             if scope["type"] != "http" or scope["path"].startswith(STATIC_PREFIX) or scope["path"] == "/healthz":
                 await app(scope, receive, send)
                 return
+            counted = db.start_counting() if db.COUNT_QUERIES else None
             state = scope.setdefault("state", {})
             token = _cookie(scope, cookie_name)
             loaded = await sessions.load(token, idle_seconds=idle_seconds, ip=client_ip(scope)) if token else None
@@ -29,10 +31,14 @@ def session_middleware_factory(cookie_name: str, idle_seconds: int):
             state["session_expires_in"] = loaded.expires_in if loaded else None
 
             async def send_with_expiry(message: Message) -> None:
-                if message["type"] == "http.response.start" and state.get("session_expires_in") is not None:
-                    headers = list(message.get("headers", []))
-                    headers.append((b"x-session-expires-in", str(state["session_expires_in"]).encode()))
-                    message["headers"] = headers
+                if message["type"] == "http.response.start":
+                    extra = []
+                    if state.get("session_expires_in") is not None:
+                        extra.append((b"x-session-expires-in", str(state["session_expires_in"]).encode()))
+                    if counted is not None:
+                        extra.append((b"x-query-count", str(counted[0]).encode()))
+                    if extra:
+                        message["headers"] = [*message.get("headers", []), *extra]
                 await send(message)
 
             await app(scope, receive, send_with_expiry)

@@ -1,0 +1,1 @@
+"""The benchmark (`python -m tests.perf`) and the scale generator's tests."""
