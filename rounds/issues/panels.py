@@ -1,7 +1,46 @@
-"""Home page panel for rounds.issues (None hides it)."""
+"""Home page panel for the tracking log (None hides it).
+
+Team members and champions: staff feedback due within a week or overdue, and overdue fixes, on
+their units. Executive partners: "since I last looked – you said, we did": issues from their
+units whose stoplight changed in the last 14 days. At most two queries.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
 
 from rounds.auth.access import Viewer
+from rounds.core import clock
+from rounds.issues import rules
+from rounds.issues.service import ISSUE_COLUMNS, decorate
+from rounds.issues.tables import SafetyIssue
+from rounds.web.filters import local_today
+
+LIMIT = 8
 
 
 async def home_panel(viewer: Viewer) -> dict | None:
-    return None
+    if viewer.role in ("admin", "leader") or not viewer.unit_roles:
+        return None
+    units = list(viewer.unit_roles)
+    if viewer.role == "executive":
+        since = clock.now() - timedelta(days=14)
+        rows = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
+            SafetyIssue.unit.is_in(units)
+            & (SafetyIssue.status_changed_at >= since)
+            & SafetyIssue.status.is_in(["planned", "in_progress", "resolved", "cannot_do", "closed"])
+        ).order_by(SafetyIssue.status_changed_at, ascending=False).limit(LIMIT)
+        return {"kind": "executive", "changed": [decorate(r) for r in rows]}
+    today = local_today()
+    feedback = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
+        SafetyIssue.unit.is_in(units)
+        & SafetyIssue.feedback_given_on.is_null()
+        & (SafetyIssue.status != "closed")
+        & (SafetyIssue.feedback_due_on <= today + timedelta(days=7))
+    ).order_by(SafetyIssue.feedback_due_on).limit(LIMIT)
+    overdue = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
+        SafetyIssue.unit.is_in(units)
+        & SafetyIssue.status.is_in(list(rules.OPEN_STATUSES))
+        & (SafetyIssue.due_on < today)
+    ).order_by(SafetyIssue.due_on).limit(LIMIT)
+    return {"kind": "team", "feedback": [decorate(r) for r in feedback], "overdue": [decorate(r) for r in overdue]}

@@ -1,4 +1,363 @@
-"""Routes for rounds.issues (to be built)."""
+"""The tracking log: list and export, quick capture, the issue page, stoplight report, import,
+and the admin's categories. Thin handlers: rules and queries live in service.py and csvio.py."""
 
-route_handlers: list = []
-nav: list = []
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from litestar import Request, get, post
+from litestar.response import Response
+
+from rounds.admin.service import get_unit
+from rounds.audit import service as audit
+from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
+from rounds.issues import csvio, rules, service
+from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
+from rounds.web.filters import day
+from rounds.web.forms import read_form, validate
+from rounds.web.nav import NavItem
+from rounds.web.params import FromPath, ViewerDep
+from rounds.web.rendering import redirect, render
+
+VOCAB = {
+    "sources": list(rules.SOURCES.items()),
+    "harms": list(rules.HARMS.items()),
+    "likelihoods": list(rules.LIKELIHOODS.items()),
+    "eases": list(rules.EASE.items()),
+    "statuses": list(rules.STATUSES.items()),
+    "feedback_hows": list(rules.FEEDBACK_HOW.items()),
+    "overrides": [("high", "High"), ("medium", "Medium"), ("low", "Low")],
+    "priority_labels": rules.PRIORITY_LABELS,
+    "sorts": list(service.SORTS.items()),
+}
+
+
+def _new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+# --- the tracking log ---------------------------------------------------------------------
+
+@get("/issues", name="issues")
+async def log_page(request: Request, viewer: ViewerDep) -> Response:
+    filters = service.LogFilters.from_query(request.query_params)
+    page = await service.tracking_log(viewer, filters)
+    units = await service.visible_units(viewer)
+    unit_name = next((u["name"] for u in units if u["id"] == filters.unit), None)
+    return render(
+        request, "issues/log.html", fragment="issues/_list.html",
+        log=page, f=filters, units=units, unit_name=unit_name,
+        categories=await service.category_choices(include_inactive_id=filters.category),
+        owners=await service.owner_choices(viewer, filters.unit if filters.unit and viewer.can_see(filters.unit) else None),
+        **VOCAB,
+    )
+
+
+@get("/issues/export.csv")
+async def log_export(request: Request, viewer: ViewerDep) -> Response:
+    filters = service.LogFilters.from_query(request.query_params)
+    rows = await service.all_matching(viewer, filters)
+    stamp = date.today().isoformat()
+    return Response(
+        content=csvio.export_rows(rows), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="tracking-log-{stamp}.csv"'},
+    )
+
+
+@get("/issues/template.csv")
+async def import_template(viewer: ViewerDep) -> Response:
+    return Response(content=csvio.export_rows([]), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="tracking-log-template.csv"'})
+
+
+# --- quick capture --------------------------------------------------------------------------
+
+async def _capture_context(viewer, unit, values, errors, added=None):
+    return {
+        "unit": unit, "values": values, "errors": errors, "added": added,
+        "recent": await service.recently_captured(viewer, unit["id"]),
+        "categories": await service.category_choices(), **VOCAB,
+    }
+
+
+@get("/units/{unit_id:int}/issues/new")
+async def capture_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    unit = await get_unit(viewer, unit_id)
+    ensure_can_contribute(viewer, unit_id)
+    added = request.query_params.get("added")
+    values = {"idempotency_key": _new_key(), "source": request.query_params.get("source") or "safety_round"}
+    return render(request, "issues/capture.html", fragment="issues/_capture.html",
+                  **await _capture_context(viewer, unit, values, {}, added=int(added) if (added or "").isdigit() else None))
+
+
+@post("/units/{unit_id:int}/issues/new")
+async def capture_save(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    unit = await get_unit(viewer, unit_id)
+    ensure_can_contribute(viewer, unit_id)
+    data = await read_form(request)
+    form, errors = validate(CaptureForm, data)
+    if form and not errors:
+        try:
+            captured = await service.capture(
+                viewer, unit_id, description=form.description, raised_by=form.raised_by, source=form.source,
+                category_id=form.category, needs_executive_help=form.needs_executive_help,
+                idempotency_key=form.idempotency_key or None,
+            )
+        except service.IssueInputError as exc:
+            errors = exc.errors
+        else:
+            fresh = {"idempotency_key": _new_key(), "source": form.source, "raised_by": "", "category": ""}
+            if request.headers.get("hx-request") == "true":
+                return render(request, "issues/capture.html", fragment="issues/_capture.html",
+                              **await _capture_context(viewer, unit, fresh, {}, added=captured.id))
+            return redirect(request, f"/units/{unit_id}/issues/new?added={captured.id}&source={form.source}")
+    return render(request, "issues/capture.html", fragment="issues/_capture.html",
+                  **await _capture_context(viewer, unit, data, errors))
+
+
+# --- the issue page -------------------------------------------------------------------------
+
+def _form_values(issue: dict) -> dict:
+    values = {name: issue.get(name) for name in service.EDITABLE}
+    values["version"] = issue["version"]
+    for name in ("category", "owner"):
+        values[name] = "" if values[name] is None else values[name]
+    return values
+
+
+async def _issue_context(viewer, issue, *, values=None, errors=None, status_errors=None, status_values=None,
+                         update_errors=None, update_values=None, conflict=None):
+    from rounds.barriers.service import barriers_for_issue
+
+    team = await service.unit_team_choices(issue["unit"])
+    categories = await service.category_choices(include_inactive_id=issue["category"])
+    names = {"owner": dict(team), "category": dict(categories)}
+    history = await audit.history("safety_issue", issue["id"])
+    return {
+        "issue": issue,
+        "values": values or _form_values(issue),
+        "errors": errors or {},
+        "status_errors": status_errors or {},
+        "status_values": status_values or {},
+        "update_errors": update_errors or {},
+        "update_values": update_values or {},
+        "conflict": conflict,
+        "team": team,
+        "categories": categories,
+        "names": names,
+        "labels": service.FIELD_LABELS,
+        "history": history,
+        "updates": await service.updates_for(issue["id"]),
+        "barriers": await barriers_for_issue(viewer, issue["id"], issue["unit"]),
+        "can_edit": service.can_edit(viewer, issue),
+        "can_comment": viewer.can_contribute(issue["unit"]) and not viewer.read_only,
+        "next_action": service.NEXT_ACTION.get(issue["status"]),
+        "moves": service.status_choices(issue["status"]),
+        **VOCAB,
+    }
+
+
+@get("/issues/{issue_id:int}")
+async def issue_page(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
+    issue = await service.get_issue(viewer, issue_id)
+    return render(request, "issues/issue.html", fragment="issues/_issue.html", **await _issue_context(viewer, issue))
+
+
+def _conflict_changes(exc: service.Conflict, names: dict) -> list[dict]:
+    out = []
+    for change in exc.changes:
+        row = dict(change)
+        for key in ("old", "new"):
+            value = row[key]
+            if row["field"] in names and value not in (None, ""):
+                value = names[row["field"]].get(int(value), value)
+            row[key] = "–" if value in (None, "") else value
+        out.append(row)
+    return out
+
+
+@post("/issues/{issue_id:int}/edit")
+async def issue_edit(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
+    issue = await service.get_issue(viewer, issue_id)
+    service.ensure_can_edit(viewer, issue)
+    data = await read_form(request)
+    form, errors = validate(IssueForm, data)
+    conflict = None
+    if form and not errors:
+        try:
+            await service.update_issue(viewer, issue_id, form.values(), version=form.version)
+            return redirect(request, f"/issues/{issue_id}?saved=1")
+        except service.IssueInputError as exc:
+            errors = exc.errors
+        except service.Conflict as exc:
+            issue = await service.get_issue(viewer, issue_id)
+            ctx = await _issue_context(viewer, issue)
+            conflict = _conflict_changes(exc, ctx["names"])
+            # Keep what this person typed, but against the current version: saving again is a
+            # deliberate choice made after seeing what changed.
+            data = {**data, "version": issue["version"]}
+            errors = {"__all__": "Someone else changed this issue while you were editing. Nothing you typed was saved yet."}
+    return render(request, "issues/issue.html", fragment="issues/_issue.html",
+                  **await _issue_context(viewer, issue, values=data, errors=errors, conflict=conflict))
+
+
+@post("/issues/{issue_id:int}/status")
+async def issue_status(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
+    issue = await service.get_issue(viewer, issue_id)
+    service.ensure_can_edit(viewer, issue)
+    data = await read_form(request)
+    form, errors = validate(StatusForm, data)
+    conflict = None
+    if form and not errors:
+        try:
+            await service.change_status(viewer, issue_id, form.status, reason=form.reason, version=form.version)
+            return redirect(request, f"/issues/{issue_id}?status=1")
+        except service.IssueInputError as exc:
+            errors = exc.errors
+        except service.Conflict as exc:
+            issue = await service.get_issue(viewer, issue_id)
+            ctx = await _issue_context(viewer, issue)
+            conflict = _conflict_changes(exc, ctx["names"])
+            errors = {"status": "Someone else changed this issue a moment ago – check what changed below, then choose again."}
+    return render(request, "issues/issue.html", fragment="issues/_issue.html",
+                  **await _issue_context(viewer, issue, status_errors=errors, status_values=data, conflict=conflict))
+
+
+@post("/issues/{issue_id:int}/updates")
+async def issue_update_add(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
+    issue = await service.get_issue(viewer, issue_id)
+    data = await read_form(request)
+    form, errors = validate(UpdateForm, data)
+    if form and not errors:
+        try:
+            await service.add_update(viewer, issue_id, form.body)
+            return redirect(request, f"/issues/{issue_id}#updates")
+        except service.IssueInputError as exc:
+            errors = exc.errors
+    return render(request, "issues/issue.html", fragment="issues/_issue.html",
+                  **await _issue_context(viewer, issue, update_errors=errors, update_values=data))
+
+
+# --- staff stoplight report ------------------------------------------------------------------
+
+def _days(request: Request) -> int:
+    value = request.query_params.get("days") or ""
+    return min(int(value), 730) if value.isdigit() and int(value) > 0 else 90
+
+
+@get("/units/{unit_id:int}/stoplight")
+async def stoplight_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    report = await service.stoplight_report(viewer, unit_id, days=_days(request))
+    if request.query_params.get("format") == "md":
+        return _markdown(report)
+    return render(request, "issues/stoplight.html", report=report)
+
+
+@get("/units/{unit_id:int}/stoplight.md")
+async def stoplight_markdown(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    return _markdown(await service.stoplight_report(viewer, unit_id, days=_days(request)))
+
+
+def _markdown(report: dict) -> Response:
+    return Response(content=service.stoplight_markdown(report), media_type="text/markdown; charset=utf-8")
+
+
+# --- import ----------------------------------------------------------------------------------
+
+@get("/units/{unit_id:int}/issues/import")
+async def import_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    unit = await get_unit(viewer, unit_id)
+    ensure_can_manage(viewer, unit_id)
+    return render(request, "issues/import.html", unit=unit, result=None, csv_text="", errors={},
+                  headers=csvio.HEADERS, max_mb=csvio.MAX_BYTES // 1_000_000, max_rows=csvio.MAX_ROWS)
+
+
+@post("/units/{unit_id:int}/issues/import")
+async def import_post(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    unit = await get_unit(viewer, unit_id)
+    ensure_can_manage(viewer, unit_id)
+    data = await read_form(request)
+    errors: dict[str, str] = {}
+    upload = data.get("file")
+    if data.get("confirm") and isinstance(data.get("csv_text"), str):
+        raw = data["csv_text"].encode("utf-8")
+        result = await csvio.parse(unit_id, raw)
+        if result.ok:
+            added = await csvio.save(viewer, unit_id, raw)
+            return redirect(request, f"/issues?unit={unit_id}&sort=newest&imported={added}")
+        return render(request, "issues/import.html", unit=unit, result=result, csv_text="", errors={},
+                      headers=csvio.HEADERS, max_mb=csvio.MAX_BYTES // 1_000_000, max_rows=csvio.MAX_ROWS)
+    raw = b""
+    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+        errors["file"] = "Choose the CSV file of your tracking log."
+    else:
+        raw = await upload.read(csvio.MAX_BYTES + 1)
+        name = (upload.filename or "").lower()
+        if name.endswith((".xlsx", ".xls", ".ods", ".numbers", ".pdf", ".docx")):
+            errors["file"] = "This is a spreadsheet or document file, not CSV. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that."
+    result = None
+    if not errors:
+        result = await csvio.parse(unit_id, raw, getattr(upload, "filename", ""))
+    csv_text = raw.decode("utf-8-sig", errors="replace") if result and result.ok else ""
+    return render(request, "issues/import.html", unit=unit, result=result, csv_text=csv_text, errors=errors,
+                  headers=csvio.HEADERS, max_mb=csvio.MAX_BYTES // 1_000_000, max_rows=csvio.MAX_ROWS)
+
+
+# --- categories (admin) ----------------------------------------------------------------------
+
+async def _categories_page(request, errors=None, values=None, row_errors=None):
+    return render(request, "issues/categories.html", categories=await service.list_categories(),
+                  errors=errors or {}, values=values or {}, row_errors=row_errors or {})
+
+
+@get("/admin/categories")
+async def categories_page(request: Request, viewer: ViewerDep) -> Response:
+    ensure_admin(viewer)
+    return await _categories_page(request)
+
+
+@post("/admin/categories")
+async def category_add(request: Request, viewer: ViewerDep) -> Response:
+    ensure_admin(viewer)
+    data = await read_form(request)
+    form, errors = validate(CategoryForm, data)
+    if form and not errors:
+        try:
+            await service.save_category(viewer, form.name)
+            return redirect(request, "/admin/categories?saved=1")
+        except service.IssueInputError as exc:
+            errors = exc.errors
+    return await _categories_page(request, errors=errors, values=data)
+
+
+@post("/admin/categories/{category_id:int}")
+async def category_change(request: Request, viewer: ViewerDep, category_id: FromPath[int]) -> Response:
+    ensure_admin(viewer)
+    data = await read_form(request)
+    action = data.get("action", "rename")
+    try:
+        if action == "up":
+            await service.move_category(viewer, category_id, -1)
+        elif action == "down":
+            await service.move_category(viewer, category_id, +1)
+        elif action in ("deactivate", "activate"):
+            await service.set_category_active(viewer, category_id, action == "activate")
+        else:
+            form, errors = validate(CategoryForm, data)
+            if errors:
+                raise service.IssueInputError(errors)
+            await service.save_category(viewer, form.name, category_id)
+    except service.IssueInputError as exc:
+        return await _categories_page(request, row_errors={category_id: exc.errors.get("name", "Check this name.")},
+                                      values={f"name-{category_id}": data.get("name", "")})
+    return redirect(request, f"/admin/categories?saved=1#category-{category_id}")
+
+
+route_handlers = [
+    log_page, log_export, import_template, capture_page, capture_save, issue_page, issue_edit, issue_status,
+    issue_update_add, stoplight_page, stoplight_markdown, import_page, import_post, categories_page, category_add,
+    category_change,
+]
+nav = [NavItem("Tracking log", "/issues", order=20)]
+_ = day

@@ -11,12 +11,13 @@ from datetime import date, timedelta
 
 from rounds import db
 from rounds.audit import service as audit
-from rounds.auth.access import Viewer, ensure_can_contribute
+from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_see
 from rounds.core import clock
 from rounds.core.defaults import get_setting
 from rounds.core.identifiers import explain, find_identifiers
+from rounds.core.tables import Membership, Unit
 from rounds.issues import rules
-from rounds.issues.tables import SafetyIssue
+from rounds.issues.tables import Category, IssueUpdate, SafetyIssue
 from rounds.web.filters import local_today
 
 
@@ -161,4 +162,669 @@ async def assign(
         if "status" in changes:
             update["status_changed_at"] = clock.now()
         await SafetyIssue.update(update).where(SafetyIssue.id == issue_id)
+        changes["version"] = [issue["version"], issue["version"] + 1]
         await audit.record(viewer.actor, "update", "safety_issue", issue_id, unit_id=issue["unit"], changes=changes)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+class Conflict(Exception):
+    """Someone saved the issue after the form was opened. `changes`: [(field label, old, new, who, when)]."""
+
+    def __init__(self, changes: list[dict], current: dict):
+        super().__init__("stale version")
+        self.changes = changes
+        self.current = current
+
+
+def _not_found():
+    from litestar.exceptions import NotFoundException
+
+    return NotFoundException()
+
+
+ISSUE_COLUMNS = lambda: (  # noqa: E731 - evaluated lazily so the tables are bound
+    *SafetyIssue.all_columns(),
+    SafetyIssue.owner.display_name.as_alias("owner_name"),
+    SafetyIssue.category.name.as_alias("category_name"),
+    SafetyIssue.unit.name.as_alias("unit_name"),
+)
+
+
+def decorate(issue: dict) -> dict:
+    """Derived words for templates: stoplight, labels, easy win."""
+    issue["light"] = rules.stoplight(issue["status"])
+    issue["status_label"] = rules.STATUSES.get(issue["status"], issue["status"])
+    issue["source_label"] = rules.SOURCES.get(issue["source"], issue["source"])
+    issue["priority_label"] = rules.PRIORITY_LABELS.get(issue["priority"], "Not rated")
+    issue["easy_win"] = rules.is_easy_win(issue["priority"], issue["ease"])
+    issue["feedback_overdue"] = (
+        issue.get("feedback_given_on") is None and issue.get("feedback_due_on") is not None
+        and issue["feedback_due_on"] < local_today() and issue["status"] != "closed"
+    )
+    issue["fix_overdue"] = (
+        issue["status"] in rules.OPEN_STATUSES and issue.get("due_on") is not None and issue["due_on"] < local_today()
+    )
+    return issue
+
+
+async def get_issue(viewer: Viewer, issue_id: int) -> dict:
+    issue = await SafetyIssue.select(*ISSUE_COLUMNS()).where(SafetyIssue.id == issue_id).first()
+    if issue is None:
+        raise _not_found()
+    ensure_can_see(viewer, issue["unit"])
+    return decorate(issue)
+
+
+def can_edit(viewer: Viewer, issue: dict) -> bool:
+    """Champions, executive partners and admins edit any issue of their unit; members edit what they own."""
+    if viewer.read_only:
+        return False
+    return viewer.can_manage(issue["unit"]) or (viewer.can_contribute(issue["unit"]) and issue.get("owner") == viewer.id)
+
+
+def ensure_can_edit(viewer: Viewer, issue: dict) -> None:
+    ensure_can_see(viewer, issue["unit"])
+    if not can_edit(viewer, issue):
+        from litestar.exceptions import PermissionDeniedException
+
+        raise PermissionDeniedException("Only the unit's champions, executive partners, admins and the issue's owner can change it.")
+
+
+async def unit_team_choices(unit_id: int) -> list[tuple[int, str]]:
+    """People on the unit's team, as (id, "Name – role") for the owner select."""
+    rows = await Membership.select(
+        Membership.person.id.as_alias("id"), Membership.person.display_name.as_alias("name"),
+        Membership.person.job_title.as_alias("title"), Membership.person.active.as_alias("active"),
+    ).where(Membership.unit == unit_id).order_by(Membership.person.display_name)
+    seen, out = set(), []
+    for row in rows:
+        if row["id"] not in seen and row["active"]:
+            seen.add(row["id"])
+            out.append((row["id"], f"{row['name']}" + (f" – {row['title']}" if row["title"] else "")))
+    return out
+
+
+async def category_choices(*, include_inactive_id: int | None = None) -> list[tuple[int, str]]:
+    rows = await Category.select(Category.id, Category.name, Category.active).order_by(Category.position).order_by(Category.name)
+    return [(r["id"], r["name"]) for r in rows if r["active"] or r["id"] == include_inactive_id]
+
+
+async def updates_for(issue_id: int) -> list[dict]:
+    return await IssueUpdate.select(
+        *IssueUpdate.all_columns(), IssueUpdate.author.display_name.as_alias("author_name")
+    ).where(IssueUpdate.issue == issue_id).order_by(IssueUpdate.at)
+
+
+# --- the tracking log: filters, search, pages -----------------------------------------------
+
+PER_PAGE = 50
+SORTS = {
+    "priority": "Highest priority first",
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "due": "Due soonest",
+    "feedback": "Feedback due soonest",
+    "updated": "Recently changed",
+}
+
+
+@dataclass
+class LogFilters:
+    unit: int | None = None
+    status: str = ""      # a status, or "open"
+    category: int | None = None
+    priority: int | None = None
+    owner: str = ""       # a person id, or "me", or "none"
+    source: str = ""
+    overdue: str = ""     # "fix" or "feedback"
+    easy: bool = False
+    q: str = ""
+    sort: str = "priority"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params) -> LogFilters:
+        """From request query params; anything unrecognised is ignored rather than refused."""
+
+        def as_int(name):
+            value = (params.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        status = params.get("status") or ""
+        sort = params.get("sort") or "priority"
+        owner = (params.get("owner") or "").strip()
+        return cls(
+            unit=as_int("unit"),
+            status=status if status in rules.STATUSES or status == "open" else "",
+            category=as_int("category"),
+            priority=p if (p := as_int("priority")) in rules.PRIORITY_LABELS else None,
+            owner=owner if owner in ("me", "none") or owner.isdigit() else "",
+            source=s if (s := params.get("source") or "") in rules.SOURCES else "",
+            overdue=o if (o := params.get("overdue") or "") in ("fix", "feedback") else "",
+            easy=(params.get("easy") or "") in ("1", "on", "true"),
+            q=(params.get("q") or "").strip()[:200],
+            sort=sort if sort in SORTS else "priority",
+            page=max(1, min(as_int("page") or 1, 10_000)),
+        )
+
+    def query_pairs(self, *, page: bool = False) -> list[tuple[str, str]]:
+        pairs = []
+        for name in ("unit", "status", "category", "priority", "owner", "source", "overdue", "q"):
+            value = getattr(self, name)
+            if value not in (None, ""):
+                pairs.append((name, str(value)))
+        if self.easy:
+            pairs.append(("easy", "1"))
+        if self.sort != "priority":
+            pairs.append(("sort", self.sort))
+        if page and self.page > 1:
+            pairs.append(("page", str(self.page)))
+        return pairs
+
+    def query_string(self, **change) -> str:
+        """The URL query for these filters, optionally with some changed (None removes)."""
+        from urllib.parse import urlencode
+
+        data = dict(self.query_pairs())
+        for key, value in change.items():
+            if value in (None, "", False):
+                data.pop(key, None)
+            else:
+                data[key] = "1" if value is True else str(value)
+        return urlencode(data)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query_pairs())
+
+
+def _visible_units_clause(viewer: Viewer):
+    if viewer.sees_all_units:
+        return None
+    return SafetyIssue.unit.is_in(list(viewer.unit_roles) or [0])
+
+
+def _log_where(viewer: Viewer, f: LogFilters):
+    today = local_today()
+    clauses = []
+    visible = _visible_units_clause(viewer)
+    if visible is not None:
+        clauses.append(visible)
+    if f.unit is not None:
+        clauses.append(SafetyIssue.unit == f.unit)
+    if f.status == "open":
+        clauses.append(SafetyIssue.status.is_in(list(rules.OPEN_STATUSES)))
+    elif f.status:
+        clauses.append(SafetyIssue.status == f.status)
+    if f.category is not None:
+        clauses.append(SafetyIssue.category == f.category)
+    if f.priority is not None:
+        clauses.append(SafetyIssue.priority == f.priority)
+    if f.owner == "me":
+        clauses.append(SafetyIssue.owner == viewer.id)
+    elif f.owner == "none":
+        clauses.append(SafetyIssue.owner.is_null())
+    elif f.owner:
+        clauses.append(SafetyIssue.owner == int(f.owner))
+    if f.source:
+        clauses.append(SafetyIssue.source == f.source)
+    if f.overdue == "fix":
+        clauses.append(SafetyIssue.status.is_in(list(rules.OPEN_STATUSES)))
+        clauses.append(SafetyIssue.due_on < today)
+    elif f.overdue == "feedback":
+        clauses.append(SafetyIssue.feedback_given_on.is_null())
+        clauses.append(SafetyIssue.status != "closed")
+        clauses.append(SafetyIssue.feedback_due_on < today)
+    if f.easy:
+        clauses.append(SafetyIssue.priority >= 2)
+        clauses.append(SafetyIssue.ease == "easy")
+    if f.q:
+        words = [w for w in f.q.split() if w][:6]
+        for word in words:
+            pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", " ").strip() + "%"
+            clauses.append(
+                SafetyIssue.description.ilike(pattern) | SafetyIssue.action_plan.ilike(pattern)
+                | SafetyIssue.outcome.ilike(pattern) | SafetyIssue.raised_by.ilike(pattern)
+                | SafetyIssue.success_measure.ilike(pattern)
+            )
+    return clauses
+
+
+def _apply(query, clauses):
+    for clause in clauses:
+        query = query.where(clause)
+    return query
+
+
+def _ordered(query, sort: str):
+    col = SafetyIssue
+    if sort == "newest":
+        return query.order_by(col.identified_on, ascending=False).order_by(col.id, ascending=False)
+    if sort == "oldest":
+        return query.order_by(col.identified_on).order_by(col.id)
+    if sort == "due":
+        return query.order_by(col.due_on).order_by(col.id)
+    if sort == "feedback":
+        return query.order_by(col.feedback_due_on).order_by(col.id)
+    if sort == "updated":
+        return query.order_by(col.updated_at, ascending=False).order_by(col.id, ascending=False)
+    return query.order_by(col.priority, ascending=False).order_by(col.identified_on, ascending=False).order_by(col.id, ascending=False)
+
+
+@dataclass
+class LogPage:
+    issues: list[dict]
+    total: int
+    has_next: bool
+    filters: LogFilters
+
+
+async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAGE, with_barriers: bool = True) -> LogPage:
+    """One page of the log (3 queries: the rows, the count, open barriers on those rows)."""
+    if f.unit is not None and not viewer.can_see(f.unit):
+        return LogPage([], 0, False, f)
+    clauses = _log_where(viewer, f)
+    query = _ordered(_apply(SafetyIssue.select(*ISSUE_COLUMNS()), clauses), f.sort)
+    rows = await query.offset((f.page - 1) * per_page).limit(per_page + 1)
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    if f.page == 1 and not has_next:
+        total = len(rows)
+    else:
+        total = await _apply(SafetyIssue.count(), clauses)
+    if with_barriers and rows:
+        from rounds.barriers.tables import Barrier
+
+        blocked = await Barrier.select(Barrier.issue).where(
+            Barrier.issue.is_in([r["id"] for r in rows]) & (Barrier.status == "open")
+        )
+        blocked_ids = {b["issue"] for b in blocked}
+    else:
+        blocked_ids = set()
+    for row in rows:
+        decorate(row)
+        row["has_barrier"] = row["id"] in blocked_ids
+    return LogPage(rows, total, has_next, f)
+
+
+async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -> list[dict]:
+    """Every issue matching the filters (for the CSV export), with the owner's e-mail."""
+    clauses = _log_where(viewer, f)
+    if f.unit is not None and not viewer.can_see(f.unit):
+        return []
+    query = SafetyIssue.select(*ISSUE_COLUMNS(), SafetyIssue.owner.email.as_alias("owner_email"))
+    return await _ordered(_apply(query, clauses), f.sort).limit(limit)
+
+
+async def visible_units(viewer: Viewer) -> list[dict]:
+    query = Unit.select(Unit.id, Unit.name, Unit.active).order_by(Unit.name)
+    if not viewer.sees_all_units:
+        query = query.where(Unit.id.is_in(list(viewer.unit_roles) or [0]))
+    return await query
+
+
+async def owner_choices(viewer: Viewer, unit_id: int | None) -> list[tuple[int, str]]:
+    """People who can own issues on the units in view (for the owner filter)."""
+    query = Membership.select(Membership.person.id.as_alias("id"), Membership.person.display_name.as_alias("name")).order_by(
+        Membership.person.display_name
+    )
+    if unit_id is not None:
+        query = query.where(Membership.unit == unit_id)
+    elif not viewer.sees_all_units:
+        query = query.where(Membership.unit.is_in(list(viewer.unit_roles) or [0]))
+    seen, out = set(), []
+    for row in await query:
+        if row["id"] not in seen:
+            seen.add(row["id"])
+            out.append((row["id"], row["name"]))
+    return out
+
+
+# --- changing an issue --------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "identified_on": "Identified on",
+    "source": "Source",
+    "description": "Description",
+    "raised_by": "Raised by",
+    "category": "Category",
+    "harm": "Worst credible harm",
+    "likelihood": "Likelihood",
+    "ease": "Ease of fixing",
+    "priority": "Priority",
+    "priority_override": "Priority set by the team",
+    "priority_reason": "Why the team set the priority",
+    "action_plan": "Action plan",
+    "owner": "Owner",
+    "due_on": "Due",
+    "success_measure": "How we will know the risk is reduced",
+    "status": "Status",
+    "cannot_do_reason": "Why it cannot be done",
+    "resolved_on": "Resolved on",
+    "closed_on": "Closed on",
+    "feedback_due_on": "Staff feedback due",
+    "feedback_given_on": "Staff told on",
+    "feedback_how": "How staff were told",
+    "feedback_said": "What staff were told",
+    "outcome": "Outcome for the stoplight report",
+    "needs_executive_help": "Needs the executive partner's help",
+}
+EDITABLE = (
+    "identified_on", "source", "description", "raised_by", "category", "harm", "likelihood", "ease",
+    "priority_override", "priority_reason", "action_plan", "owner", "due_on", "success_measure",
+    "feedback_due_on", "feedback_given_on", "feedback_how", "feedback_said", "outcome", "needs_executive_help",
+)
+FREE_TEXT = ("description", "raised_by", "priority_reason", "action_plan", "success_measure", "feedback_said", "outcome", "cannot_do_reason")
+
+
+async def _changes_since(issue_id: int, version: int) -> list[dict]:
+    """What others changed after `version`, field by field, from the audit log (newest last)."""
+    out = []
+    for entry in await audit.history("safety_issue", issue_id):
+        changes = entry["changes"]
+        v = changes.get("version")
+        if not v or v[1] is None or int(v[1]) <= version:
+            continue
+        for name, (old, new) in changes.items():
+            if name in ("version", "updated_at", "status_changed_at", "priority"):
+                continue
+            out.append({"field": name, "label": FIELD_LABELS.get(name, name.replace("_", " ")), "old": old, "new": new,
+                        "who": entry["actor_label"], "at": entry["at"]})
+    return out
+
+
+async def _check_version(issue: dict, version: int | None) -> None:
+    if version is not None and int(version) != issue["version"]:
+        raise Conflict(await _changes_since(issue["id"], int(version)), issue)
+
+
+async def _load_for_change(viewer: Viewer, issue_id: int) -> dict:
+    issue = await SafetyIssue.select().where(SafetyIssue.id == issue_id).first()
+    if issue is None:
+        raise _not_found()
+    ensure_can_edit(viewer, issue)
+    return issue
+
+
+async def _write(viewer: Viewer, issue: dict, values: dict) -> dict:
+    """Apply values to the row (in the caller's transaction), audit the diff with the version."""
+    changes = audit.diff(issue, values)
+    if not changes:
+        return {}
+    now = clock.now()
+    update = {**values, "updated_at": now, "version": issue["version"] + 1}
+    if "status" in changes:
+        update["status_changed_at"] = now
+    result = await SafetyIssue.update(update).where(
+        (SafetyIssue.id == issue["id"]) & (SafetyIssue.version == issue["version"])
+    ).returning(SafetyIssue.id)
+    if not result:
+        raise Conflict(await _changes_since(issue["id"], issue["version"]), issue)
+    changes["version"] = [issue["version"], issue["version"] + 1]
+    await audit.record(viewer.actor, "update", "safety_issue", issue["id"], unit_id=issue["unit"], changes=changes)
+    return changes
+
+
+async def update_issue(viewer: Viewer, issue_id: int, values: dict, *, version: int | None) -> dict:
+    """Save the edit form. `values` holds EDITABLE fields, already typed by forms.IssueForm.
+
+    Raises IssueInputError (field messages) or Conflict (someone saved since `version`)."""
+    async with db.write_transaction():
+        issue = await _load_for_change(viewer, issue_id)
+        await _check_version(issue, version)
+        values = {k: v for k, v in values.items() if k in EDITABLE}
+        for name in FREE_TEXT:
+            if name in values and isinstance(values[name], str):
+                values[name] = values[name].strip()
+        errors = await _field_problems(issue, values)
+        if errors:
+            raise IssueInputError(errors)
+        values["priority"] = rules.effective_priority(values.get("harm", issue["harm"]), values.get("likelihood", issue["likelihood"]),
+                                                      values.get("priority_override", issue["priority_override"]))
+        if not values.get("priority_override", issue["priority_override"]):
+            values["priority_reason"] = ""
+        # An owner and a due date make a new issue planned.
+        status = issue["status"]
+        if status == "new" and values.get("owner", issue["owner"]) and values.get("due_on", issue["due_on"]):
+            values["status"] = "planned"
+        return await _write(viewer, issue, values)
+
+
+async def _field_problems(issue: dict, values: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if "description" in values and not values["description"]:
+        errors["description"] = "Describe the concern in the staff's words."
+    limits = {"description": 4000, "raised_by": 80, "priority_reason": 2000, "action_plan": 4000, "success_measure": 2000,
+              "feedback_said": 4000, "outcome": 2000}
+    for name, limit in limits.items():
+        if len(values.get(name) or "") > limit:
+            errors.setdefault(name, f"Keep it under {limit:,} characters.")
+    if values.get("priority_override") and not values.get("priority_reason", issue["priority_reason"]).strip():
+        errors["priority_reason"] = "Say why the team set this priority (for example “easy win, staff raise it every round”)."
+    if "owner" in values and values["owner"] is not None and values["owner"] != issue["owner"]:
+        if not await Membership.exists().where((Membership.unit == issue["unit"]) & (Membership.person == values["owner"])):
+            errors["owner"] = "Choose an owner from this unit's team."
+    if "category" in values and values["category"] is not None and values["category"] != issue["category"]:
+        if not await Category.exists().where((Category.id == values["category"]) & (Category.active == True)):  # noqa: E712
+            errors["category"] = "Choose a category from the list."
+    today = local_today()
+    given = values.get("feedback_given_on", issue["feedback_given_on"])
+    if given and given > today:
+        errors["feedback_given_on"] = "Staff cannot have been told in the future – use today's date or earlier."
+    if given and not values.get("feedback_how", issue["feedback_how"]):
+        errors["feedback_how"] = "Say how staff were told (huddle, e-mail, posted report, in person)."
+    identified = values.get("identified_on", issue["identified_on"])
+    if identified and identified > today:
+        errors["identified_on"] = "The date it was raised cannot be in the future."
+    if issue["status"] == "closed" and "feedback_given_on" in values and not given:
+        errors["feedback_given_on"] = "This issue is closed: staff feedback must stay recorded (reopen it first)."
+    problems = screen({k: values[k] for k in FREE_TEXT if isinstance(values.get(k), str)})
+    for k, v in problems.items():
+        errors.setdefault(k, v)
+    return errors
+
+
+NEXT_ACTION = {
+    "new": ("planned", "Plan it"),
+    "planned": ("in_progress", "Start work"),
+    "in_progress": ("resolved", "Mark resolved"),
+    "resolved": ("closed", "Close – staff have been told"),
+    "cannot_do": ("closed", "Close – staff have been told"),
+    "closed": ("in_progress", "Reopen"),
+}
+
+
+def status_choices(status: str) -> list[tuple[str, str]]:
+    return [(s, rules.STATUSES[s]) for s in rules.STATUSES if s in rules.TRANSITIONS.get(status, set())]
+
+
+async def change_status(viewer: Viewer, issue_id: int, target: str, *, reason: str = "", version: int | None = None) -> dict:
+    """Move an issue along new -> planned -> in progress -> resolved / cannot do -> closed.
+
+    Closing needs staff feedback recorded; "cannot do" needs the reason staff will be told."""
+    reason = (reason or "").strip()
+    async with db.write_transaction():
+        issue = await _load_for_change(viewer, issue_id)
+        await _check_version(issue, version)
+        problem = rules.transition_problem(
+            issue["status"], target, cannot_do_reason=reason or (issue["cannot_do_reason"] if target != "cannot_do" else ""),
+            feedback_given=issue["feedback_given_on"] is not None,
+        )
+        errors = {}
+        if problem:
+            errors["reason" if target == "cannot_do" and not reason else "status"] = problem
+        if reason:
+            errors.update({("reason" if k == "cannot_do_reason" else k): v for k, v in screen({"cannot_do_reason": reason}).items()})
+        if errors:
+            raise IssueInputError(errors)
+        if target == issue["status"]:
+            return {}
+        today = local_today()
+        values: dict = {"status": target}
+        if target == "cannot_do":
+            values["cannot_do_reason"] = reason
+        if target == "resolved":
+            values["resolved_on"] = today
+        if target == "closed":
+            values["closed_on"] = today
+        if issue["status"] == "closed":
+            values["closed_on"] = None
+        if target in rules.OPEN_STATUSES:
+            values["resolved_on"] = None
+        return await _write(viewer, issue, values)
+
+
+async def add_update(viewer: Viewer, issue_id: int, body: str) -> int:
+    """A dated note on the issue (any member of the unit's team)."""
+    issue = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit).where(SafetyIssue.id == issue_id).first()
+    if issue is None:
+        raise _not_found()
+    ensure_can_contribute(viewer, issue["unit"])
+    body = (body or "").strip()
+    if not body:
+        raise IssueInputError({"body": "Write the update first."})
+    if len(body) > 4000:
+        raise IssueInputError({"body": "Keep it under 4,000 characters."})
+    errors = screen({"body": body})
+    if errors:
+        raise IssueInputError(errors)
+    async with db.write_transaction():
+        row = (await IssueUpdate.insert(IssueUpdate(issue=issue_id, author=viewer.id, at=clock.now(), body=body)).returning(IssueUpdate.id))[0]
+        await SafetyIssue.update({SafetyIssue.updated_at: clock.now()}).where(SafetyIssue.id == issue_id)
+        await audit.record(viewer.actor, "create", "issue_update", row["id"], unit_id=issue["unit"],
+                           changes={"issue": [None, issue_id], "body": [None, body]})
+    return row["id"]
+
+
+async def recently_captured(viewer: Viewer, unit_id: int, *, limit: int = 20) -> list[dict]:
+    """What this person captured on this unit today, newest first (the quick-capture list)."""
+    from datetime import datetime, time
+
+    from rounds.web.filters import _tz
+
+    start = datetime.combine(local_today(), time.min, tzinfo=_tz)
+    rows = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
+        (SafetyIssue.unit == unit_id) & (SafetyIssue.created_by == viewer.id) & (SafetyIssue.created_at >= start)
+    ).order_by(SafetyIssue.id, ascending=False).limit(limit)
+    return [decorate(r) for r in rows]
+
+
+# --- staff stoplight report -----------------------------------------------------------------
+
+async def stoplight_report(viewer: Viewer, unit_id: int, *, days: int = 90) -> dict:
+    """"You said, we did": issues with a stoplight that changed in the last `days` days, plus
+    everything still in progress. Only staff words, outcomes and reasons - no names."""
+    ensure_can_see(viewer, unit_id)
+    unit = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
+    if unit is None:
+        raise _not_found()
+    since = clock.now() - timedelta(days=days)
+    rows = await SafetyIssue.select(
+        SafetyIssue.id, SafetyIssue.description, SafetyIssue.status, SafetyIssue.outcome, SafetyIssue.cannot_do_reason,
+        SafetyIssue.action_plan, SafetyIssue.identified_on, SafetyIssue.status_changed_at, SafetyIssue.category.name.as_alias("category_name"),
+    ).where(
+        (SafetyIssue.unit == unit_id)
+        & SafetyIssue.status.is_in(["planned", "in_progress", "resolved", "cannot_do", "closed"])
+        & ((SafetyIssue.status_changed_at >= since) | SafetyIssue.status.is_in(["planned", "in_progress"]))
+    ).order_by(SafetyIssue.status_changed_at, ascending=False)
+    groups = {"green": [], "yellow": [], "red": []}
+    for row in rows:
+        row["light"] = rules.stoplight(row["status"])
+        groups[row["light"]].append(row)
+    return {"unit": unit, "groups": groups, "days": days, "today": local_today(), "count": len(rows)}
+
+
+def stoplight_markdown(report: dict) -> str:
+    from rounds.web.filters import day
+
+    lines = [f"# {report['unit']['name']} – you said, we did", "",
+             f"Safety concerns staff raised and what happened, as of {day(report['today'])}.", ""]
+    titles = {"green": "Done (green)", "yellow": "In progress (yellow)", "red": "Can't do – here's why (red)"}
+    for light in ("green", "yellow", "red"):
+        items = report["groups"][light]
+        lines.append(f"## {titles[light]} – {len(items)}")
+        lines.append("")
+        if not items:
+            lines.append("Nothing here right now.")
+        for item in items:
+            lines.append(f"- **You said:** {item['description'].strip()}")
+            if light == "green":
+                did = item["outcome"] or "Fixed."
+            elif light == "red":
+                did = item["cannot_do_reason"] or item["outcome"]
+            else:
+                did = item["outcome"] or item["action_plan"] or "Being worked on."
+            lines.append(f"  **We did:** {did.strip()}")
+        lines.append("")
+    lines.append("Confidential – patient safety work product.")
+    return "\n".join(lines) + "\n"
+
+
+# --- categories (admin) ---------------------------------------------------------------------
+
+async def list_categories() -> list[dict]:
+    return await Category.select().order_by(Category.position).order_by(Category.name)
+
+
+async def save_category(viewer: Viewer, name: str, category_id: int | None = None) -> int:
+    from rounds.auth.access import ensure_admin
+
+    ensure_admin(viewer)
+    name = " ".join((name or "").split())
+    if not name:
+        raise IssueInputError({"name": "Give the category a name."})
+    if len(name) > 80:
+        raise IssueInputError({"name": "Use at most 80 characters."})
+    async with db.write_transaction():
+        clash = await Category.select(Category.id).where(Category.name.ilike(name)).first()
+        if clash and clash["id"] != category_id:
+            raise IssueInputError({"name": "There is already a category with this name."})
+        if category_id is None:
+            last = await Category.select(Category.position).order_by(Category.position, ascending=False).first()
+            position = (last["position"] + 1) if last else 0
+            row = (await Category.insert(Category(name=name, position=position, active=True)).returning(Category.id))[0]
+            await audit.record(viewer.actor, "create", "category", row["id"], changes=audit.created({"name": name, "position": position}))
+            return row["id"]
+        old = await Category.select().where(Category.id == category_id).first()
+        if old is None:
+            raise _not_found()
+        if old["name"] != name:
+            await Category.update({Category.name: name}).where(Category.id == category_id)
+            await audit.record(viewer.actor, "update", "category", category_id, changes={"name": [old["name"], name]})
+        return category_id
+
+
+async def set_category_active(viewer: Viewer, category_id: int, active: bool) -> None:
+    from rounds.auth.access import ensure_admin
+
+    ensure_admin(viewer)
+    async with db.write_transaction():
+        old = await Category.select().where(Category.id == category_id).first()
+        if old is None:
+            raise _not_found()
+        if old["active"] != active:
+            await Category.update({Category.active: active}).where(Category.id == category_id)
+            await audit.record(viewer.actor, "update", "category", category_id, changes={"active": [old["active"], active]})
+
+
+async def move_category(viewer: Viewer, category_id: int, direction: int) -> None:
+    """Swap with the neighbour above (-1) or below (+1); positions are renumbered 0..n-1."""
+    from rounds.auth.access import ensure_admin
+
+    ensure_admin(viewer)
+    async with db.write_transaction():
+        rows = await Category.select(Category.id, Category.position).order_by(Category.position).order_by(Category.name)
+        ids = [r["id"] for r in rows]
+        if category_id not in ids:
+            raise _not_found()
+        i = ids.index(category_id)
+        j = i + (1 if direction > 0 else -1)
+        if not 0 <= j < len(ids):
+            return
+        ids[i], ids[j] = ids[j], ids[i]
+        for position, cid in enumerate(ids):
+            old = next(r["position"] for r in rows if r["id"] == cid)
+            if old != position:
+                await Category.update({Category.position: position}).where(Category.id == cid)
+        await audit.record(viewer.actor, "update", "category", category_id, changes={"position": [i, j]})

@@ -1,0 +1,102 @@
+"""Forms for the tracking log (pydantic; handlers validate with rounds.web.forms.validate)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rounds.issues import rules
+
+_OVERRIDES = ("", "high", "medium", "low")
+
+
+def _blank_none(value):
+    if isinstance(value, list):  # a repeated field: the last one wins
+        value = value[-1]
+    return None if value in ("", None) else value
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+
+class CaptureForm(_Form):
+    description: str = Field(default="", max_length=4000)
+    raised_by: str = Field(default="", max_length=80)
+    category: int | None = None
+    source: Literal[tuple(rules.SOURCES)] = "safety_round"  # type: ignore[valid-type]
+    needs_executive_help: bool = False
+    idempotency_key: str = Field(default="", max_length=64)
+
+    _blank = field_validator("category", mode="before")(classmethod(lambda cls, v: _blank_none(v)))
+
+    @field_validator("needs_executive_help", mode="before")
+    @classmethod
+    def _checkbox(cls, value):
+        return value in ("on", "true", "1", True)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _default_source(cls, value):
+        return value or "safety_round"
+
+
+class IssueForm(_Form):
+    """Every editable field of a safety issue (DOMAIN.md), plus the version it was opened at."""
+
+    version: int
+    identified_on: date
+    source: Literal[tuple(rules.SOURCES)]  # type: ignore[valid-type]
+    description: str = Field(max_length=4000)
+    raised_by: str = Field(default="", max_length=80)
+    category: int | None = None
+    harm: Literal[("", *rules.HARMS)] = ""  # type: ignore[valid-type]
+    likelihood: Literal[("", *rules.LIKELIHOODS)] = ""  # type: ignore[valid-type]
+    ease: Literal[("", *rules.EASE)] = ""  # type: ignore[valid-type]
+    priority_override: Literal[_OVERRIDES] = ""  # type: ignore[valid-type]
+    priority_reason: str = Field(default="", max_length=2000)
+    action_plan: str = Field(default="", max_length=4000)
+    owner: int | None = None
+    due_on: date | None = None
+    success_measure: str = Field(default="", max_length=2000)
+    feedback_due_on: date | None = None
+    feedback_given_on: date | None = None
+    feedback_how: Literal[("", *rules.FEEDBACK_HOW)] = ""  # type: ignore[valid-type]
+    feedback_said: str = Field(default="", max_length=4000)
+    outcome: str = Field(default="", max_length=2000)
+    needs_executive_help: bool = False
+
+    _blank = field_validator("category", "owner", "due_on", "feedback_due_on", "feedback_given_on", mode="before")(
+        classmethod(lambda cls, v: _blank_none(v))
+    )
+
+    @field_validator("needs_executive_help", mode="before")
+    @classmethod
+    def _checkbox(cls, value):
+        return value in ("on", "true", "1", True)
+
+    @field_validator("identified_on", mode="before")
+    @classmethod
+    def _required_date(cls, value):
+        if value in ("", None):
+            raise ValueError("Enter the date the concern was raised.")
+        return value
+
+    def values(self) -> dict:
+        return self.model_dump(exclude={"version"})
+
+
+class StatusForm(_Form):
+    version: int
+    status: Literal[tuple(rules.STATUSES)]  # type: ignore[valid-type]
+    reason: str = Field(default="", max_length=2000)
+
+
+class UpdateForm(_Form):
+    body: str = Field(default="", max_length=4000)
+
+
+class CategoryForm(_Form):
+    name: str = Field(default="", max_length=80)
