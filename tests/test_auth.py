@@ -113,3 +113,10 @@ async def test_deactivation_ends_sessions(client, make_client, world, login):
 async def test_open_redirect_refused(client, world):
     response = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD, "next": "//evil.example/x"})
     assert response.headers["location"] == "/"
+
+
+async def test_one_address_trying_many_accounts_is_slowed(client, world):
+    for i in range(20):
+        await post_form(client, "/login", {"email": f"guess{i}@test.org", "password": "wrong-password-x"})
+    response = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD})
+    assert "Too many failed attempts" in response.text

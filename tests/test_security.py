@@ -7,18 +7,25 @@ import pytest
 
 from tests.conftest import World, post_form
 
-PUBLIC = {"/login", "/healthz"}
+# The only routes reachable without a session (the calendar feed is protected by its secret token).
+PUBLIC = {"/login", "/healthz", "/calendar/{token:str}.ics", "/calendar/{token:str}"}
 
 
-def _routes(app):
+def _routes(app, *, public=False):
     for route in app.routes:
         if route.path.startswith("/static"):
             continue
         for handler in route.route_handlers:
+            if bool(handler.opt.get("public")) != public:
+                continue
             for method in handler.http_methods:
                 if method in ("HEAD", "OPTIONS"):
                     continue
                 yield route.path, method
+
+
+def test_only_known_routes_are_public(app):
+    assert {path for path, _ in _routes(app, public=True)} <= PUBLIC
 
 
 def _fill(path: str) -> str:
@@ -28,8 +35,6 @@ def _fill(path: str) -> str:
 async def test_every_route_requires_a_session(app, client, world):
     checked = 0
     for path, method in _routes(app):
-        if path in PUBLIC:
-            continue
         url = _fill(path)
         if method == "GET":
             response = await client.get(url)
@@ -43,7 +48,7 @@ async def test_every_route_requires_a_session(app, client, world):
 
 async def test_every_unsafe_route_refuses_missing_csrf(app, client, world, login):
     await login(client, "admin")
-    unsafe = [(p, m) for p, m in _routes(app) if m not in ("GET",)]
+    unsafe = [(p, m) for public in (False, True) for p, m in _routes(app, public=public) if m not in ("GET",)]
     assert unsafe
     for path, method in unsafe:
         response = await client.request(method, _fill(path), data={"x": "1"})

@@ -65,6 +65,9 @@ def not_signed_in(request: Request, exc: Exception) -> Response:
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code in (403, 413) or (exc.detail and "csrf" in str(exc.detail).lower()):
+        # Refused requests are worth a line: CSRF failures and oversized bodies can be probing.
+        log.warning("refused %s %s: %s %s", request.method, request.url.path, exc.status_code, exc.detail)
     return _page(request, exc.status_code, exc.detail)
 
 
