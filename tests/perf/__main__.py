@@ -1,0 +1,302 @@
+"""The benchmark: `python -m tests.perf [--db sqlite|postgres|both] [--workers 2] [--duration 5]`.
+
+1. builds the large data set (`rounds demo --scale`: 60 units, 100,000 issues) in a temporary
+   database and times it;
+2. starts the real server (`rounds serve`, production settings, N workers, with
+   ROUNDS_COUNT_QUERIES=1 so every response says how many SQL statements it ran) and the
+   ceiling (tests/perf/ceiling.py: the same log rows, plain driver, bare Jinja, bare Litestar);
+3. signs in as real people and drives each key page over loopback with a small asyncio client:
+   a latency phase (one connection, back to back: median and p95 are close to server time) and
+   a throughput phase (several connections at once: requests per second, as a ratio of the
+   ceiling's);
+4. prints a table and writes it to var/perf/<db>.json and var/perf/<db>.md.
+
+Pages that do not exist yet (404) are listed as "not built".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tests.perf.http import Client, first_form, fresh_key
+from tests.perf.server import PASSWORD, Database, ceiling_server, rounds_server, run_rounds
+
+
+@dataclass
+class Page:
+    name: str
+    who: str                      # e-mail of the person who loads it
+    path: str                     # may contain {unit}, {issue}, {round}, {meeting}
+    target_ms: float | None = None
+    htmx: bool = False
+    method: str = "GET"
+    form_path: str | None = None  # for POSTs: the page whose form is submitted
+    size_limit: int | None = None
+
+
+CHAMPION = "scale-champion-01@example.org"
+EXECUTIVE = "scale-executive@example.org"
+
+PAGES = [
+    Page("home", CHAMPION, "/"),
+    Page("log page", CHAMPION, "/issues", 50),
+    Page("log filter (htmx)", CHAMPION, "/issues?status=open&unit={unit}&sort=priority", 50, htmx=True, size_limit=10_000),
+    Page("log search (htmx)", CHAMPION, "/issues?q=pump&unit={unit}", 50, htmx=True, size_limit=10_000),
+    Page("issue page", CHAMPION, "/issues/{issue}", 50),
+    Page("quick capture", CHAMPION, "/units/{unit}/issues/new", None, method="POST", form_path="/units/{unit}/issues/new"),
+    Page("briefing", EXECUTIVE, "/rounds/{round}/briefing", 100),
+    Page("round capture", EXECUTIVE, "/rounds/{round}/run", 50),
+    Page("my follow-ups", EXECUTIVE, "/barriers/mine", 50),
+    Page("meeting agenda", CHAMPION, "/meetings/{meeting}", 100),
+]
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    status: str = "ok"
+    median_ms: float = 0
+    p95_ms: float = 0
+    rps: float = 0
+    ratio: float | None = None
+    errors: int = 0
+    requests: int = 0
+    bytes: int = 0
+    gzip_bytes: int = 0
+    queries: int | None = None
+    target_ms: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def pick_ids(db: Database) -> dict:
+    unit = db.query("SELECT m.unit AS id FROM membership m JOIN person p ON p.id = m.person WHERE p.email = ? "
+                    "AND m.unit_role = 'champion' ORDER BY m.unit LIMIT 1", CHAMPION)[0]["id"]
+    issues = [r["id"] for r in db.query("SELECT id FROM safety_issue WHERE unit = ? ORDER BY id DESC LIMIT 200", unit)]
+    rnd = db.query("SELECT id FROM safety_round WHERE unit = ? AND status IN ('briefed', 'scheduled') ORDER BY scheduled_at LIMIT 1", unit)
+    meeting = db.query("SELECT id FROM meeting WHERE unit = ? AND status = 'scheduled' ORDER BY scheduled_at LIMIT 1", unit)
+    return {"unit": unit, "issues": issues, "round": rnd[0]["id"] if rnd else 0, "meeting": meeting[0]["id"] if meeting else 0}
+
+
+def fill(path: str, ids: dict, n: int) -> str:
+    return path.format(unit=ids["unit"], issue=ids["issues"][n % len(ids["issues"])], round=ids["round"], meeting=ids["meeting"])
+
+
+class Driver:
+    """Signed-in clients per person, and the request each page sends."""
+
+    def __init__(self, port: int, ids: dict):
+        self.port, self.ids = port, ids
+        self.templates: dict[str, dict] = {}
+
+    async def client(self, who: str | None) -> Client:
+        client = Client("127.0.0.1", self.port)
+        if who:
+            await client.sign_in(who, PASSWORD)
+        return client
+
+    async def prepare(self, page: Page, client: Client) -> str | None:
+        """Probe the page; returns why it cannot be measured, or None."""
+        if page.method == "POST":
+            reply = await client.get(fill(page.form_path, self.ids, 0))
+            if reply.status != 200:
+                return f"not built (GET form: {reply.status})"
+            form = first_form(reply.text, method="post")
+            if form is None:
+                return "no form found"
+            self.templates[page.name] = form.values
+            return None
+        reply = await client.get(fill(page.path, self.ids, 0), htmx=page.htmx)
+        if reply.status in (404, 405):
+            return f"not built ({reply.status})"
+        if reply.status != 200:
+            return f"HTTP {reply.status}"
+        return None
+
+    async def once(self, page: Page, client: Client, n: int):
+        if page.method == "POST":
+            data = dict(self.templates[page.name])
+            data.update({"description": "Benchmark: suction tubing is missing at the bedside on nights",
+                         "idempotency_key": fresh_key(), "_csrf_token": client.csrf_token})
+            reply = await client.post_form(fill(page.path, self.ids, n), data)
+            ok = reply.status in (200, 303) and ("hx-redirect" in reply.headers or reply.status == 303)
+        else:
+            reply = await client.get(fill(page.path, self.ids, n), htmx=page.htmx)
+            ok = reply.status == 200
+        return ok, reply
+
+
+async def measure(driver: Driver, page: Page, *, duration: float, concurrency: int, ceiling_port: int | None = None) -> Result:
+    result = Result(page.name, page.path, target_ms=page.target_ms)
+    if ceiling_port:
+        clients = [Client("127.0.0.1", ceiling_port) for _ in range(concurrency)]
+    else:
+        clients = [await driver.client(page.who) for _ in range(concurrency)]
+    try:
+        if not ceiling_port:
+            problem = await driver.prepare(page, clients[0])
+            if problem:
+                result.status = problem
+                return result
+
+        async def one(client: Client, n: int):
+            if ceiling_port:
+                reply = await client.get("/ceiling")
+                return reply.status == 200, reply
+            return await driver.once(page, client, n)
+
+        # warm up every connection
+        for i, c in enumerate(clients):
+            for k in range(5):
+                await one(c, i * 5 + k)
+        # latency: one connection, back to back
+        latencies, counter = [], 0
+        sample = None
+        end = time.perf_counter() + duration
+        while time.perf_counter() < end and len(latencies) < 2000:
+            ok, reply = await one(clients[0], counter)
+            counter += 1
+            latencies.append(reply.seconds)
+            if not ok:
+                result.errors += 1
+                if len(result.notes) < 2:
+                    result.notes.append(f"HTTP {reply.status}: {reply.text[:200]!r}")
+            sample = reply
+        # throughput: every connection at once
+        done = 0
+        end = time.perf_counter() + duration
+
+        async def worker(client: Client, offset: int):
+            nonlocal done
+            n = offset * 100_000
+            while time.perf_counter() < end:
+                ok, reply = await one(client, n)
+                n += 1
+                done += 1
+                if not ok:
+                    result.errors += 1
+                    if len(result.notes) < 2:
+                        result.notes.append(f"HTTP {reply.status}: {reply.text[:300]!r}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(c, i) for i, c in enumerate(clients)))
+        elapsed = time.perf_counter() - started
+        result.requests = len(latencies) + done
+        result.rps = done / elapsed
+        latencies.sort()
+        result.median_ms = statistics.median(latencies) * 1000
+        result.p95_ms = latencies[int(len(latencies) * 0.95) - 1] * 1000 if len(latencies) > 1 else latencies[0] * 1000
+        if sample is not None:
+            result.bytes = len(sample.body)
+            result.gzip_bytes = len(gzip.compress(sample.body, 6))
+            if "x-query-count" in sample.headers:
+                result.queries = int(sample.headers["x-query-count"])
+        return result
+    finally:
+        for c in clients:
+            await c.close()
+
+
+def verdict(r: Result) -> str:
+    if r.status != "ok":
+        return ""
+    bits = []
+    if r.target_ms is not None:
+        bits.append("meets" if r.median_ms < r.target_ms else "MISSES")
+    return " ".join(bits)
+
+
+def table(results: list[Result], header: str) -> str:
+    lines = [header, "",
+             "| page | median ms | p95 ms | target ms | req/s | x ceiling | errors | KB (gzip) | queries |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        if r.status != "ok":
+            lines.append(f"| {r.name} | {r.status} | | | | | | | |")
+            continue
+        target = f"{r.target_ms:.0f} ({verdict(r)})" if r.target_ms else ""
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        lines.append(f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {target} | {r.rps:.0f} | {ratio} | {r.errors} | "
+                     f"{r.bytes / 1024:.1f} ({r.gzip_bytes / 1024:.1f}) | {'' if r.queries is None else r.queries} |")
+    return "\n".join(lines)
+
+
+def run(kind: str, workers: int, duration: float, concurrency: int, units: int, issues: int, only: list[str] | None) -> list[Result]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"rounds-perf-{kind}-"))
+    db = Database(kind, workdir)
+    db.create()
+    try:
+        print(f"\n== {kind}: building {units} units and {issues:,} issues ...", flush=True)
+        started = time.perf_counter()
+        built = run_rounds(db, workdir, "demo", "--scale", "--units", str(units), "--issues", str(issues))
+        if built.returncode != 0:
+            raise RuntimeError(built.stdout + built.stderr)
+        build_seconds = time.perf_counter() - started
+        print(built.stdout.strip().splitlines()[0] if built.stdout.strip() else "", f"(command: {build_seconds:.1f} s)", flush=True)
+        ids = pick_ids(db)
+        app = rounds_server(db, workdir, workers=workers, ROUNDS_COUNT_QUERIES="1").start()
+        ceiling = ceiling_server(db, workdir, workers=workers, unit=ids["unit"]).start()
+        results: list[Result] = []
+        try:
+            driver = Driver(app.port, ids)
+            ceiling_result = asyncio.run(measure(driver, Page("ceiling (plain driver + bare Jinja)", "", "/ceiling"),
+                                                 duration=duration, concurrency=concurrency, ceiling_port=ceiling.port))
+            ceiling_result.ratio = 1.0
+            for page in PAGES:
+                if only and page.name not in only:
+                    continue
+                print(f"   {page.name} ...", end=" ", flush=True)
+                r = asyncio.run(measure(driver, page, duration=duration, concurrency=concurrency))
+                if r.status == "ok" and ceiling_result.rps:
+                    r.ratio = r.rps / ceiling_result.rps
+                print(r.status if r.status != "ok" else f"{r.median_ms:.1f} ms median, {r.rps:.0f} req/s", flush=True)
+                for note in r.notes:
+                    print("     ", note[:300])
+                results.append(r)
+            results.append(ceiling_result)
+        finally:
+            app.stop()
+            ceiling.stop()
+        header = (f"### {kind} - {workers} workers, {units} units, {issues:,} issues, {concurrency} connections for the "
+                  f"throughput phase, {duration:.0f} s per phase (scale data built in {build_seconds:.1f} s)")
+        text = table(results, header)
+        print("\n" + text + "\n")
+        out = Path("var/perf")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{kind}.md").write_text(text + "\n")
+        (out / f"{kind}.json").write_text(json.dumps({"build_seconds": build_seconds, "workers": workers,
+                                                      "results": [asdict(r) for r in results]}, indent=1))
+        return results
+    finally:
+        db.drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per phase per page")
+    parser.add_argument("--concurrency", type=int, default=4, help="connections in the throughput phase")
+    parser.add_argument("--units", type=int, default=60)
+    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument("--page", action="append", help="measure only this page (repeatable)")
+    args = parser.parse_args(argv)
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    failed = False
+    for kind in kinds:
+        results = run(kind, args.workers, args.duration, args.concurrency, args.units, args.issues, args.page)
+        failed |= any(r.errors for r in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
