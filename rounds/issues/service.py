@@ -345,6 +345,13 @@ def _visible_units_clause(viewer: Viewer):
     return SafetyIssue.unit.is_in(list(viewer.unit_roles) or [0])
 
 
+def _contains(column, pattern: str):
+    """Case-insensitive LIKE: SQLite's LIKE already is (for ASCII); PostgreSQL needs ILIKE."""
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    return column.like(pattern) if isinstance(db.current_engine(), SQLiteEngine) else column.ilike(pattern)
+
+
 def _log_where(viewer: Viewer, f: LogFilters):
     today = local_today()
     clauses = []
@@ -384,9 +391,9 @@ def _log_where(viewer: Viewer, f: LogFilters):
         for word in words:
             pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", " ").strip() + "%"
             clauses.append(
-                SafetyIssue.description.ilike(pattern) | SafetyIssue.action_plan.ilike(pattern)
-                | SafetyIssue.outcome.ilike(pattern) | SafetyIssue.raised_by.ilike(pattern)
-                | SafetyIssue.success_measure.ilike(pattern)
+                _contains(SafetyIssue.description, pattern) | _contains(SafetyIssue.action_plan, pattern)
+                | _contains(SafetyIssue.outcome, pattern) | _contains(SafetyIssue.raised_by, pattern)
+                | _contains(SafetyIssue.success_measure, pattern)
             )
     return clauses
 
@@ -777,7 +784,7 @@ async def save_category(viewer: Viewer, name: str, category_id: int | None = Non
     if len(name) > 80:
         raise IssueInputError({"name": "Use at most 80 characters."})
     async with db.write_transaction():
-        clash = await Category.select(Category.id).where(Category.name.ilike(name)).first()
+        clash = await Category.select(Category.id).where(_contains(Category.name, name.replace("%", "").replace("_", " "))).first()
         if clash and clash["id"] != category_id:
             raise IssueInputError({"name": "There is already a category with this name."})
         if category_id is None:

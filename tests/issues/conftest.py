@@ -41,3 +41,13 @@ def new_issue(world, as_person):
         return captured.id
 
     return make
+
+
+def field_error(html: str, field: str) -> str | None:
+    """form_error with HTML entities decoded."""
+    from html import unescape
+
+    from tests.conftest import form_error
+
+    message = form_error(html, field)
+    return None if message is None else unescape(message)
