@@ -12,6 +12,7 @@ FEATURE_MODULES = [
     "rounds.rounding.routes",
     "rounds.barriers.routes",
     "rounds.meetings.routes",
+    "rounds.reports.routes",
 ]
 
 # Home page panels, in order: (module with `async def home_panel(viewer) -> dict | None`, template).

@@ -88,3 +88,10 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 FILTERS = {"day": day, "when": when, "time_of_day": time_of_day, "due": due, "iso": iso}
 GLOBALS = {"is_overdue": is_overdue, "days_since": days_since, "plural": plural, "local_today": local_today}
+
+
+def start_of_day(value: date) -> datetime:
+    """Midnight at the start of `value` in the hospital's time zone."""
+    from datetime import time
+
+    return datetime.combine(value, time.min, tzinfo=_tz)
