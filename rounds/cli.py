@@ -171,6 +171,20 @@ async def cmd_audit(settings, args) -> int:
     return 1
 
 
+@_with_db
+async def cmd_reminders(settings, args) -> int:
+    """Cron-safe: one digest per person per day; unsent ones (SMTP down) are retried next run."""
+    from rounds.barriers import reminders
+    from rounds.web import filters
+
+    filters.set_timezone(settings.timezone)
+    result = await reminders.run(settings)
+    print(result.summary())
+    for error in result.errors[:5]:
+        print(f"  not sent: {error}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rounds", description="Rounds: CUSP executive safety rounds.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="action", required=True)
     audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if broken")
     audit.set_defaults(func=cmd_audit)
+
+    reminders = sub.add_parser("reminders", help="daily reminder digests")
+    reminders_sub = reminders.add_subparsers(dest="action", required=True)
+    reminders_sub.add_parser("send", help="make today's digests and e-mail them (safe to run several times a day)")
+    reminders.set_defaults(func=cmd_reminders)
     return parser
 
 

@@ -1,7 +1,14 @@
-"""Home page panel for rounds.barriers (None hides it)."""
+"""Home page panel "My follow-ups": the barriers this person owns, overdue first.
+
+Shown to executive partners always (it leads their home page), and to anyone else who owns an
+open barrier."""
 
 from rounds.auth.access import Viewer
+from rounds.barriers.service import follow_ups_panel
 
 
 async def home_panel(viewer: Viewer) -> dict | None:
-    return None
+    panel = await follow_ups_panel(viewer, show_all=False, back="/")
+    if not panel["barriers"] and viewer.role != "executive":
+        return None
+    return panel

@@ -29,3 +29,62 @@ def is_higher(new: str, old: str) -> bool:
 
 def days_overdue(next_follow_up_on: date, today: date) -> int:
     return max(0, (today - next_follow_up_on).days)
+
+
+# --- follow-up state (pure: callers pass today and the settings) ---------------------------
+
+FOLLOW_UP_STATES = {
+    "escalation_due": "Escalation due",
+    "overdue": "Follow-up overdue",
+    "due_today": "Follow-up due today",
+    "this_week": "Due this week",
+    "later": "Later",
+}
+
+
+def follow_up_state(next_follow_up_on: date | None, today: date, escalate_after_days: int) -> str:
+    """Where an open barrier's next follow-up stands. Escalation is due once the follow-up is
+    `escalate_after_days` or more days late; it is only ever suggested, never done silently."""
+    if next_follow_up_on is None:
+        return "overdue"
+    late = (today - next_follow_up_on).days
+    if late >= max(1, escalate_after_days):
+        return "escalation_due"
+    if late > 0:
+        return "overdue"
+    if late == 0:
+        return "due_today"
+    if late >= -7:
+        return "this_week"
+    return "later"
+
+
+def is_escalation_due(next_follow_up_on: date | None, today: date, escalate_after_days: int) -> bool:
+    return follow_up_state(next_follow_up_on, today, escalate_after_days) == "escalation_due"
+
+
+def over_wip_limit(open_count: int, limit: int) -> bool:
+    """More open barriers than the limit (default 5) for one owner is flagged."""
+    return open_count > limit
+
+
+def higher_levels(level: str) -> list[str]:
+    """The levels a barrier at `level` may be escalated to, lowest first."""
+    return [candidate for candidate in LEVEL_ORDER if is_higher(candidate, level)]
+
+
+def escalation_problem(current: str, target: str) -> str | None:
+    """Why an escalation is refused, in words a person can act on; None if allowed."""
+    if target not in LEVELS:
+        return "Choose a level from the list."
+    if current == "board":
+        return "This barrier is already at board level; it cannot go higher."
+    if target == current:
+        return f"It is already at {LEVELS[current].lower()} level – choose a higher level."
+    if not is_higher(target, current):
+        return f"Escalation goes upwards only: choose a level above {LEVELS[current].lower()}."
+    return None
+
+
+def level_label(level: str) -> str:
+    return LEVELS.get(level, level.replace("_", " ").capitalize())

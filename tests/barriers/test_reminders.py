@@ -1,0 +1,130 @@
+"""Daily reminder digests: content, one per person per day, real SMTP delivery (aiosmtpd), and
+a failed send kept and retried."""
+
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from rounds.barriers import reminders
+from rounds.barriers.tables import ReminderDigest
+from rounds.core.tables import Membership
+from rounds.web.filters import local_today
+from tests.barriers.helpers import make_barrier, make_issue
+
+
+class Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+async def _due_things(world, fake_clock):
+    """An overdue barrier and an overdue issue owned by the executive; feedback due on unit A."""
+    today = local_today()
+    await make_barrier(world, description="Vendor contract for bed alarms", follow_up=today)
+    await make_barrier(world, description="Not due for a while", follow_up=today + timedelta(days=20))
+    await make_issue(world.unit_a, "Oxygen cylinders stored in the corridor", owner=world.people["executive"],
+                     due_on=today - timedelta(days=2))
+    await make_issue(world.unit_a, "Hand gel dispensers empty at night", feedback_due_on=today - timedelta(days=1))
+    await make_issue(world.unit_a, "Feedback already given", feedback_due_on=today - timedelta(days=1), feedback_given_on=today)
+    fake_clock.advance(days=8)  # the barrier is now 8 days late: escalation due
+
+
+async def test_digest_content(world, engine, fake_clock):
+    await _due_things(world, fake_clock)
+    today = local_today()
+    digest = await reminders.digest_for(world.people["executive"], today)
+    assert [b["description"] for b in digest.barriers] == ["Vendor contract for bed alarms"]
+    assert [i["description"] for i in digest.issues] == ["Oxygen cylinders stored in the corridor"]
+    assert digest.feedback == []  # the executive does not champion the unit
+    text = digest.text("Eve Executive", "https://rounds.example.org")
+    assert "Good morning Eve" in text
+    assert "[Escalation due – suggest C-suite] Vendor contract for bed alarms" in text
+    assert "https://rounds.example.org/barriers/" in text and "8 days overdue" in text
+    champion = await reminders.digest_for(world.people["champion"], today)
+    assert [i["description"] for i in champion.feedback] == ["Hand gel dispensers empty at night"]
+    member = await reminders.digest_for(world.people["member"], today)
+    assert member.empty
+
+
+async def test_reminders_page_shows_todays_digest(client, world, login, fake_clock):
+    await _due_things(world, fake_clock)
+    await login(client, "executive")
+    html = (await client.get("/reminders")).text
+    assert "Vendor contract for bed alarms" in html and "Oxygen cylinders stored in the corridor" in html
+    assert "Escalation due – suggest C-suite" in html
+
+
+async def test_sent_once_even_when_run_twice(world, engine, settings, fake_clock, smtp_server):
+    controller, handler = smtp_server
+    await _due_things(world, fake_clock)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port, "mail_from": "rounds@test.org"})
+    first = await reminders.run(smtp)
+    assert first.created == 2 and first.sent == 2 and first.failed == 0  # executive and champion
+    second = await reminders.run(smtp)
+    assert second.created == 0 and second.already == 2 and second.sent == 0
+    assert len(handler.messages) == 2
+    recipients = sorted(r[0] for r, _ in handler.messages)
+    assert recipients == ["champ@test.org", "exec@test.org"]
+    body = next(content for r, content in handler.messages if r == ["exec@test.org"])
+    assert "Vendor contract for bed alarms" in body and "Subject: Rounds: your follow-ups for" in body
+    rows = await ReminderDigest.select()
+    assert len(rows) == 2 and all(r["sent_at"] is not None and r["attempts"] == 1 for r in rows)
+
+
+async def test_smtp_failure_is_recorded_and_retried(world, engine, settings, fake_clock, smtp_server):
+    controller, handler = smtp_server
+    await _due_things(world, fake_clock)
+    await Membership.delete().where(Membership.unit_role == "champion")  # only the executive's digest
+    down = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()})  # nothing listens there
+    failed = await reminders.run(down)
+    assert failed.created == 1 and failed.failed == 1 and failed.sent == 0
+    row = await ReminderDigest.select().first()
+    assert row["sent_at"] is None and row["attempts"] == 1 and "Connection" in row["last_error"]
+    up = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    retried = await reminders.run(up)
+    assert retried.created == 0 and retried.sent == 1
+    assert len(handler.messages) == 1
+    row = await ReminderDigest.select().first()
+    assert row["sent_at"] is not None and row["attempts"] == 2 and row["last_error"] == ""
+
+
+async def test_a_send_in_progress_is_not_sent_again(world, engine, settings, fake_clock, smtp_server):
+    controller, handler = smtp_server
+    await _due_things(world, fake_clock)
+    await reminders.create_digests(local_today(), "http://x")
+    from rounds.core import clock
+
+    # another run claimed every digest a minute ago and is still sending
+    await ReminderDigest.update({ReminderDigest.attempts: 1, ReminderDigest.last_attempt_at: clock.now() - timedelta(minutes=1)}, force=True)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    result = await reminders.run(smtp)
+    assert result.sent == 0 and handler.messages == []
+
+
+async def test_without_smtp_digests_stay_in_the_app(world, engine, settings, fake_clock):
+    await _due_things(world, fake_clock)
+    result = await reminders.run(settings)
+    assert result.created == 2 and not result.smtp
+    assert "not configured" in result.summary()
+    assert await ReminderDigest.count().where(ReminderDigest.sent_at.is_null()) == 2
