@@ -1,0 +1,292 @@
+"""The agenda builds itself from the unit's data since the last meeting.
+
+A handful of indexed queries, each scoped to the meeting's unit (and, for new issues and wins,
+the date range since the last meeting), so building it stays fast with 100,000 issues in the
+database. Once the minutes are final, the agenda as discussed is read from the snapshot items
+kept with them instead of the live log.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rounds.barriers.rules import LEVELS as BARRIER_LEVELS
+from rounds.barriers.tables import Barrier, BarrierNote
+from rounds.issues import rules as issue_rules
+from rounds.issues.rules import OPEN_STATUSES
+from rounds.issues.tables import SafetyIssue
+from rounds.meetings import rules
+from rounds.meetings.tables import (
+    Meeting,
+    MeetingAction,
+    MeetingAddendum,
+    MeetingAttendee,
+    MeetingItem,
+)
+from rounds.rounding.tables import LastEvent, UnitMeasure
+from rounds.web.filters import day, due, local, local_today
+
+LIST_LIMIT = 30
+OPEN_LIMIT = 200
+TOP_ISSUES = 10
+HELP_LEVELS = ("executive", "c_suite", "board")
+
+EVENT_LABELS = {
+    "fall": "Fall",
+    "falls": "Fall",
+    "fall_with_injury": "Fall with injury",
+    "clabsi": "CLABSI",
+    "cauti": "CAUTI",
+    "pressure_injury": "Pressure injury",
+    "medication_harm": "Medication harm",
+    "staff_injury": "Staff injury",
+}
+
+_ISSUE_COLUMNS = (
+    SafetyIssue.id, SafetyIssue.description, SafetyIssue.identified_on, SafetyIssue.status, SafetyIssue.priority,
+    SafetyIssue.due_on, SafetyIssue.raised_by, SafetyIssue.resolved_on, SafetyIssue.cannot_do_reason,
+    SafetyIssue.needs_executive_help, SafetyIssue.owner,
+)
+
+
+def _issue_query():
+    return SafetyIssue.select(*_ISSUE_COLUMNS, SafetyIssue.owner.display_name.as_alias("owner_name"))
+
+
+def _decorate(issue: dict) -> dict:
+    issue["light"] = issue_rules.stoplight(issue["status"])
+    issue["status_label"] = issue_rules.STATUSES.get(issue["status"], issue["status"])
+    issue["priority_label"] = issue_rules.PRIORITY_LABELS.get(issue["priority"], "")
+    return issue
+
+
+async def previous_meeting(meeting: dict) -> dict | None:
+    return await Meeting.select(Meeting.id, Meeting.scheduled_at).where(
+        (Meeting.unit == meeting["unit"]) & (Meeting.scheduled_at < meeting["scheduled_at"])
+    ).order_by(Meeting.scheduled_at, ascending=False).first()
+
+
+async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
+    unit_id, meeting_id = meeting["unit"], meeting["id"]
+    today = local_today()
+    meeting_on = local(meeting["scheduled_at"]).date()
+    finalised = meeting["finalised_at"] is not None
+    previous = await previous_meeting(meeting)
+    since = rules.since_date(local(previous["scheduled_at"]).date() if previous else None, meeting_on)
+    until = meeting_on if finalised or meeting_on < today else today
+    items = await MeetingItem.select(*MeetingItem.all_columns()).where(MeetingItem.meeting == meeting_id).order_by(
+        MeetingItem.position).order_by(MeetingItem.id)
+    ranked = [i for i in items if i["section"] == "priorities" and i["issue"] is not None and not i["removed"]]
+
+    context: dict = {"meeting": meeting, "previous": previous, "since": since, "meeting_on": meeting_on, "finalised": finalised}
+    if only_priorities:
+        context["priorities"] = await _priorities(unit_id, ranked, None)
+        return context
+
+    from rounds.meetings.service import unit_team
+
+    team = await unit_team(unit_id)
+    attendees = await MeetingAttendee.select(*MeetingAttendee.all_columns()).where(MeetingAttendee.meeting == meeting_id).order_by(MeetingAttendee.id)
+    actions = await MeetingAction.select(
+        *MeetingAction.all_columns(),
+        MeetingAction.owner.display_name.as_alias("owner_name"),
+        MeetingAction.issue.description.as_alias("issue_description"),
+        MeetingAction.issue.status.as_alias("issue_status"),
+        MeetingAction.issue.resolved_on.as_alias("issue_resolved_on"),
+    ).where(MeetingAction.meeting == meeting_id).order_by(MeetingAction.id)
+    addenda = await MeetingAddendum.select(
+        *MeetingAddendum.all_columns(), MeetingAddendum.author.display_name.as_alias("author_name")
+    ).where(MeetingAddendum.meeting == meeting_id).order_by(MeetingAddendum.at)
+    measures = await UnitMeasure.select(*UnitMeasure.all_columns()).where(
+        (UnitMeasure.unit == unit_id) & (UnitMeasure.month <= meeting_on)
+    ).order_by(UnitMeasure.month, ascending=False).limit(3)
+    events = await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(LastEvent.unit == unit_id)
+
+    for action in actions:
+        action["light"] = issue_rules.stoplight(action["issue_status"] or "")
+        action["done_on_time"] = rules.action_done_on_time(action["issue_status"] or "", action["issue_resolved_on"], action["due_on"])
+    reference_day = min(today, meeting_on)
+    days_since = []
+    for event in sorted(events, key=lambda e: e["kind"]):
+        if event["occurred_on"] is None or event["occurred_on"] > reference_day:
+            continue
+        days_since.append({
+            "label": EVENT_LABELS.get(event["kind"], event["kind"].replace("_", " ").capitalize()),
+            "days": (reference_day - event["occurred_on"]).days,
+            "on": event["occurred_on"],
+        })
+    for measure in measures:
+        measure["rates"] = _rates(measure)
+
+    present_ids = {a["person"] for a in attendees if a["person"] is not None and a["present"]}
+    context.update({
+        "team": team,
+        "present_ids": present_ids,
+        "guests": [a for a in attendees if a["person"] is None],
+        "executives_present": [m for m in team if m["unit_role"] == "executive" and m["person_id"] in present_ids],
+        "actions": actions,
+        "addenda": addenda,
+        "measures": measures,
+        "days_since": days_since,
+        "removed_items": [i for i in items if i["removed"] and i["issue"] is None and i["barrier"] is None],
+    })
+
+    case = None
+    if meeting["case_issue"]:
+        case = await _issue_query().where(SafetyIssue.id == meeting["case_issue"]).first()
+        if case:
+            _decorate(case)
+    context["case"] = case
+
+    if finalised:
+        linked = [i for i in items if (i["issue"] is not None or i["barrier"] is not None) and not i["removed"]]
+        context.update({"new_issues": [], "overdue": [], "barriers": [], "wins": [], "priorities": [], "open_issues": [],
+                        "case_candidates": [], "barriers_needing_help": [], "linked": linked})
+    else:
+        new_issues = await _issue_query().where(
+            (SafetyIssue.unit == unit_id) & (SafetyIssue.identified_on >= since) & (SafetyIssue.identified_on <= until)
+        ).order_by(SafetyIssue.identified_on, ascending=False).order_by(SafetyIssue.id, ascending=False).limit(LIST_LIMIT + 1)
+        overdue = await _issue_query().where(
+            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES)) & (SafetyIssue.due_on < today)
+        ).order_by(SafetyIssue.due_on).limit(LIST_LIMIT + 1)
+        wins = await _issue_query().where(
+            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(["resolved", "closed"]) & (SafetyIssue.resolved_on >= since)
+        ).order_by(SafetyIssue.resolved_on, ascending=False).limit(LIST_LIMIT + 1)
+        barriers = await Barrier.select(
+            *Barrier.all_columns(), Barrier.owner.display_name.as_alias("owner_name"),
+            Barrier.issue.description.as_alias("issue_description"),
+        ).where((Barrier.unit == unit_id) & (Barrier.status == "open")).order_by(Barrier.next_follow_up_on).limit(LIST_LIMIT)
+        notes_by_barrier: dict[int, list[dict]] = {}
+        if barriers:
+            notes = await BarrierNote.select(
+                BarrierNote.barrier, BarrierNote.at, BarrierNote.kind, BarrierNote.body, BarrierNote.next_follow_up_on,
+                BarrierNote.author.display_name.as_alias("author_name"),
+            ).where(BarrierNote.barrier.is_in([b["id"] for b in barriers])).order_by(BarrierNote.at, ascending=False).limit(LIST_LIMIT * 10)
+            for note in notes:
+                notes_by_barrier.setdefault(note["barrier"], []).append(note)
+        for barrier in barriers:
+            barrier["notes"] = notes_by_barrier.get(barrier["id"], [])
+            barrier["overdue"] = barrier["next_follow_up_on"] is not None and barrier["next_follow_up_on"] < today
+            barrier["level_label"] = BARRIER_LEVELS.get(barrier["level"], barrier["level"])
+        open_issues = await _issue_query().where(
+            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES))
+        ).order_by(SafetyIssue.priority, ascending=False).order_by(SafetyIssue.due_on).order_by(SafetyIssue.id).limit(OPEN_LIMIT)
+        for row in (*new_issues, *overdue, *wins, *open_issues):
+            _decorate(row)
+        priorities = await _priorities(unit_id, ranked, open_issues)
+        seen: set[int] = set()
+        candidates = []
+        for row in (*new_issues, *overdue, *priorities):
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                candidates.append(row)
+        if case and case["id"] not in seen:
+            candidates.insert(0, case)
+        context.update({
+            "new_issues": new_issues[:LIST_LIMIT], "more_new_issues": len(new_issues) > LIST_LIMIT,
+            "overdue": overdue[:LIST_LIMIT], "more_overdue": len(overdue) > LIST_LIMIT,
+            "wins": wins[:LIST_LIMIT], "more_wins": len(wins) > LIST_LIMIT,
+            "barriers": barriers,
+            "barriers_needing_help": [b for b in barriers if b["level"] in HELP_LEVELS],
+            "priorities": priorities,
+            "open_issues": open_issues,
+            "case_candidates": candidates,
+            "linked": [],
+        })
+
+    visible = [i for i in items if not i["removed"]]
+    context["all_items"] = [i for i in visible if i["issue"] is None and i["barrier"] is None]
+    actions_by_item: dict[int | None, list[dict]] = {}
+    for action in actions:
+        actions_by_item.setdefault(action["item"], []).append(action)
+    sections = []
+    for key, label in rules.SECTIONS.items():
+        sections.append({
+            "key": key, "label": label, "hint": rules.SECTION_HINTS[key],
+            "entries": [i for i in context["all_items"] if i["section"] == key],
+            "linked": [i for i in context["linked"] if i["section"] == key],
+        })
+    context["sections"] = sections
+    context["actions_by_item"] = actions_by_item
+    context["unassigned_actions"] = [a for a in actions if a["item"] is None or a["item"] not in {i["id"] for i in context["all_items"]}]
+    return context
+
+
+async def _priorities(unit_id: int, ranked: list[dict], open_issues: list[dict] | None) -> list[dict]:
+    """The top open issues: the meeting's own ranking first, then by priority and due date."""
+    if open_issues is None:
+        open_issues = await _issue_query().where(
+            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES))
+        ).order_by(SafetyIssue.priority, ascending=False).order_by(SafetyIssue.due_on).order_by(SafetyIssue.id).limit(OPEN_LIMIT)
+        for row in open_issues:
+            _decorate(row)
+    by_id = {i["id"]: i for i in open_issues}
+    top: list[dict] = []
+    for item in ranked:
+        issue = by_id.get(item["issue"])
+        if issue is not None and issue not in top:
+            top.append(issue)
+    for issue in open_issues:
+        if len(top) >= max(TOP_ISSUES, len(ranked)):
+            break
+        if issue not in top:
+            top.append(issue)
+    return top
+
+
+def _rates(measure: dict) -> dict:
+    def per_thousand(count: int, days: int) -> float | None:
+        return round(count * 1000 / days, 2) if days else None
+
+    return {
+        "falls": per_thousand(measure["falls"], measure["patient_days"]),
+        "clabsi": per_thousand(measure["clabsi"], measure["central_line_days"]),
+        "cauti": per_thousand(measure["cauti"], measure["catheter_days"]),
+    }
+
+
+def _owner_due(issue: dict) -> str:
+    bits = []
+    if issue.get("owner_name"):
+        bits.append(f"owner {issue['owner_name']}")
+    if issue.get("due_on"):
+        bits.append(f"{due(issue['due_on'])}" if issue["status"] in OPEN_STATUSES else f"due {day(issue['due_on'])}")
+    bits.append(issue.get("status_label", ""))
+    return " · ".join(b for b in bits if b)
+
+
+def snapshot_items(meeting_id: int, context: dict) -> list[MeetingItem]:
+    """The agenda as discussed, kept with the final minutes (issue and barrier items)."""
+    rows: list[MeetingItem] = []
+
+    def add(section: str, title: str, *, issue: int | None = None, barrier: int | None = None) -> None:
+        base = rules.SECTION_ORDER.index(section) * 10
+        position = base + 1 + sum(1 for r in rows if r.section == section)
+        rows.append(MeetingItem(meeting=meeting_id, section=section, position=position, title=title[:300], issue=issue,
+                                barrier=barrier, minutes="", decisions="", removed=False, version=1))
+
+    def short(text: str, room: int) -> str:
+        text = " ".join((text or "").split())
+        return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+    for issue in context["new_issues"]:
+        add("new_issues", f"{short(issue['description'], 200)} — identified {day(issue['identified_on'])} · {issue['status_label']}", issue=issue["id"])
+    for issue in context["overdue"]:
+        add("commitments", f"{short(issue['description'], 200)} — {_owner_due(issue)}", issue=issue["id"])
+    for barrier in context["barriers"]:
+        follow = f"next follow-up {day(barrier['next_follow_up_on'])}" if barrier["next_follow_up_on"] else ""
+        owner = f"owner {barrier['owner_name']}" if barrier.get("owner_name") else ""
+        meta = " · ".join(b for b in (barrier["level_label"], owner, follow) if b)
+        add("commitments", f"Barrier: {short(barrier['description'], 180)} — {meta}", issue=barrier["issue"], barrier=barrier["id"])
+    if context.get("case"):
+        add("case", f"Case of the month: {short(context['case']['description'], 220)}", issue=context["case"]["id"])
+    for issue in context["priorities"]:
+        add("priorities", f"{short(issue['description'], 200)} — {_owner_due(issue)}", issue=issue["id"])
+    for issue in context["wins"]:
+        resolved = f"resolved {day(issue['resolved_on'])}" if issue.get("resolved_on") else issue["status_label"]
+        add("wins", f"{short(issue['description'], 220)} — {resolved}", issue=issue["id"])
+    return rows
+
+
+def first_day(value: date) -> date:
+    return value.replace(day=1)
