@@ -1,0 +1,493 @@
+"""Safety rounds: scheduling, recurring schedules, cancelling, running and finishing a round,
+and each unit's round history. No Litestar imports beyond the access exceptions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from rounds import db
+from rounds.audit import service as audit
+from rounds.auth.access import Viewer, ensure_can_manage, ensure_can_see
+from rounds.barriers.service import open_barrier
+from rounds.barriers.tables import Barrier
+from rounds.core import clock
+from rounds.core.tables import Membership, Person, Unit
+from rounds.issues import rules as issue_rules
+from rounds.issues.service import IssueInputError, assign, capture
+from rounds.issues.tables import SafetyIssue
+from rounds.rounding import rules
+from rounds.rounding.tables import Briefing, RoundSeries, SafetyRound
+from rounds.web import filters
+from rounds.web.filters import local_today
+
+
+class RoundInputError(Exception):
+    """Bad input, by field: {field: message}."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class Conflict(Exception):
+    """Someone else saved this record since it was opened."""
+
+
+def hospital_tz():
+    return filters._tz
+
+
+def to_utc(on: date, at: time) -> datetime:
+    from datetime import UTC
+
+    return rules.local_datetime(on, at, hospital_tz()).astimezone(UTC)
+
+
+ROUND_COLUMNS = (
+    SafetyRound.unit.name.as_alias("unit_name"),
+    SafetyRound.unit.staff_headcount.as_alias("headcount"),
+    SafetyRound.executive.display_name.as_alias("executive_name"),
+    SafetyRound.champion.display_name.as_alias("champion_name"),
+)
+
+
+def _round_query():
+    return SafetyRound.select(*SafetyRound.all_columns(), *ROUND_COLUMNS)
+
+
+async def get_round(viewer: Viewer, round_id: int) -> dict:
+    """One round with its unit and people's names; 404 when the viewer cannot see its unit."""
+    row = await _round_query().where(SafetyRound.id == round_id).first()
+    if row is None:
+        raise NotFoundException()
+    ensure_can_see(viewer, row["unit"])
+    return row
+
+
+async def get_unit(viewer: Viewer, unit_id: int) -> dict:
+    ensure_can_see(viewer, unit_id)
+    unit = await Unit.select().where(Unit.id == unit_id).first()
+    if unit is None:
+        raise NotFoundException()
+    return unit
+
+
+async def team_choices(unit_id: int) -> dict[str, list[tuple[int, str]]]:
+    """People on the unit's team, for the executive-partner, champion and owner pickers."""
+    rows = await Membership.select(
+        Membership.unit_role, Membership.person.id.as_alias("id"), Membership.person.display_name.as_alias("name"),
+        Membership.person.job_title.as_alias("title"),
+    ).where((Membership.unit == unit_id) & (Membership.person.active == True)).order_by(Membership.person.display_name)  # noqa: E712
+    out: dict[str, list[tuple[int, str]]] = {"executive": [], "champion": [], "all": []}
+    for r in rows:
+        label = r["name"] + (f" – {r['title']}" if r["title"] else "")
+        out["all"].append((r["id"], label))
+        if r["unit_role"] in out:
+            out[r["unit_role"]].append((r["id"], label))
+    return out
+
+
+def _check_person(choices: dict, role: str, person_id: int | None, field: str, errors: dict) -> None:
+    if person_id is not None and person_id not in {pid for pid, _ in choices[role]}:
+        who = "an executive partner" if role == "executive" else "a unit champion"
+        errors[field] = f"Choose {who} of this unit."
+
+
+# --- the person's rounds ---------------------------------------------------------------------
+
+async def upcoming_for(viewer: Viewer, *, limit: int = 50) -> dict[str, list[dict]]:
+    """Upcoming rounds: the viewer's own (as executive partner or champion), and for champions
+    and admins every upcoming round on the units they manage."""
+    since = clock.now() - timedelta(hours=12)
+    base = _round_query().where(SafetyRound.status.is_in(list(rules.UPCOMING))).where(SafetyRound.scheduled_at >= since)
+    mine = await base.where((SafetyRound.executive == viewer.id) | (SafetyRound.champion == viewer.id)).order_by(SafetyRound.scheduled_at).limit(limit)
+    managed: list[dict] = []
+    if viewer.is_admin or viewer.role == "leader":
+        managed = await base.order_by(SafetyRound.scheduled_at).limit(limit)
+    else:
+        units = [u for u, role in viewer.unit_roles.items() if role in ("champion", "executive")]
+        if units:
+            managed = await base.where(SafetyRound.unit.is_in(units)).order_by(SafetyRound.scheduled_at).limit(limit)
+    mine_ids = {r["id"] for r in mine}
+    return {"mine": mine, "others": [r for r in managed if r["id"] not in mine_ids]}
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+async def schedule(viewer: Viewer, unit_id: int, *, on: date, at: time, executive_id: int | None, champion_id: int | None) -> int:
+    """Schedule one round. A repeated identical request (a double tap) returns the same round."""
+    ensure_can_manage(viewer, unit_id)
+    choices = await team_choices(unit_id)
+    errors: dict[str, str] = {}
+    if on < local_today():
+        errors["on"] = "Choose today or a later date."
+    _check_person(choices, "executive", executive_id, "executive_id", errors)
+    _check_person(choices, "champion", champion_id, "champion_id", errors)
+    if errors:
+        raise RoundInputError(errors)
+    when = to_utc(on, at)
+    now = clock.now()
+    async with db.write_transaction():
+        clash = await SafetyRound.select().where(
+            (SafetyRound.unit == unit_id) & (SafetyRound.scheduled_at == when) & (SafetyRound.status != "cancelled")
+        ).first()
+        if clash:
+            same = clash["executive"] == executive_id and clash["champion"] == champion_id
+            if same and now - clash["created_at"] < timedelta(minutes=5):
+                return clash["id"]
+            raise RoundInputError({"on": "A round is already scheduled on this unit at that time."})
+        values = {"unit": unit_id, "scheduled_at": when, "executive": executive_id, "champion": champion_id, "status": "scheduled"}
+        row = (await SafetyRound.insert(SafetyRound(**values, created_at=now, version=1)).returning(SafetyRound.id))[0]
+        await audit.record(viewer.actor, "create", "safety_round", row["id"], unit_id=unit_id, changes=audit.created(values))
+    return row["id"]
+
+
+async def create_series(
+    viewer: Viewer, unit_id: int, *, first_on: date, at: time, every_weeks: int,
+    executive_id: int | None, champion_id: int | None,
+) -> tuple[int, int]:
+    """Start a recurring schedule and generate its rounds for the next six months.
+    Returns (series id, rounds generated)."""
+    ensure_can_manage(viewer, unit_id)
+    choices = await team_choices(unit_id)
+    errors: dict[str, str] = {}
+    if first_on < local_today():
+        errors["first_on"] = "Choose today or a later date for the first round."
+    if not 1 <= every_weeks <= 12:
+        errors["every_weeks"] = "Choose between 1 and 12 weeks."
+    _check_person(choices, "executive", executive_id, "series_executive_id", errors)
+    _check_person(choices, "champion", champion_id, "series_champion_id", errors)
+    if errors:
+        raise RoundInputError(errors)
+    now = clock.now()
+    first = rules.local_datetime(first_on, at, hospital_tz())
+    async with db.write_transaction():
+        active = await RoundSeries.exists().where((RoundSeries.unit == unit_id) & (RoundSeries.active == True))  # noqa: E712
+        if active:
+            raise RoundInputError({"every_weeks": "This unit already has a recurring schedule – stop it first to start a new one."})
+        values = {"unit": unit_id, "every_weeks": every_weeks, "first_at": first, "executive": executive_id, "champion": champion_id, "active": True}
+        row = (await RoundSeries.insert(RoundSeries(**values, created_at=now)).returning(RoundSeries.id))[0]
+        await audit.record(viewer.actor, "create", "round_series", row["id"], unit_id=unit_id, changes=audit.created(values))
+        made = await _extend_series(viewer, row["id"])
+    return row["id"], made
+
+
+async def _extend_series(viewer: Viewer | None, series_id: int) -> int:
+    """Generate the series' rounds up to the horizon, skipping times already taken. Joins the
+    caller's write transaction."""
+    series = await RoundSeries.select().where(RoundSeries.id == series_id).first()
+    if series is None or not series["active"]:
+        return 0
+    until = local_today() + timedelta(days=rules.HORIZON_DAYS)
+    after = None
+    if series["generated_until"]:
+        after = rules.local_datetime(series["generated_until"], time(23, 59, 59), hospital_tz())
+    first = filters.local(series["first_at"])
+    dates = rules.series_dates(first, series["every_weeks"], after=after, until=until)
+    from datetime import UTC
+
+    moments = [d.astimezone(UTC) for d in dates]
+    now = clock.now()
+    async with db.write_transaction():
+        taken = set()
+        if moments:
+            rows = await SafetyRound.select(SafetyRound.scheduled_at).where(
+                (SafetyRound.unit == series["unit"]) & (SafetyRound.scheduled_at >= min(moments) - timedelta(minutes=1))
+                & (SafetyRound.scheduled_at <= max(moments) + timedelta(minutes=1))
+            )
+            taken = {r["scheduled_at"].astimezone(UTC) for r in rows}
+        new = [SafetyRound(unit=series["unit"], scheduled_at=m, executive=series["executive"], champion=series["champion"],
+                           series=series_id, status="scheduled", created_at=now, version=1)
+               for m in moments if m not in taken and m > now]
+        if new:
+            await SafetyRound.insert(*new)
+        await RoundSeries.update({RoundSeries.generated_until: until}).where(RoundSeries.id == series_id)
+        if viewer is not None and new:
+            await audit.record(viewer.actor, "create", "safety_round", f"series {series_id}", unit_id=series["unit"],
+                               changes={"generated": [None, len(new)], "until": [None, until.isoformat()]})
+    return len(new)
+
+
+async def extend_series(viewer: Viewer, unit_id: int, series_id: int) -> int:
+    ensure_can_manage(viewer, unit_id)
+    series = await RoundSeries.select(RoundSeries.unit).where(RoundSeries.id == series_id).first()
+    if series is None or series["unit"] != unit_id:
+        raise NotFoundException()
+    async with db.write_transaction():
+        return await _extend_series(viewer, series_id)
+
+
+async def stop_series(viewer: Viewer, unit_id: int, series_id: int) -> int:
+    """Stop a recurring schedule; its future rounds that nobody has prepared are cancelled
+    (counted with the reason "schedule stopped"). Returns how many were cancelled."""
+    ensure_can_manage(viewer, unit_id)
+    series = await RoundSeries.select().where(RoundSeries.id == series_id).first()
+    if series is None or series["unit"] != unit_id:
+        raise NotFoundException()
+    now = clock.now()
+    async with db.write_transaction():
+        await RoundSeries.update({RoundSeries.active: False}).where(RoundSeries.id == series_id)
+        future = await SafetyRound.select(SafetyRound.id).where(
+            (SafetyRound.series == series_id) & (SafetyRound.status == "scheduled") & (SafetyRound.scheduled_at > now)
+        )
+        ids = [r["id"] for r in future]
+        if ids:
+            # Generated but never prepared: these are removed from the calendar, not counted as
+            # cancellations (nobody expected them yet).
+            await SafetyRound.delete().where(SafetyRound.id.is_in(ids))
+        await audit.record(viewer.actor, "update", "round_series", series_id, unit_id=unit_id,
+                           changes={"active": [True, False], "future_rounds_removed": [None, len(ids)]})
+    return len(ids)
+
+
+async def cancel(viewer: Viewer, round_id: int, *, reason: str, version: int) -> None:
+    row = await get_round(viewer, round_id)
+    ensure_can_manage(viewer, row["unit"])
+    reason = (reason or "").strip()
+    errors: dict[str, str] = {}
+    if problem := rules.can_cancel(row["status"]):
+        errors["__all__"] = problem
+    if len(reason) < 3:
+        errors["reason"] = "Say why the round is cancelled – cancellations are counted and reviewed."
+    elif len(reason) > 500:
+        errors["reason"] = "Keep the reason under 500 characters."
+    else:
+        from rounds.issues.service import screen
+
+        errors.update(screen({"reason": reason}))
+    if errors:
+        raise RoundInputError(errors)
+    now = clock.now()
+    async with db.write_transaction():
+        current = await SafetyRound.select(SafetyRound.version, SafetyRound.status).where(SafetyRound.id == round_id).first()
+        if current["version"] != version:
+            raise Conflict()
+        values = {"status": "cancelled", "cancel_reason": reason, "cancelled_at": now}
+        await SafetyRound.update({**values, "version": version + 1}).where(SafetyRound.id == round_id)
+        await audit.record(viewer.actor, "update", "safety_round", round_id, unit_id=row["unit"],
+                           changes=audit.diff(row, values))
+
+
+# --- history -----------------------------------------------------------------------------------
+
+async def unit_history(viewer: Viewer, unit_id: int) -> dict[str, Any]:
+    """Everything the unit's rounds page shows: upcoming and past rounds, issues raised per round
+    and how many were closed with feedback, and the 12-month figures."""
+    unit = await get_unit(viewer, unit_id)
+    now = clock.now()
+    since = now - timedelta(days=365)
+    rounds = await _round_query().where(SafetyRound.unit == unit_id).where(
+        SafetyRound.scheduled_at >= now - timedelta(days=730)
+    ).order_by(SafetyRound.scheduled_at)
+    counts = await db.raw(
+        'SELECT "round" AS round_id, COUNT(*) AS raised, '
+        "SUM(CASE WHEN status = 'closed' AND feedback_given_on IS NOT NULL THEN 1 ELSE 0 END) AS closed_fb "
+        'FROM safety_issue WHERE unit = {} AND "round" IS NOT NULL GROUP BY "round"',
+        unit_id,
+    )
+    by_round = {int(c["round_id"]): (int(c["raised"]), int(c["closed_fb"] or 0)) for c in counts}
+    for r in rounds:
+        r["raised"], r["closed_fb"] = by_round.get(r["id"], (0, 0))
+    series = await RoundSeries.select(*RoundSeries.all_columns(), RoundSeries.executive.display_name.as_alias("executive_name")).where(
+        (RoundSeries.unit == unit_id) & (RoundSeries.active == True)  # noqa: E712
+    )
+    stats = rules.round_stats(rounds, now=now, since=since, headcount=unit["staff_headcount"])
+    upcoming = [r for r in rounds if r["status"] in rules.UPCOMING and r["scheduled_at"] >= now - timedelta(hours=12)]
+    past = [r for r in reversed(rounds) if r not in upcoming and r["scheduled_at"] <= now]
+    raised_12 = sum(r["raised"] for r in rounds if r["status"] == "completed" and r["scheduled_at"] >= since)
+    closed_12 = sum(r["closed_fb"] for r in rounds if r["status"] == "completed" and r["scheduled_at"] >= since)
+    return {"unit": unit, "upcoming": upcoming, "past": past, "stats": stats, "series": series,
+            "raised_12": raised_12, "closed_12": closed_12}
+
+
+# --- running the round ---------------------------------------------------------------------
+
+async def start(viewer: Viewer, round_id: int) -> dict:
+    """Start the round: the briefing as it is now is frozen and kept with the round."""
+    from rounds.rounding import briefing
+
+    row = await get_round(viewer, round_id)
+    ensure_can_manage(viewer, row["unit"])
+    if problem := rules.can_start(row["status"]):
+        raise RoundInputError({"__all__": problem})
+    if row["status"] == "in_progress":
+        return row
+    content = await briefing.assemble(row)
+    now = clock.now()
+    async with db.write_transaction():
+        current = await SafetyRound.select(SafetyRound.status, SafetyRound.version).where(SafetyRound.id == round_id).first()
+        if current["status"] == "in_progress":  # a double tap, or someone else started it
+            return row
+        if problem := rules.can_start(current["status"]):
+            raise RoundInputError({"__all__": problem})
+        await briefing.freeze(round_id, content, now)
+        await SafetyRound.update({"status": "in_progress", "started_at": now, "version": current["version"] + 1}).where(SafetyRound.id == round_id)
+        await audit.record(viewer.actor, "update", "safety_round", round_id, unit_id=row["unit"],
+                           changes={"status": [current["status"], "in_progress"], "briefing": [None, "frozen"]})
+    row.update(status="in_progress", started_at=now, version=current["version"] + 1)
+    return row
+
+
+def ensure_running(row: dict) -> None:
+    if row["status"] != "in_progress":
+        if row["status"] == "cancelled":
+            raise RoundInputError({"__all__": "This round was cancelled, so nothing can be added to it."})
+        if row["status"] == "completed":
+            raise RoundInputError({"__all__": "This round is finished. Add further concerns to the tracking log."})
+        raise RoundInputError({"__all__": "Start the round first."})
+
+
+async def heard(round_id: int) -> list[dict]:
+    """What was heard on this round, in the order it was said, with whether the executive
+    partner's help was asked for (a barrier is open for them)."""
+    issues = await SafetyIssue.select(
+        SafetyIssue.id, SafetyIssue.description, SafetyIssue.raised_by, SafetyIssue.status, SafetyIssue.owner,
+        SafetyIssue.due_on, SafetyIssue.needs_executive_help, SafetyIssue.version,
+        SafetyIssue.owner.display_name.as_alias("owner_name"), SafetyIssue.cannot_do_reason,
+    ).where(SafetyIssue.round == round_id).order_by(SafetyIssue.id)
+    if issues:
+        barriers = await Barrier.select(Barrier.issue).where(Barrier.issue.is_in([i["id"] for i in issues]))
+        helped = {b["issue"] for b in barriers}
+        for issue in issues:
+            issue["has_barrier"] = issue["id"] in helped
+            issue["light"] = issue_rules.stoplight(issue["status"])
+    return issues
+
+
+async def capture_concern(viewer: Viewer, row: dict, *, description: str, raised_by: str, needs_help: bool, idempotency_key: str) -> int:
+    """Put what staff said straight onto the tracking log, linked to this round. With
+    "needs my help", a barrier is opened for the executive partner."""
+    ensure_running(row)
+    captured = await capture(
+        viewer, row["unit"], description=description, raised_by=raised_by, source="safety_round",
+        round_id=row["id"], needs_executive_help=needs_help, idempotency_key=idempotency_key,
+    )
+    if captured.created and needs_help:
+        await _open_help_barrier(viewer, row, captured.id, description)
+    return captured.id
+
+
+async def _open_help_barrier(viewer: Viewer, row: dict, issue_id: int, description: str) -> None:
+    text = f"Raised on the safety round of {filters.day(row['scheduled_at'])}: {description.strip()}"
+    await open_barrier(viewer, issue_id, description=text[:2000], level="executive", owner_id=row["executive"])
+
+
+async def ask_for_help(viewer: Viewer, row: dict, issue_id: int) -> None:
+    """The "Needs my help" toggle on a captured item: opens one barrier for the executive."""
+    ensure_running(row)
+    issue = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.description, SafetyIssue.round).where(SafetyIssue.id == issue_id).first()
+    if issue is None or issue["round"] != row["id"]:
+        raise NotFoundException()
+    if await Barrier.exists().where(Barrier.issue == issue_id):
+        return  # already on the executive's list (a double tap)
+    await _open_help_barrier(viewer, row, issue_id, issue["description"])
+
+
+async def update_staff(viewer: Viewer, row: dict, *, count: int | None, step: int, roles: str | None) -> dict:
+    """The staff-count stepper: +1 / -1 steps apply to the saved count, so two tablets never
+    overwrite each other; a typed number (step 0) replaces it. roles None keeps the roles."""
+    ensure_can_manage(viewer, row["unit"])
+    ensure_running(row)
+    errors: dict[str, str] = {}
+    if count is not None and not 0 <= count <= 500:
+        errors["staff_count"] = "Enter a number from 0 to 500."
+    if roles is not None:
+        roles = roles.strip()
+        if len(roles) > 300:
+            errors["staff_roles"] = "Keep the roles under 300 characters."
+        else:
+            from rounds.issues.service import screen
+
+            errors.update({("staff_roles" if k == "roles" else k): v for k, v in screen({"roles": roles}).items()})
+    if errors:
+        raise RoundInputError(errors)
+    async with db.write_transaction():
+        current = await SafetyRound.select(SafetyRound.staff_count, SafetyRound.staff_roles, SafetyRound.version).where(SafetyRound.id == row["id"]).first()
+        if step:
+            new_count = current["staff_count"] + step
+        else:
+            new_count = count if count is not None else current["staff_count"]
+        values = {"staff_count": max(0, min(500, new_count)), "staff_roles": current["staff_roles"] if roles is None else roles}
+        changes = audit.diff(current, values)
+        if changes:
+            await SafetyRound.update({**values, "version": current["version"] + 1}).where(SafetyRound.id == row["id"])
+            await audit.record(viewer.actor, "update", "safety_round", row["id"], unit_id=row["unit"], changes=changes)
+    row.update(values)
+    return row
+
+
+async def mark_read_back(viewer: Viewer, row: dict) -> None:
+    ensure_can_manage(viewer, row["unit"])
+    ensure_running(row)
+    if row["read_back_done"]:
+        return
+    async with db.write_transaction():
+        await SafetyRound.update({SafetyRound.read_back_done: True, SafetyRound.version: SafetyRound.version + 1}).where(SafetyRound.id == row["id"])
+        await audit.record(viewer.actor, "update", "safety_round", row["id"], unit_id=row["unit"], changes={"read_back_done": [False, True]})
+
+
+async def finish(viewer: Viewer, row: dict, *, assignments: dict[int, tuple[int | None, date | None]], debrief: str, version: int) -> None:
+    """Complete the round: owners and due dates for what was captured (any left blank are
+    assigned later on the log) and the debrief notes. All or nothing."""
+    ensure_can_manage(viewer, row["unit"])
+    ensure_running(row)
+    debrief = (debrief or "").strip()
+    errors: dict[str, str] = {}
+    if len(debrief) > 4000:
+        errors["debrief_notes"] = "Keep the debrief notes under 4,000 characters."
+    else:
+        from rounds.issues.service import screen
+
+        errors.update(screen({"debrief_notes": debrief}))
+    issues = {i["id"]: i for i in await heard(row["id"])}
+    team = {pid for pid, _ in (await team_choices(row["unit"]))["all"]}
+    today = local_today()
+    for issue_id, (owner_id, due_on) in assignments.items():
+        if issue_id not in issues:
+            continue
+        if owner_id is not None and owner_id not in team:
+            errors[f"owner_{issue_id}"] = "Choose an owner from this unit's team."
+        if due_on is not None and due_on < today:
+            errors[f"due_{issue_id}"] = "The due date cannot be in the past."
+        if due_on is not None and owner_id is None and not issues[issue_id]["owner"]:
+            errors[f"owner_{issue_id}"] = "Choose who owns this before giving it a due date."
+    if errors:
+        raise RoundInputError(errors)
+    now = clock.now()
+    try:
+        async with db.write_transaction():
+            current = await SafetyRound.select(SafetyRound.version, SafetyRound.status).where(SafetyRound.id == row["id"]).first()
+            if current["version"] != version:
+                raise Conflict()
+            if current["status"] != "in_progress":
+                raise RoundInputError({"__all__": "This round is no longer in progress."})
+            for issue_id, (owner_id, due_on) in assignments.items():
+                issue = issues.get(issue_id)
+                if issue is None or (owner_id is None and due_on is None):
+                    continue
+                await assign(viewer, issue_id, owner_id=owner_id or issue["owner"], due_on=due_on or issue["due_on"])
+            values = {"status": "completed", "completed_at": now, "debrief_notes": debrief}
+            await SafetyRound.update({**values, "version": current["version"] + 1}).where(SafetyRound.id == row["id"])
+            await audit.record(viewer.actor, "update", "safety_round", row["id"], unit_id=row["unit"], changes=audit.diff(row, values))
+            if row["series"]:
+                await _extend_series(None, row["series"])
+    except IssueInputError as exc:
+        raise RoundInputError(exc.errors) from exc
+
+
+async def people_names(ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await Person.select(Person.id, Person.display_name).where(Person.id.is_in(ids))
+    return {r["id"]: r["display_name"] for r in rows}
+
+
+async def briefing_status(round_ids: list[int]) -> dict[int, dict]:
+    """{round id: {ready_at, frozen_at}} for lists of rounds."""
+    if not round_ids:
+        return {}
+    rows = await Briefing.select(Briefing.round, Briefing.ready_at, Briefing.frozen_at).where(Briefing.round.is_in(round_ids))
+    return {r["round"]: r for r in rows}
