@@ -32,7 +32,9 @@ async def read_form(request: Request) -> dict[str, Any]:
     for key in form:
         if key == "_csrf_token":
             continue
-        values = [clean_text(v) if isinstance(v, str) else v for v in form.getall(key)]
+        # Longer than any field accepts: cut here so no later check (e.g. identifier screening)
+        # ever works on megabytes; the field's own limit then explains the problem in the form.
+        values = [clean_text(v[:MAX_FIELD]) if isinstance(v, str) else v for v in form.getall(key)]
         data[key] = values if len(values) > 1 else values[0]
     return data
 
