@@ -89,7 +89,8 @@ def cmd_serve(args) -> int:
         code = cmd_migrate(args)
         if code:
             return code
-    if settings.cookie_secure and args.host in ("127.0.0.1", "localhost", "::1") and "ROUNDS_COOKIE_SECURE" not in os.environ:
+    if (settings.mode == "dev" and settings.cookie_secure and args.host in ("127.0.0.1", "localhost", "::1")
+            and "ROUNDS_COOKIE_SECURE" not in os.environ):
         # Plain-HTTP on this machine only: browsers would drop Secure cookies. Behind TLS, keep them.
         os.environ["ROUNDS_COOKIE_SECURE"] = "false"
         print("Serving plain HTTP on loopback: session cookies without the Secure flag (set ROUNDS_COOKIE_SECURE=true behind TLS).")

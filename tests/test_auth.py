@@ -120,3 +120,49 @@ async def test_one_address_trying_many_accounts_is_slowed(client, world):
         await post_form(client, "/login", {"email": f"guess{i}@test.org", "password": "wrong-password-x"})
     response = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD})
     assert "Too many failed attempts" in response.text
+
+
+async def test_parallel_guesses_cannot_pass_the_limit(app, make_client, world):
+    import asyncio
+
+    async def guess(i):
+        async with make_client() as c:
+            return await post_form(c, "/login", {"email": World.EMAILS["member"], "password": f"wrong-password-{i}"})
+
+    await asyncio.gather(*[guess(i) for i in range(12)])
+    from rounds.core.tables import LoginThrottle
+
+    pair = await LoginThrottle.select().where(LoginThrottle.key.like("pair:%")).first()
+    assert pair["failures"] == 12 and pair["blocked_until"] is not None
+
+
+async def test_guessing_from_elsewhere_pauses_the_account_only_briefly(client, make_client, world, fake_clock, monkeypatch):
+    """Failures from another address slow the account, but its owner gets in within a minute."""
+    from rounds.auth import throttle
+
+    for i in range(8):
+        await throttle.count_attempt(World.EMAILS["member"], f"10.0.0.{i}", max_failures=5, lockout_minutes=15)
+    blocked = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD})
+    assert "Try again in" in blocked.text and "seconds" in blocked.text
+    fake_clock.advance(seconds=61)
+    await sign_in(client, World.EMAILS["member"])
+
+
+async def test_leaders_are_read_only_even_with_a_membership(world):
+    from rounds.auth.access import Viewer
+
+    leader = Viewer(id=1, email="l@test.org", display_name="L", role="leader", unit_roles={world.unit_a: "champion"})
+    assert leader.can_see(world.unit_a) and not leader.can_manage(world.unit_a) and not leader.can_contribute(world.unit_a)
+
+
+async def test_unknown_account_failures_do_not_log_what_was_typed(client, world):
+    await post_form(client, "/login", {"email": "my-secret-password", "password": "x" * 12})
+    row = await AuditEntry.select().where(AuditEntry.action == "sign_in_failed").first()
+    assert row["actor_label"] == "(unknown account)"
+
+
+async def test_sign_out_expires_the_cookie(client, world):
+    await sign_in(client, World.EMAILS["member"])
+    response = await post_form(client, "/logout")
+    cookie = [v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE)][0]
+    assert "Max-Age=0" in cookie or "max-age=0" in cookie.lower()

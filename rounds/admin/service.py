@@ -94,6 +94,8 @@ async def add_member(viewer: Viewer, unit_id: int, person_id: int, unit_role: st
         person = await Person.select(Person.id, Person.role).where(Person.id == person_id).first()
         if person is None:
             raise DuplicateError("person_id", "Choose a person from the list.")
+        if person["role"] == "leader":
+            raise DuplicateError("person_id", "Senior leaders see every unit read-only; they are not added to unit teams.")
         existing = await Membership.select().where((Membership.unit == unit_id) & (Membership.person == person_id)).first()
         if existing:
             if existing["unit_role"] == unit_role:

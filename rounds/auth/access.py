@@ -47,12 +47,16 @@ class Viewer:
 
     def can_manage(self, unit_id: int) -> bool:
         """Champions, executive partners and admins run a unit's log, rounds and meetings."""
+        if self.read_only:
+            return False
         if self.is_admin:
             return True
         return self.unit_roles.get(unit_id) in ("champion", "executive")
 
     def can_contribute(self, unit_id: int) -> bool:
         """Any member of the unit may capture issues and update what they own."""
+        if self.read_only:
+            return False
         if self.is_admin:
             return True
         return unit_id in self.unit_roles

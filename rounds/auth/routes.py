@@ -27,7 +27,8 @@ def _set_session_cookie(response: Response, request: Request, token: str | None)
             max_age=settings.absolute_timeout_seconds,
         )
     else:
-        response.delete_cookie(key=name, path="/")
+        # Same attributes as when set: browsers ignore a deletion of a __Host- cookie without Secure.
+        response.set_cookie(key=name, value="", path="/", secure=settings.cookie_secure, httponly=True, samesite="lax", max_age=0)
 
 
 @get("/login", opt={"public": True}, name="login")

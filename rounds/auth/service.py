@@ -22,17 +22,20 @@ async def sign_in(email: str, password: str, *, ip: str, user_agent: str, settin
     email = email.strip().lower()
     wait = await throttle.blocked_for(email, ip)
     if wait > 0:
-        minutes = max(1, (wait + 59) // 60)
-        return SignInResult(error=f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
+        if wait < 90:
+            return SignInResult(error=f"Too many failed attempts. Try again in {wait} seconds.")
+        minutes = (wait + 59) // 60
+        return SignInResult(error=f"Too many failed attempts. Try again in {minutes} minutes.")
+    # Counted before the (slow) password check, so parallel guesses cannot all get through.
+    await throttle.count_attempt(email, ip, max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes)
     person = await Person.objects().where(Person.email == email).first()
     ok = await passwords.verify_password(person.password_hash if person else None, password)
     if not ok or person is None or not person.active:
-        await throttle.record_failure(
-            email, ip, max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes
-        )
-        await audit.record(audit.Actor(None, email[:254], ip), "sign_in_failed", "person")
+        # Only a known account's e-mail is logged: an unknown "e-mail" may be a mistyped password.
+        label = person.email if person else "(unknown account)"
+        await audit.record(audit.Actor(person.id if person else None, label, ip), "sign_in_failed", "person", person.id if person else "")
         return SignInResult(error=GENERIC_FAILURE)
-    await throttle.record_success(email)
+    await throttle.record_success(email, ip)
     token = await sessions.create(
         person.id, absolute_seconds=settings.absolute_timeout_seconds, ip=ip, user_agent=user_agent
     )

@@ -1,8 +1,14 @@
-"""Slow down repeated failed sign-ins per account and per address, never for good.
+"""Slow down repeated failed sign-ins without ever locking a real person out for long.
 
-After `max_failures` failures within the window, further attempts for that key are refused
-until `lockout` has passed; the block then lifts by itself, so an attacker cannot lock a real
-person out permanently. The same rule applies to unknown e-mails (no account enumeration).
+Three counters, each in a `login_throttle` row:
+- the pair (e-mail, address): after `max_failures` failures in the window it is blocked until
+  the window ends - this stops one attacker guessing one account;
+- the address alone: blocked after 4x as many failures (one machine guessing many accounts);
+- the e-mail alone: only a short, growing pause (2, 4, 8 ... at most 60 seconds) once it has had
+  `max_failures` failures from anywhere, so someone guessing from many addresses is slowed
+  while the real person, from their own address, waits a minute at most.
+The same rules apply to unknown e-mails (no account enumeration). A failure is counted
+*before* the password is checked, atomically, so parallel guesses cannot slip past the limit.
 """
 
 from __future__ import annotations
@@ -14,39 +20,49 @@ from rounds.auth.sessions import _aware
 from rounds.core import clock
 from rounds.core.tables import LoginThrottle
 
-IP_FACTOR = 4  # an address may fail for several accounts before it is slowed
+IP_FACTOR = 4
+EMAIL_PAUSE_CAP_SECONDS = 60
 
 
-def keys(email: str, ip: str) -> list[tuple[str, int]]:
-    return [(f"email:{email.strip().lower()[:300]}", 1), (f"ip:{ip}", IP_FACTOR)]
+def _keys(email: str, ip: str) -> tuple[str, str, str]:
+    email = email.strip().lower()[:254]
+    return f"pair:{email}|{ip}", f"ip:{ip}", f"email:{email}"
 
 
 async def blocked_for(email: str, ip: str) -> int:
-    """Seconds until sign-in may be tried again for this e-mail/address (0 = now)."""
+    """Seconds until sign-in may be tried again for this e-mail from this address (0 = now)."""
     now = clock.now()
-    rows = await LoginThrottle.select().where(LoginThrottle.key.is_in([k for k, _ in keys(email, ip)]))
+    rows = await LoginThrottle.select(LoginThrottle.blocked_until).where(LoginThrottle.key.is_in(list(_keys(email, ip))))
     wait = 0
     for row in rows:
         if row["blocked_until"] is not None:
-            wait = max(wait, int((_aware(row["blocked_until"]) - now).total_seconds()))
+            wait = max(wait, int((_aware(row["blocked_until"]) - now).total_seconds()) + 1)
     return max(wait, 0)
 
 
-async def record_failure(email: str, ip: str, *, max_failures: int, lockout_minutes: int) -> None:
+async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minutes: int) -> None:
+    """Count this attempt as a failure up front (undone by `record_success`)."""
     now = clock.now()
     window = timedelta(minutes=lockout_minutes)
+    pair, address, account = _keys(email, ip)
     async with db.write_transaction():
-        for key, factor in keys(email, ip):
+        for key, limit in ((pair, max_failures), (address, max_failures * IP_FACTOR), (account, max_failures)):
             row = await LoginThrottle.objects().where(LoginThrottle.key == key).first()
             if row is None:
                 row = LoginThrottle(key=key, failures=0, window_started_at=now)
             elif now - _aware(row.window_started_at) > window:
                 row.failures, row.window_started_at, row.blocked_until = 0, now, None
             row.failures += 1
-            if row.failures >= max_failures * factor:
-                row.blocked_until = now + window
+            if key == account:
+                if row.failures >= limit:
+                    pause = min(EMAIL_PAUSE_CAP_SECONDS, 2 ** (row.failures - limit + 1))
+                    row.blocked_until = now + timedelta(seconds=pause)
+            elif row.failures >= limit:
+                row.blocked_until = _aware(row.window_started_at) + window
             await row.save()
 
 
-async def record_success(email: str) -> None:
-    await LoginThrottle.delete().where(LoginThrottle.key == keys(email, "")[0][0])
+async def record_success(email: str, ip: str) -> None:
+    """A correct password: forget this person's failures (the address counter stays)."""
+    pair, _address, account = _keys(email, ip)
+    await LoginThrottle.delete().where(LoginThrottle.key.is_in([pair, account]))
