@@ -61,7 +61,7 @@ async def cmd_demo(settings, args) -> int:
 
 
 def _print_signins(password: str) -> None:
-    print("\nDemo sign-ins (password for all: %s)" % password)
+    print(f"\nDemo sign-ins (password for all: {password})")
     for email, role in [("admin@example.org", "administrator"), ("executive@example.org", "executive partner (CNO)"),
                         ("champion@example.org", "unit champion, 4 West"), ("member@example.org", "CUSP team member"),
                         ("leader@example.org", "senior leader, read-only")]:
