@@ -9,6 +9,6 @@ from rounds.barriers.service import follow_ups_panel
 
 async def home_panel(viewer: Viewer) -> dict | None:
     panel = await follow_ups_panel(viewer, show_all=False, back="/")
-    if not panel["barriers"] and viewer.role != "executive":
+    if not panel["open_count"] and viewer.role != "executive":
         return None
     return panel

@@ -43,8 +43,8 @@ def _back(value, barrier_id: int) -> str:
 # --- My follow-ups -------------------------------------------------------------------------
 
 @get("/barriers/mine", name="barriers_mine")
-async def mine(request: Request, viewer: ViewerDep) -> Response:
-    panel = await service.follow_ups_panel(viewer, show_all=True, back="/barriers/mine")
+async def mine(request: Request, viewer: ViewerDep, page: FromQuery[int] = 1) -> Response:
+    panel = await service.follow_ups_panel(viewer, show_all=True, back="/barriers/mine", page=page)
     return render(request, "barriers/mine.html", fragment="barriers/_followups.html", panel=panel,
                   done=DONE.get(request.query_params.get("done", "")), errors={}, values={}, **_vocab())
 

@@ -25,6 +25,7 @@ DEFAULT_WIP_LIMIT = 5
 DEFAULT_ESCALATE_AFTER_DAYS = 7
 BOARD_LIMIT = 1000
 HOME_LIMIT = 8  # follow-ups listed on the home page; the rest are on /barriers/mine
+MINE_PAGE = 25
 
 
 class BarrierConflict(Exception):
@@ -161,39 +162,55 @@ async def barriers_for_issue(viewer: Viewer, issue_id: int, unit_id: int) -> lis
     return barriers
 
 
-async def my_follow_ups(viewer: Viewer) -> dict:
-    """The barriers this person owns that are still open, soonest follow-up first (so overdue
-    ones lead), with the WIP flag. Two queries, using the (owner, status, next_follow_up_on) index."""
+async def my_follow_ups(viewer: Viewer, *, show_all: bool = False, page: int = 1) -> dict:
+    """The open barriers this person owns, soonest follow-up first (so overdue ones lead), with
+    the counts and the WIP flag. The home page lists what is due within a week (HOME_LIMIT);
+    /barriers/mine lists them all, MINE_PAGE at a time. Three queries, all on the
+    (owner, status, next_follow_up_on) index, however many barriers the person owns."""
     settings = await barrier_settings()
     today = local_today()
-    rows = await Barrier.select(
+    week_end = today + timedelta(days=7)
+    escalation_from = today - timedelta(days=settings["escalate_after_days"])
+    counts = (await db.raw(
+        "SELECT COUNT(*) AS open_count, "
+        "COALESCE(SUM(CASE WHEN next_follow_up_on < {} THEN 1 ELSE 0 END), 0) AS overdue_count, "
+        "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS escalation_due_count, "
+        "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS due_count "
+        "FROM barrier WHERE owner = {} AND status = 'open'",
+        today, escalation_from, week_end, viewer.id,
+    ))[0]
+    counts = {key: int(value or 0) for key, value in counts.items()}
+    page = max(1, page)
+    query = Barrier.select(
         Barrier.id, Barrier.description, Barrier.kind, Barrier.level, Barrier.status, Barrier.owner,
         Barrier.next_follow_up_on, Barrier.version, Barrier.issue, Barrier.unit, Barrier.created_at,
         Barrier.unit.name.as_alias("unit_name"), Barrier.issue.description.as_alias("issue_description"),
-    ).where((Barrier.owner == viewer.id) & (Barrier.status == "open")).order_by(Barrier.next_follow_up_on).order_by(Barrier.id)
+    ).where((Barrier.owner == viewer.id) & (Barrier.status == "open"))
+    if show_all:
+        query = query.offset((page - 1) * MINE_PAGE).limit(MINE_PAGE)
+    else:
+        query = query.where(Barrier.next_follow_up_on <= week_end).limit(HOME_LIMIT)
+    rows = await query.order_by(Barrier.next_follow_up_on).order_by(Barrier.id)
     for row in rows:
         _decorate(row, today, settings["escalate_after_days"])
-    due = [r for r in rows if r["state"] != "later"]
     return {
         "barriers": rows,
-        "due": due,
-        "later": [r for r in rows if r["state"] == "later"],
-        "open_count": len(rows),
-        "overdue_count": sum(1 for r in rows if r["state"] in ("overdue", "escalation_due")),
-        "escalation_due_count": sum(1 for r in rows if r["state"] == "escalation_due"),
+        **counts,
+        "later_count": counts["open_count"] - counts["due_count"],
+        "page": page,
+        "has_next": show_all and page * MINE_PAGE < counts["open_count"],
         "wip_limit": settings["wip_limit"],
-        "over_limit": rules.over_wip_limit(len(rows), settings["wip_limit"]),
+        "over_limit": rules.over_wip_limit(counts["open_count"], settings["wip_limit"]),
         "escalate_after_days": settings["escalate_after_days"],
         "today": today,
     }
 
 
-async def follow_ups_panel(viewer: Viewer, *, show_all: bool, back: str) -> dict:
-    """"My follow-ups" plus what its one-tap forms need (three queries)."""
-    panel = await my_follow_ups(viewer)
+async def follow_ups_panel(viewer: Viewer, *, show_all: bool, back: str, page: int = 1) -> dict:
+    """"My follow-ups" plus what its one-tap forms need (four queries)."""
+    panel = await my_follow_ups(viewer, show_all=show_all, page=page)
     panel["people"] = await escalation_people() if panel["barriers"] else []
     panel["show_all"] = show_all
-    panel["limit"] = None if show_all else HOME_LIMIT
     panel["back"] = back
     panel["default_next"] = panel["today"] + timedelta(days=7)
     panel["levels"], panel["states"] = rules.LEVELS, rules.FOLLOW_UP_STATES
