@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from rounds import db
 from rounds.auth.access import Viewer
 from rounds.core import clock
-from rounds.core.tables import Membership, Person, WebSession
+from rounds.core.tables import Person, WebSession
 
 # Refresh last_seen_at at most this often, so reads do not write on every request.
 TOUCH_EVERY = timedelta(seconds=20)
@@ -51,22 +51,16 @@ async def create(person_id: int, *, absolute_seconds: int, ip: str, user_agent: 
 async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | None:
     if not token or len(token) > 100:
         return None
-    rows = await (
-        WebSession.select(
-            WebSession.id,
-            WebSession.last_seen_at,
-            WebSession.expires_at,
-            WebSession.person.id.as_alias("person_id"),
-            WebSession.person.email.as_alias("email"),
-            WebSession.person.display_name.as_alias("display_name"),
-            WebSession.person.role.as_alias("role"),
-            WebSession.person.active.as_alias("active"),
-        )
-        .where(WebSession.token_hash == _hash(token))
-        .first()
+    # One query for the session, its person and their units (this runs on every request).
+    found = await db.raw(
+        "SELECT s.id, s.last_seen_at, s.expires_at, p.id AS person_id, p.email, p.display_name, p.role, p.active, "
+        "m.unit, m.unit_role FROM web_session s JOIN person p ON p.id = s.person "
+        "LEFT JOIN membership m ON m.person = p.id WHERE s.token_hash = {}",
+        _hash(token),
     )
-    if rows is None:
+    if not found:
         return None
+    rows = found[0]
     now = clock.now()
     last_seen = _aware(rows["last_seen_at"])
     if not rows["active"] or now >= _aware(rows["expires_at"]) or now - last_seen >= timedelta(seconds=idle_seconds):
@@ -75,9 +69,7 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
     if now - last_seen >= TOUCH_EVERY:
         await WebSession.update({WebSession.last_seen_at: now}).where(WebSession.id == rows["id"])
         last_seen = now
-    memberships = await Membership.select(Membership.unit, Membership.unit_role).where(
-        Membership.person == rows["person_id"]
-    )
+    memberships = [{"unit": r["unit"], "unit_role": r["unit_role"]} for r in found if r["unit"] is not None]
     viewer = Viewer(
         id=rows["person_id"],
         email=rows["email"],
