@@ -22,6 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from rounds import STATIC_DIR, TEMPLATES_DIR, __version__, db
+from rounds.audit import service as audit
 from rounds.auth.access import Viewer
 from rounds.auth.middleware import session_middleware_factory
 from rounds.features import FEATURE_MODULES
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         settings.database_url, pool_size=settings.pg_pool_size, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     session_cookie, csrf_cookie = cookie_names(settings)
+    audit.configure(settings.resolved_secret_key())
     filters.set_timezone(settings.timezone)
     version = static_version()
 

@@ -20,7 +20,10 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
             from rounds import db
             from rounds.core.defaults import ensure_defaults
 
+            from rounds.audit import service as audit
+
             settings = load_settings()
+            audit.configure(settings.resolved_secret_key())
             engine = db.make_engine(settings.database_url, pool_size=2, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
             await db.start(engine)
             try:
@@ -46,6 +49,9 @@ async def cmd_demo(settings, args) -> int:
     from rounds import demo
 
     if args.reset:
+        if settings.mode == "production":
+            print("Refusing to delete all data (and the audit log) with ROUNDS_MODE=production.", file=sys.stderr)
+            return 1
         await demo.reset_all()
         print("Removed all data.")
     password = demo.demo_password(settings.var_dir)

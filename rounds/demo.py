@@ -18,6 +18,7 @@ from rounds.core import clock
 from rounds.core.defaults import ensure_defaults
 from rounds.core.tables import AuditEntry, Membership, Person, Setting, Unit, WebSession
 from rounds.demo_context import DemoContext
+from rounds.settings import write_private
 
 FEATURE_SEEDERS = ["rounds.rounding.demo", "rounds.issues.demo", "rounds.barriers.demo", "rounds.meetings.demo"]
 
@@ -66,8 +67,7 @@ def demo_password(var_dir: Path) -> str:
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
     value = "-".join(secrets.token_hex(3) for _ in range(3))
-    path.write_text(value)
-    path.chmod(0o600)
+    write_private(path, value)
     return value
 
 

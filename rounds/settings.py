@@ -91,9 +91,17 @@ class Settings(BaseSettings):
             return path.read_text().strip()
         self.var_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+        write_private(path, key)
         return key
+
+
+def write_private(path: Path, text: str) -> None:
+    """Create a file only its owner can read, with no window where others could."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 def load_settings(**overrides) -> Settings:

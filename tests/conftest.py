@@ -24,6 +24,7 @@ from asgi_lifespan import LifespanManager
 
 from rounds import db
 from rounds.app import create_app
+from rounds.audit import service as audit_service
 from rounds.auth import passwords
 from rounds.core import clock
 from rounds.core.defaults import ensure_defaults
@@ -34,6 +35,7 @@ PG_URL = os.environ.get("ROUNDS_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = passwords.hash_sync(PASSWORD)
 TEST_SECRET = "test-secret-key-" + "x" * 40
+audit_service.configure(TEST_SECRET)  # tests that call services without an app still write a valid chain
 
 
 def pytest_report_header(config):

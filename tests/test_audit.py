@@ -47,10 +47,11 @@ async def test_cli_verify_exit_codes(engine, settings, world):
     from rounds.audit import service as audit
 
     await audit.record(audit.SYSTEM, "create", "unit", 1, changes={"name": [None, "X"]})
-    env = {"ROUNDS_DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"}
     import os
 
-    env = {**os.environ, **env}
+    from tests.conftest import TEST_SECRET
+
+    env = {**os.environ, "ROUNDS_DATABASE_URL": settings.database_url, "ROUNDS_SECRET_KEY": TEST_SECRET}
     ok = subprocess.run([sys.executable, "-m", "rounds.cli", "audit", "verify"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     await db.raw("UPDATE audit_entry SET actor_label = 'someone else'")
@@ -65,3 +66,15 @@ async def test_admin_can_browse_and_filter(client, world, login):
     assert page.status_code == 200 and "Filtered Unit" in page.text and "sign in" not in page.text.split("<tbody>")[1]
     fragment = await client.get("/admin/audit?action=sign_in", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and "sign in" in fragment.text
+
+
+async def test_rehashing_without_the_key_is_detected(client, world, login):
+    """Someone with database access but not ROUNDS_SECRET_KEY edits a row and recomputes a plain hash."""
+    import hashlib
+
+    await login(client, "admin")
+    row = await AuditEntry.select().where(AuditEntry.seq == 1).first()
+    fake = hashlib.sha256(b"whatever they compute").hexdigest()
+    await db.raw("UPDATE audit_entry SET actor_label = 'someone', hash = {} WHERE seq = 1", fake)
+    await db.raw("UPDATE audit_head SET last_hash = {}", fake)
+    assert row is not None and not (await verify()).ok

@@ -1,13 +1,15 @@
 """Append-only, hash-chained audit log of every change to tracked data and every sign-in.
 
-Each entry's hash covers its content and the previous entry's hash; `verify()` recomputes the
-chain. Writers serialise on the single audit_head row (an UPDATE takes its row lock on
+Each entry's hash is an HMAC (keyed from ROUNDS_SECRET_KEY, which is not in the database) over
+its content and the previous entry's hash; `verify()` recomputes the chain. Someone who can
+write to the database but does not hold the key cannot rewrite history and re-hash it. Writers serialise on the single audit_head row (an UPDATE takes its row lock on
 PostgreSQL; SQLite write transactions are already serial), so the chain never forks.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,9 +54,20 @@ def created(values: dict[str, Any]) -> dict[str, list[Any]]:
     return {key: [None, _plain(value)] for key, value in values.items()}
 
 
+_key: bytes | None = None
+
+
+def configure(secret_key: str) -> None:
+    """Set the chain key (done by create_app and the CLI from the configured secret key)."""
+    global _key
+    _key = hashlib.sha256(b"rounds-audit-chain\0" + secret_key.encode()).digest()
+
+
 def _digest(prev_hash: str, seq: int, at: str, fields: dict[str, Any]) -> str:
+    if _key is None:
+        raise RuntimeError("The audit log key is not configured (rounds.audit.service.configure).")
     payload = json.dumps({"prev": prev_hash, "seq": seq, "at": at, **fields}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hmac.new(_key, payload.encode(), hashlib.sha256).hexdigest()
 
 
 async def record(
@@ -116,7 +129,9 @@ async def verify(batch: int = 5000) -> VerifyResult:
                 return VerifyResult(False, checked, row["seq"], "the entry was changed after it was written")
             prev_hash, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
     head = await db.raw("SELECT seq, last_hash FROM audit_head")
-    if head and (int(head[0]["seq"]) != checked or head[0]["last_hash"] != prev_hash):
+    if len(head) != 1:
+        return VerifyResult(False, checked, None, "the audit head row is missing or duplicated")
+    if int(head[0]["seq"]) != checked or head[0]["last_hash"] != prev_hash:
         return VerifyResult(False, checked, checked + 1, "entries at the end of the log are missing")
     return VerifyResult(True, checked)
 
