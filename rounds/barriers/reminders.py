@@ -33,6 +33,7 @@ MAX_ATTEMPTS = 20          # about three weeks of hourly retries before giving u
 RETRY_DAYS = 7             # unsent digests older than this are left in the app only
 CLAIM_MINUTES = 15         # an attempt in progress is left alone this long by other runs
 LIST_LIMIT = 25            # items per section in the e-mail (the page shows them all)
+GIVE_UP_AFTER = 3          # consecutive failures with nothing sent: stop this run, retry next time
 
 
 @dataclass
@@ -199,6 +200,8 @@ async def send_pending(settings, today: date) -> RunResult:
     ).where(ReminderDigest.sent_at.is_null() & (ReminderDigest.digest_on >= today - timedelta(days=RETRY_DAYS))
             & (ReminderDigest.attempts < MAX_ATTEMPTS)).order_by(ReminderDigest.id)
     for row in pending:
+        if result.failed >= GIVE_UP_AFTER and not result.sent:
+            break  # the server is down: leave the rest for the next run rather than wait on each
         if not row["active"] or not row["email"]:
             continue
         if row["last_attempt_at"] is not None and now - row["last_attempt_at"] < timedelta(minutes=CLAIM_MINUTES):

@@ -128,3 +128,13 @@ async def test_without_smtp_digests_stay_in_the_app(world, engine, settings, fak
     assert result.created == 2 and not result.smtp
     assert "not configured" in result.summary()
     assert await ReminderDigest.count().where(ReminderDigest.sent_at.is_null()) == 2
+
+
+async def test_a_dead_server_stops_the_run_early(world, engine, settings, fake_clock):
+    for who in ("admin", "executive", "champion", "member"):
+        await make_barrier(world, description=f"Owned by {who}", owner_id=world.people[who], follow_up=local_today())
+    down = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()})
+    result = await reminders.run(down)
+    assert result.created == 4 and result.failed == 3  # the fourth waits for the next run
+    attempts = sorted(r["attempts"] for r in await ReminderDigest.select(ReminderDigest.attempts))
+    assert attempts == [0, 1, 1, 1]
