@@ -18,7 +18,7 @@ from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_manage
 from rounds.core import clock
-from rounds.core.tables import Membership, Person
+from rounds.core.tables import Membership
 from rounds.issues import rules
 from rounds.issues.service import screen
 from rounds.issues.tables import Category, SafetyIssue
@@ -319,8 +319,3 @@ async def save(viewer: Viewer, unit_id: int, raw: bytes) -> int:
                            changes={"rows": [None, added], "issue_ids": [None, f"{inserted[0]['id']}-{inserted[-1]['id']}"]})
     return added
 
-
-async def owner_emails(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {r["id"]: r["email"] for r in await Person.select(Person.id, Person.email).where(Person.id.is_in(list(ids)))}

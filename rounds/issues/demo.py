@@ -101,7 +101,8 @@ CONCERNS = [
      "Security escort on request; ask facilities for lighting", "Security now walks night staff to their cars on request", "Parking lot lighting is owned by the city", "hard"),
 ]
 
-PLACES = ["", " on nights", " on weekends", " at shift change", " in the far hallway", " during admissions", " in the med room", ""]
+# A concern raised again later: the second copy of a concern in a unit's log says so.
+AGAIN = [" – still happening", " – came up again this month", " – raised again on nights", " – raised again at this round"]
 RAISED_BY = ["RN, nights", "RN, days", "Charge nurse", "CNA", "Respiratory therapist", "Pharmacist", "Physician", "Unit clerk",
              "Physical therapist", "Environmental services", "New graduate RN", "Travel nurse", "Nurse practitioner", ""]
 SOURCES = ["safety_round"] * 11 + ["staff_assessment"] * 2 + ["team_meeting"] * 2 + ["event_report"] * 2 + \
@@ -152,7 +153,7 @@ async def seed(ctx: DemoContext) -> None:
                 round_id = rnd["id"]
                 age = max(0, (today - rnd["scheduled_at"].date()).days)
             identified = today - timedelta(days=age)
-            description = said + (rng.choice(PLACES) if n >= len(CONCERNS) else "")
+            description = said + (rng.choice(AGAIN) if n >= len(CONCERNS) else "")
             rated = age > 10 or rng.random() < 0.4
             harm = rng.choice(["mild", "moderate", "moderate", "severe", "severe", "death"]) if rated else ""
             likelihood = rng.choice(["rare", "possible", "likely", "likely", "frequent"]) if rated else ""

@@ -4,7 +4,6 @@ and the admin's categories. Thin handlers: rules and queries live in service.py 
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 from litestar import Request, get, post
 from litestar.response import Response
@@ -14,7 +13,7 @@ from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
 from rounds.issues import csvio, rules, service
 from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
-from rounds.web.filters import day
+from rounds.web.filters import local_today
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, ViewerDep
@@ -58,7 +57,7 @@ async def log_page(request: Request, viewer: ViewerDep) -> Response:
 async def log_export(request: Request, viewer: ViewerDep) -> Response:
     filters = service.LogFilters.from_query(request.query_params)
     rows = await service.all_matching(viewer, filters)
-    stamp = date.today().isoformat()
+    stamp = local_today().isoformat()
     return Response(
         content=csvio.export_rows(rows), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="tracking-log-{stamp}.csv"'},
@@ -360,4 +359,3 @@ route_handlers = [
     category_change,
 ]
 nav = [NavItem("Tracking log", "/issues", order=20)]
-_ = day
