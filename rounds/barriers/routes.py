@@ -141,7 +141,7 @@ async def create_barrier(request: Request, viewer: ViewerDep, issue_id: FromPath
             barrier_id = await service.open_barrier(
                 viewer, issue_id, description=form.description or "", kind=form.kind or "", owner_id=form.owner,
                 level=form.level or "", next_follow_up_on=form.next_follow_up_on, idempotency_key=form.idempotency_key,
-                require_follow_up=True)
+                from_form=True)
             return redirect(request, f"/barriers/{barrier_id}")
         except IssueInputError as exc:
             errors = exc.errors

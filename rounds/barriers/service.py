@@ -307,11 +307,12 @@ async def open_barrier(
     level: str = "executive",
     next_follow_up_on: date | None = None,
     idempotency_key: str | None = None,
-    require_follow_up: bool = False,
+    from_form: bool = False,
 ) -> int:
-    """Open a barrier on an issue. The owner defaults to the unit's executive partner; the first
+    """Open a barrier on an issue. The owner defaults to the unit's executive partner (or, on a
+    unit without one, the person opening it); the first
     follow-up defaults to a week from today. A repeated idempotency key returns the first barrier.
-    Raises IssueInputError with field messages."""
+    Raises IssueInputError with field messages; `from_form` also requires the owner and the date."""
     issue = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit).where(SafetyIssue.id == issue_id).first()
     if issue is None:
         raise NotFoundException()
@@ -334,7 +335,9 @@ async def open_barrier(
         errors["kind"] = "Choose a kind from the list."
     if level not in rules.LEVELS:
         errors["level"] = "Choose a level from the list."
-    if require_follow_up and next_follow_up_on is None:
+    if from_form and owner_id is None:
+        errors["owner"] = "Choose who removes it."
+    if from_form and next_follow_up_on is None:
         errors["next_follow_up_on"] = "Choose the date of the first follow-up."
     elif follow_up < today:
         errors["next_follow_up_on"] = "The next follow-up cannot be in the past."
@@ -342,7 +345,8 @@ async def open_barrier(
     errors.update({k: v for k, v in screen({"description": description}).items() if k not in errors})
     if errors:
         raise IssueInputError(errors)
-    owner = owner_id or await unit_executive(unit_id)
+    # Never without an owner: the executive partner, else whoever opened it.
+    owner = owner_id or await unit_executive(unit_id) or viewer.id
     now = clock.now()
     values = {"issue": issue_id, "unit": unit_id, "description": description, "kind": kind, "owner": owner,
               "level": level, "next_follow_up_on": follow_up, "status": "open"}

@@ -268,3 +268,11 @@ async def test_board_orders_by_level_and_exports_csv(client, make_client, world,
         mine = (await champion.get("/barriers")).text
         assert "Unit-level thing" in mine and "Unit B staffing gap" not in mine
         assert "Unit B staffing gap" not in (await champion.get("/barriers/export.csv")).text
+
+
+async def test_read_only_owner_sees_follow_ups_without_actions(client, world, login):
+    await make_barrier(world, description="Capital request for ceiling lifts", owner_id=world.people["leader"], level="board")
+    await login(client, "leader")
+    html = (await client.get("/")).text
+    assert "Capital request for ceiling lifts" in html
+    assert "Add note / next date" not in html
