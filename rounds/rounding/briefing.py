@@ -212,6 +212,11 @@ def dumps(content: dict) -> str:
     return json.dumps(content, default=_plain, sort_keys=True)
 
 
+# the keys of assemble()'s output that hold dates and times (notes such as "going_on" do not)
+DATE_KEYS = {"last_on", "next_follow_up_on", "due_on", "latest_month"}
+DATETIME_KEYS = {"scheduled_at", "previous_round_at", "ready_at", "assembled_at"}
+
+
 def loads(text: str) -> dict:
     """A frozen briefing, with its dates and times back as objects."""
 
@@ -220,9 +225,9 @@ def loads(text: str) -> dict:
             return {k: revive(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [revive(v, key) for v in value]
-        if isinstance(value, str) and value and (key.endswith("_on") or key.endswith("_month")):
+        if isinstance(value, str) and value and key in DATE_KEYS:
             return date.fromisoformat(value)
-        if isinstance(value, str) and value and key.endswith("_at"):
+        if isinstance(value, str) and value and key in DATETIME_KEYS:
             return datetime.fromisoformat(value)
         return value
 

@@ -96,6 +96,9 @@ async def test_champion_prepares_marks_ready_and_version_check(client, world, lo
 
 async def test_start_freezes_the_briefing_as_shown(client, world, login):
     ids = await seed_unit(world)
+    await login(client, "champion")
+    await post_form(client, f"/rounds/{ids['upcoming']}/briefing/edit", {
+        "going_on": "Census high since 3 March", "wins": "Zero CLABSI", "version": "0", "action": "ready"})
     await login(client, "executive")
     response = await post_form(client, f"/rounds/{ids['upcoming']}/start")
     assert response.status_code == 303 and response.headers["location"] == f"/rounds/{ids['upcoming']}/run"
@@ -106,7 +109,7 @@ async def test_start_freezes_the_briefing_as_shown(client, world, login):
     html = (await client.get(f"/rounds/{ids['upcoming']}/briefing")).text
     assert "as it was shown when the round started" in html
     assert "Capital request for new bed alarms" in html and "Brand new concern after start" not in html
-    assert ">12<" in html
+    assert ">12<" in html and "Census high since 3 March" in html and "Zero CLABSI" in html
     # the notes can no longer be edited once the round started
     refused = await post_form(client, f"/rounds/{ids['upcoming']}/briefing/edit",
                               {"going_on": "late", "version": str(row["version"]), "action": "save"})
