@@ -260,7 +260,7 @@ async def updates_for(issue_id: int) -> list[dict]:
 
 PER_PAGE = 50
 SORTS = {
-    "priority": "Highest priority first",
+    "priority": "Open first, highest priority first",
     "newest": "Newest first",
     "oldest": "Oldest first",
     "due": "Due soonest",
@@ -405,18 +405,28 @@ def _apply(query, clauses):
 
 
 def _ordered(query, sort: str):
+    """The log's orders. Open issues come first by priority; empty dates sort last (on both databases)."""
+    from piccolo.querystring import QueryString
+
     col = SafetyIssue
+    open_first = QueryString("CASE WHEN safety_issue.status IN ('new', 'planned', 'in_progress') THEN 0 ELSE 1 END")
+
+    def nulls_last(name: str):
+        return QueryString(f"CASE WHEN safety_issue.{name} IS NULL THEN 1 ELSE 0 END")
+
     if sort == "newest":
         return query.order_by(col.identified_on, ascending=False).order_by(col.id, ascending=False)
     if sort == "oldest":
         return query.order_by(col.identified_on).order_by(col.id)
     if sort == "due":
-        return query.order_by(col.due_on).order_by(col.id)
+        return query.order_by(open_first, nulls_last("due_on")).order_by(col.due_on).order_by(col.id)
     if sort == "feedback":
-        return query.order_by(col.feedback_due_on).order_by(col.id)
+        return query.order_by(nulls_last("feedback_given_on"), ascending=False).order_by(nulls_last("feedback_due_on")) \
+            .order_by(col.feedback_due_on).order_by(col.id)
     if sort == "updated":
         return query.order_by(col.updated_at, ascending=False).order_by(col.id, ascending=False)
-    return query.order_by(col.priority, ascending=False).order_by(col.identified_on, ascending=False).order_by(col.id, ascending=False)
+    return query.order_by(open_first).order_by(col.priority, ascending=False).order_by(col.identified_on, ascending=False) \
+        .order_by(col.id, ascending=False)
 
 
 @dataclass
