@@ -28,6 +28,7 @@ from rounds.auth.middleware import session_middleware_factory
 from rounds.features import FEATURE_MODULES
 from rounds.settings import Settings, load_settings
 from rounds.web import errors, filters
+from rounds.web.errors import PasswordChangeRequired
 from rounds.web.nav import NavItem, items_for
 from rounds.web.security import add_security_headers
 
@@ -54,8 +55,11 @@ def static_version() -> str:
 async def require_sign_in(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     if handler.opt.get("public"):
         return
-    if connection.scope.get("state", {}).get("viewer") is None:
+    viewer = connection.scope.get("state", {}).get("viewer")
+    if viewer is None:
         raise NotAuthorizedException()
+    if viewer.must_change_password and not handler.opt.get("allowed_before_password_change"):
+        raise PasswordChangeRequired()
 
 
 async def provide_viewer(request: Request) -> Viewer:

@@ -166,3 +166,32 @@ async def test_sign_out_expires_the_cookie(client, world):
     response = await post_form(client, "/logout")
     cookie = [v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE)][0]
     assert "Max-Age=0" in cookie or "max-age=0" in cookie.lower()
+
+
+async def test_temporary_password_must_be_changed(client, make_client, world, login):
+    import re
+
+    async with make_client() as admin:
+        await login(admin, "admin")
+        created = await post_form(admin, "/admin/people/new", {"display_name": "Tia Temp", "email": "tia@test.org", "role": "member", "active": "on"})
+        temporary = re.search(r"<strong>([\w-]{12,})</strong>", created.text).group(1)
+    await sign_in(client, "tia@test.org", temporary)
+    home = await client.get("/")
+    assert home.status_code == 303 and home.headers["location"] == "/account/password"
+    weak = await post_form(client, "/account/password", {"current": temporary, "new": "password1234", "confirm": "password1234"})
+    assert "too common" in weak.text
+    wrong = await post_form(client, "/account/password", {"current": "nope", "new": "four words make a pass", "confirm": "four words make a pass"})
+    assert "not your current password" in wrong.text
+    done = await post_form(client, "/account/password", {"current": temporary, "new": "four words make a pass", "confirm": "four words make a pass"})
+    assert done.status_code == 303
+    assert (await client.get("/")).status_code == 200
+
+
+async def test_changing_password_ends_other_sessions(client, make_client, world):
+    await sign_in(client, World.EMAILS["member"])
+    async with make_client() as other:
+        await sign_in(other, World.EMAILS["member"])
+        response = await post_form(client, "/account/password", {"current": PASSWORD, "new": "a different long phrase", "confirm": "a different long phrase"})
+        assert response.status_code == 303
+        assert (await other.get("/")).status_code == 303
+    assert (await client.get("/")).status_code == 200

@@ -134,12 +134,12 @@ async def person_create(request: Request, viewer: ViewerDep) -> Response:
     data = await read_form(request)
     form, errors = validate(PersonForm, data)
     password = str(data.get("password", ""))
-    if password and (problem := password_problem(password)):
+    if password and (problem := password_problem(password, email=str(data.get("email", "")))):
         errors["password"] = problem
     if form and not errors:
         try:
             generated = None if password else secrets.token_urlsafe(12)
-            person_id = await service.save_person(viewer, form, password=password or generated)
+            person_id = await service.save_person(viewer, form, password=password or generated, temporary=True)
             if not generated:
                 return redirect(request, f"/admin/people/{person_id}")
             # Shown once, in this response only: never in a URL, a log or the database.

@@ -141,7 +141,8 @@ async def person_units(person_id: int) -> list[dict]:
     ).where(Membership.person == person_id)
 
 
-async def save_person(viewer: Viewer, form: PersonForm, person_id: int | None = None, password: str | None = None) -> int:
+async def save_person(viewer: Viewer, form: PersonForm, person_id: int | None = None, password: str | None = None,
+                      *, temporary: bool = False) -> int:
     ensure_admin(viewer)
     values = {k: getattr(form, k) for k in PERSON_FIELDS}
     password_hash = await passwords.hash_password(password) if password else ""
@@ -150,7 +151,8 @@ async def save_person(viewer: Viewer, form: PersonForm, person_id: int | None = 
         if clash and clash["id"] != person_id:
             raise DuplicateError("email", "Another person already uses this e-mail address.")
         if person_id is None:
-            row = (await Person.insert(Person(**values, password_hash=password_hash, created_at=clock.now(), version=1)).returning(Person.id))[0]
+            row = (await Person.insert(Person(**values, password_hash=password_hash, created_at=clock.now(), version=1,
+                                              must_change_password=temporary)).returning(Person.id))[0]
             await audit.record(viewer.actor, "create", "person", row["id"], changes=audit.created(values))
             return row["id"]
         old = await Person.select().where(Person.id == person_id).first()
@@ -172,12 +174,14 @@ async def save_person(viewer: Viewer, form: PersonForm, person_id: int | None = 
 
 
 async def set_password(viewer: Viewer | None, person_id: int, password: str) -> None:
-    """Admins reset passwords (the CLI passes viewer=None). Existing sessions end."""
+    """Admins reset passwords (the CLI passes viewer=None). Existing sessions end.
+
+    A password set by an admin is temporary: the person chooses their own at next sign-in."""
     if viewer is not None:
         ensure_admin(viewer)
     password_hash = await passwords.hash_password(password)
     async with db.write_transaction():
-        await Person.update({Person.password_hash: password_hash}).where(Person.id == person_id)
+        await Person.update({Person.password_hash: password_hash, Person.must_change_password: viewer is not None}).where(Person.id == person_id)
         actor = viewer.actor if viewer else audit.SYSTEM
         await audit.record(actor, "update", "person", person_id, changes={"password": ["(hidden)", "(reset)"]})
     await sessions.end_all_for(person_id)

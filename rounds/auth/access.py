@@ -22,6 +22,7 @@ class Viewer:
     role: str
     unit_roles: dict[int, str] = field(default_factory=dict)
     ip: str = ""
+    must_change_password: bool = False
 
     @property
     def actor(self) -> Actor:

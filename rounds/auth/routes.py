@@ -70,7 +70,7 @@ async def login_submit(request: Request) -> Response:
     return response
 
 
-@post("/logout", name="logout")
+@post("/logout", name="logout", opt={"allowed_before_password_change": True})
 async def logout(request: Request, viewer: ViewerDep) -> Response:
     await service.sign_out(request.scope["state"].get("session_token"), viewer.actor)
     response = Redirect(path="/login?signed_out=1", status_code=303)
@@ -78,7 +78,7 @@ async def logout(request: Request, viewer: ViewerDep) -> Response:
     return response
 
 
-@post("/session/keepalive", name="keepalive")
+@post("/session/keepalive", name="keepalive", opt={"allowed_before_password_change": True})
 async def keepalive(request: Request, viewer: ViewerDep) -> Response:
     """The "Stay signed in" button: any authenticated request renews the idle timer."""
     from rounds.auth import sessions
@@ -88,4 +88,21 @@ async def keepalive(request: Request, viewer: ViewerDep) -> Response:
     return Response(content="", status_code=204)
 
 
-route_handlers = [login_page, login_submit, logout, keepalive]
+@get("/account/password", name="change_password", opt={"allowed_before_password_change": True})
+async def password_page(request: Request, viewer: ViewerDep) -> Response:
+    return Template(template_name="auth/password.html", context={"errors": {}, "done": request.query_params.get("done"), "viewer": viewer})
+
+
+@post("/account/password", opt={"allowed_before_password_change": True})
+async def password_submit(request: Request, viewer: ViewerDep) -> Response:
+    form = await read_form(request)
+    errors = await service.change_password(
+        viewer, current=str(form.get("current", "")), new=str(form.get("new", "")), confirm=str(form.get("confirm", "")),
+        keep_token=request.scope["state"].get("session_token"),
+    )
+    if errors:
+        return Template(template_name="auth/password.html", context={"errors": errors, "done": None, "viewer": viewer})
+    return Redirect(path="/account/password?done=1", status_code=303)
+
+
+route_handlers = [login_page, login_submit, logout, keepalive, password_page, password_submit]

@@ -48,3 +48,27 @@ async def sign_out(token: str | None, actor: audit.Actor | None) -> None:
         await sessions.end(token)
     if actor:
         await audit.record(actor, "sign_out", "person", actor.id or "")
+
+
+async def change_password(viewer, *, current: str, new: str, confirm: str, keep_token: str | None) -> dict[str, str]:
+    """The person changes their own password. Returns {field: message}; empty when done.
+
+    Other sessions of the person end; this one stays."""
+    person = await Person.objects().where(Person.id == viewer.id).first()
+    errors: dict[str, str] = {}
+    if not await passwords.verify_password(person.password_hash if person else None, current[:1024]):
+        errors["current"] = "That is not your current password."
+    problem = passwords.password_problem(new, email=viewer.email)
+    if problem:
+        errors["new"] = problem
+    elif new == current:
+        errors["new"] = "Choose a password different from the current one."
+    if not errors and new != confirm:
+        errors["confirm"] = "The two new passwords are not the same."
+    if errors:
+        return errors
+    password_hash = await passwords.hash_password(new)
+    await Person.update({Person.password_hash: password_hash, Person.must_change_password: False}).where(Person.id == viewer.id)
+    await audit.record(viewer.actor, "update", "person", viewer.id, changes={"password": ["(hidden)", "(changed by the person)"]})
+    await sessions.end_all_for(viewer.id, except_token=keep_token)
+    return {}

@@ -53,7 +53,7 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
         return None
     # One query for the session, its person and their units (this runs on every request).
     found = await db.raw(
-        "SELECT s.id, s.last_seen_at, s.expires_at, p.id AS person_id, p.email, p.display_name, p.role, p.active, "
+        "SELECT s.id, s.last_seen_at, s.expires_at, p.id AS person_id, p.email, p.display_name, p.role, p.active, p.must_change_password, "
         "m.unit, m.unit_role FROM web_session s JOIN person p ON p.id = s.person "
         "LEFT JOIN membership m ON m.person = p.id WHERE s.token_hash = {}",
         _hash(token),
@@ -77,6 +77,7 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
         role=rows["role"],
         unit_roles={m["unit"]: m["unit_role"] for m in memberships},
         ip=ip,
+        must_change_password=bool(rows["must_change_password"]),
     )
     idle_left = idle_seconds - int((now - last_seen).total_seconds())
     absolute_left = int((_aware(rows["expires_at"]) - now).total_seconds())
@@ -91,9 +92,12 @@ async def end(token: str) -> None:
     await WebSession.delete().where(WebSession.token_hash == _hash(token))
 
 
-async def end_all_for(person_id: int) -> None:
+async def end_all_for(person_id: int, *, except_token: str | None = None) -> None:
     async with db.write_transaction():
-        await WebSession.delete().where(WebSession.person == person_id)
+        query = WebSession.delete().where(WebSession.person == person_id)
+        if except_token:
+            query = query.where(WebSession.token_hash != _hash(except_token))
+        await query
 
 
 async def purge_expired() -> None:

@@ -26,6 +26,8 @@ class Person(Table, tablename="person"):
     calendar_token = Varchar(length=64, null=True, default=None, unique=True)
     created_at = Timestamptz()
     version = Integer(default=1)
+    # Set when an admin gives someone a temporary password; sign-in then asks for a new one.
+    must_change_password = Boolean(default=False)
 
 
 class Unit(Table, tablename="unit"):

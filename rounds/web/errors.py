@@ -22,6 +22,13 @@ from rounds.web.rendering import wants_fragment
 
 log = logging.getLogger("rounds.errors")
 
+
+class PasswordChangeRequired(HTTPException):
+    """Signed in with a temporary password: every page but the change form sends them there."""
+
+    status_code = 403
+    detail = "Choose a new password first."
+
 MESSAGES = {
     400: ("Something in that request was not right", "Go back, check what you entered, and try again."),
     403: ("You can't do that here", "Your role doesn't allow this action. Ask your unit champion or the patient-safety office if you think it should."),
@@ -64,6 +71,12 @@ def not_signed_in(request: Request, exc: Exception) -> Response:
     return Redirect(path=path, status_code=303)
 
 
+def password_change_required(request: Request, exc: Exception) -> Response:
+    if wants_fragment(request):
+        return ClientRedirect(redirect_to="/account/password")
+    return Redirect(path="/account/password", status_code=303)
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code in (403, 413) or (exc.detail and "csrf" in str(exc.detail).lower()):
         # Refused requests are worth a line: CSRF failures and oversized bodies can be probing.
@@ -77,6 +90,7 @@ def server_error(request: Request, exc: Exception) -> Response:
 
 
 HANDLERS = {
+    PasswordChangeRequired: password_change_required,
     NotAuthorizedException: not_signed_in,
     NotFoundException: http_error,
     PermissionDeniedException: http_error,
