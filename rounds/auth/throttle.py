@@ -47,12 +47,16 @@ async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minut
     pair, address, account = _keys(email, ip)
     async with db.write_transaction():
         for key, limit in ((pair, max_failures), (address, max_failures * IP_FACTOR), (account, max_failures)):
+            # Insert-if-missing then increment in SQL: concurrent attempts neither collide nor
+            # lose counts (on PostgreSQL the UPDATE holds the row lock until commit).
+            await db.raw(
+                "INSERT INTO login_throttle (key, failures, window_started_at, blocked_until) VALUES ({}, 0, {}, NULL) "
+                "ON CONFLICT (key) DO NOTHING", key, now,
+            )
+            await db.raw("UPDATE login_throttle SET failures = failures + 1 WHERE key = {}", key)
             row = await LoginThrottle.objects().where(LoginThrottle.key == key).first()
-            if row is None:
-                row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            elif now - _aware(row.window_started_at) > window:
-                row.failures, row.window_started_at, row.blocked_until = 0, now, None
-            row.failures += 1
+            if now - _aware(row.window_started_at) > window:
+                row.failures, row.window_started_at, row.blocked_until = 1, now, None
             if key == account:
                 if row.failures >= limit:
                     pause = min(EMAIL_PAUSE_CAP_SECONDS, 2 ** (row.failures - limit + 1))
