@@ -23,6 +23,7 @@ from rounds.meetings.tables import (
     MeetingAttendee,
     MeetingItem,
 )
+from rounds.rounding.rules import EVENT_KINDS
 from rounds.rounding.tables import LastEvent, UnitMeasure
 from rounds.web.filters import day, due, local, local_today
 
@@ -31,16 +32,6 @@ OPEN_LIMIT = 200
 TOP_ISSUES = 10
 HELP_LEVELS = ("executive", "c_suite", "board")
 
-EVENT_LABELS = {
-    "fall": "Fall",
-    "falls": "Fall",
-    "fall_with_injury": "Fall with injury",
-    "clabsi": "CLABSI",
-    "cauti": "CAUTI",
-    "pressure_injury": "Pressure injury",
-    "medication_harm": "Medication harm",
-    "staff_injury": "Staff injury",
-}
 
 _ISSUE_COLUMNS = (
     SafetyIssue.id, SafetyIssue.description, SafetyIssue.identified_on, SafetyIssue.status, SafetyIssue.priority,
@@ -107,11 +98,12 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         action["done_on_time"] = rules.action_done_on_time(action["issue_status"] or "", action["issue_resolved_on"], action["due_on"])
     reference_day = min(today, meeting_on)
     days_since = []
-    for event in sorted(events, key=lambda e: e["kind"]):
+    order = list(EVENT_KINDS)
+    for event in sorted(events, key=lambda e: (order.index(e["kind"]) if e["kind"] in order else len(order), e["kind"])):
         if event["occurred_on"] is None or event["occurred_on"] > reference_day:
             continue
         days_since.append({
-            "label": EVENT_LABELS.get(event["kind"], event["kind"].replace("_", " ").capitalize()),
+            "label": EVENT_KINDS.get(event["kind"], event["kind"].replace("_", " ")),
             "days": (reference_day - event["occurred_on"]).days,
             "on": event["occurred_on"],
         })

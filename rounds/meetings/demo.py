@@ -78,6 +78,18 @@ ADDENDA = [
 ]
 
 
+def _hospital_tz():
+    """The hospital's time zone (the demo may load before the app sets it for the filters)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        from rounds.settings import load_settings
+
+        return ZoneInfo(load_settings().timezone)
+    except Exception:
+        return filters.local(datetime.now(UTC)).tzinfo
+
+
 def _month_day(today: date, months_ago: int) -> date:
     """The 12th of the month `months_ago` months before this one (negative: months ahead)."""
     index = today.year * 12 + today.month - 1 - months_ago
@@ -87,7 +99,7 @@ def _month_day(today: date, months_ago: int) -> date:
 async def seed(ctx: DemoContext) -> None:
     if not ctx.units or ctx.scale:
         return
-    tz = filters.local(datetime.now(UTC)).tzinfo  # the hospital's time zone
+    tz = _hospital_tz()
     rng = ctx.rng
     unit_ids = [u["id"] for u in ctx.units]
     issues = await SafetyIssue.select(
