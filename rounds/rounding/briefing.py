@@ -34,7 +34,7 @@ NOTE_FIELDS = {
     "asks": "Asks of the executive partner",
 }
 TOP_ISSUES = 3
-LIST_LIMIT = 5
+LIST_LIMIT = 3
 DAYS_SINCE_KINDS = ("fall", "pressure_injury", "clabsi", "cauti", "medication_harm", "staff_injury")
 TREND_KEYS = ("falls", "pressure_injuries", "clabsi", "cauti")
 UNIT_ROLE_LABELS = {"executive": "Executive partner", "champion": "Unit champion", "member": "CUSP team"}
@@ -152,10 +152,15 @@ async def assemble(row: dict) -> dict[str, Any]:
         "WHERE unit = {} AND status IN ('new', 'planned', 'in_progress')", today, unit_id,
     )
     top = await SafetyIssue.select(*ISSUE_COLUMNS).where(open_filter).order_by(SafetyIssue.priority, ascending=False).order_by(SafetyIssue.identified_on).limit(TOP_ISSUES)
+    # Each list shows what the lists above it did not, so the briefing reads in a minute.
+    shown = {i["id"] for i in top}
     overdue = await SafetyIssue.select(*ISSUE_COLUMNS).where(open_filter & (SafetyIssue.due_on < today)).order_by(
-        SafetyIssue.priority, ascending=False).order_by(SafetyIssue.due_on).limit(LIST_LIMIT)
+        SafetyIssue.priority, ascending=False).order_by(SafetyIssue.due_on).limit(LIST_LIMIT + TOP_ISSUES)
+    overdue = [i for i in overdue if i["id"] not in shown][:LIST_LIMIT]
+    shown |= {i["id"] for i in overdue}
     easy = await SafetyIssue.select(*ISSUE_COLUMNS).where(open_filter & (SafetyIssue.ease == "easy") & (SafetyIssue.priority >= 2)).order_by(
-        SafetyIssue.priority, ascending=False).order_by(SafetyIssue.identified_on).limit(LIST_LIMIT)
+        SafetyIssue.priority, ascending=False).order_by(SafetyIssue.identified_on).limit(2 * LIST_LIMIT + TOP_ISSUES)
+    easy = [i for i in easy if i["id"] not in shown][:LIST_LIMIT]
 
     days_since = [
         {"kind": k, "label": rules.EVENT_KINDS[k], "days": rules.days_since(events.get(k), today), "last_on": events.get(k)}

@@ -260,8 +260,10 @@ async def run_help(request: Request, viewer: ViewerDep, round_id: FromPath[int],
         errors = exc.errors
     if not errors and not request.headers.get("hx-request"):
         return redirect(request, f"/rounds/{round_id}/run#heard")
-    ctx = await _run_context(viewer, row, errors=errors)
-    return render(request, "rounding/run.html", fragment="rounding/_capture.html", **ctx, can_manage=viewer.can_manage(row["unit"]))
+    # Only the list is re-rendered, so a concern being typed in the box is not lost.
+    ctx = await _run_context(viewer, row)
+    return render(request, "rounding/run.html", fragment="rounding/_heard.html", **ctx, can_manage=viewer.can_manage(row["unit"]),
+                  help_error=" ".join(errors.values()))
 
 
 @post("/rounds/{round_id:int}/run/staff")

@@ -20,6 +20,8 @@ async def seed_unit(world):
     await make_barrier(world, doing, "Capital request for new bed alarms", follow_up=today - timedelta(days=2))
     await make_barrier(world, doing, "Removed already", follow_up=today, status="removed")
     await make_barrier(world, doing, "Champion's own barrier", owner="champion", follow_up=today)
+    await make_issue(world, "Pump alarms are silent at night", status="new", priority=3)
+    await make_issue(world, "Transport delays for CT at night", status="planned", priority=3)
     await make_issue(world, "Label the crash cart drawers", status="new", priority=2, ease="easy")
     await make_issue(world, "Hard to fix and low", status="planned", priority=1, ease="easy")
     await make_issue(world, "Another unit's problem", unit=world.unit_b, status="new", priority=3)
@@ -49,9 +51,11 @@ async def test_briefing_content_for_a_seeded_unit(client, world, login, query_co
     assert "Suction unit missing on nights" in html and "Bed alarm does not reset" in html
     assert "stoplight--green" in html and "stoplight--yellow" in html and "stoplight--red" in html
     # open issues, overdue, easy wins (priority medium+ and easy)
-    assert "Open issues: 3" in html and "1 overdue" in html
+    assert "Open issues: 5" in html and "1 overdue" in html
     assert "Label the crash cart drawers" in html
-    easy = html.split("Easy wins")[1]
+    top = html.split("Highest priority")[1].split("Easy wins")[0]
+    assert "Pump alarms are silent" in top and "Transport delays" in top and "Label the crash cart" not in top
+    easy = html.split("Easy wins")[1].split("</section>")[0]
     assert "Label the crash cart drawers" in easy and "Hard to fix and low" not in easy
     assert "Another unit&#39;s problem" not in html
     # falls rate for last month: 2 / 800 * 1000 = 2.5

@@ -114,7 +114,9 @@ async def test_run_a_round_end_to_end(client, world, login, query_counter):
     assert await SafetyIssue.count().where(SafetyIssue.round == round_id) == 2
     # the "Needs my help" toggle on the first item opens one barrier, once
     for _ in range(2):
-        await post_form(client, f"/rounds/{round_id}/run/issues/{issues[0]['id']}/help", htmx=True)
+        toggled = await post_form(client, f"/rounds/{round_id}/run/issues/{issues[0]['id']}/help", htmx=True)
+        # only the list comes back: a concern being typed in the box is left alone
+        assert 'id="heard"' in toggled.text and 'name="description"' not in toggled.text
     assert await Barrier.count().where(Barrier.issue == issues[0]["id"]) == 1
     # staff stepper and roles
     for step in ("1", "1", "1", "-1"):
