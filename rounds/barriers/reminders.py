@@ -52,9 +52,6 @@ class Digest:
     def count(self) -> int:
         return len(self.barriers) + len(self.issues) + len(self.feedback)
 
-    def subject(self) -> str:
-        return f"Rounds: {filters.plural(self.count, 'follow-up')} due – {filters.day(self.day)}"
-
     def text(self, name: str, base_url: str) -> str:
         base = base_url.rstrip("/")
         lines = [f"Good morning {name.split(' ')[0]},", "", f"This is what is due in Rounds today ({filters.day(self.day)}).", ""]

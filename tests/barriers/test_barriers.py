@@ -260,6 +260,9 @@ async def test_board_orders_by_level_and_exports_csv(client, make_client, world,
     html = (await client.get("/barriers")).text
     assert html.index("Board-level capital request") < html.index("HYPERLINK") < html.index("Unit-level thing")
     assert "Unit B staffing gap" in html
+    fragment = await client.get(f"/barriers?unit={world.unit_b}", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="board"')
+    assert "Unit B staffing gap" in fragment.text and "Board-level capital request" not in fragment.text
     export = await client.get("/barriers/export.csv")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert "Board-level capital request" in export.text and "'=HYPERLINK" in export.text
