@@ -21,12 +21,7 @@ from rounds.web.params import FromPath, FromQuery, ViewerDep
 from rounds.web.rendering import redirect, render, wants_fragment
 
 LIST_PAGES = ("/", "/barriers/mine")
-DONE = {
-    "note": "Follow-up note saved; the next follow-up date is set.",
-    "escalated": "Escalated. The new owner sees it in their follow-ups.",
-    "removed": "Marked as removed. Tell staff through the issue's feedback.",
-    "cannot_remove": "Marked as cannot remove, with your reason.",
-}
+DONE = rules.DONE_MESSAGES
 
 
 def _vocab() -> dict:

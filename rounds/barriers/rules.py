@@ -88,3 +88,12 @@ def escalation_problem(current: str, target: str) -> str | None:
 
 def level_label(level: str) -> str:
     return LEVELS.get(level, level.replace("_", " ").capitalize())
+
+
+# What a person is told after each action (also read from ?done= after a plain form post).
+DONE_MESSAGES = {
+    "note": "Follow-up note saved; the next follow-up date is set.",
+    "escalated": "Escalated. The new owner sees it in their follow-ups.",
+    "removed": "Marked as removed. Tell staff through the issue's feedback.",
+    "cannot_remove": "Marked as cannot remove, with your reason.",
+}

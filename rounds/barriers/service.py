@@ -213,7 +213,7 @@ async def follow_ups_panel(viewer: Viewer, *, show_all: bool, back: str, page: i
     panel["show_all"] = show_all
     panel["back"] = back
     panel["default_next"] = panel["today"] + timedelta(days=7)
-    panel["levels"], panel["states"] = rules.LEVELS, rules.FOLLOW_UP_STATES
+    panel["levels"], panel["states"], panel["messages"] = rules.LEVELS, rules.FOLLOW_UP_STATES, rules.DONE_MESSAGES
     return panel
 
 

@@ -279,3 +279,12 @@ async def test_read_only_owner_sees_follow_ups_without_actions(client, world, lo
     html = (await client.get("/")).text
     assert "Capital request for ceiling lifts" in html
     assert "Add note / next date" not in html
+
+
+async def test_without_javascript_the_home_page_confirms_the_action(client, world, login):
+    barrier_id = await make_barrier(world, follow_up=local_today())
+    await login(client, "executive")
+    response = await post_form(client, f"/barriers/{barrier_id}/notes", {
+        "note_body": "Spoke to facilities", "note_next": (local_today() + timedelta(days=2)).isoformat(), "version": "1", "next": "/"})
+    assert response.status_code == 303 and response.headers["location"] == "/?done=note#followups"
+    assert "Follow-up note saved" in (await client.get("/?done=note")).text
