@@ -172,3 +172,13 @@ document.addEventListener("change", function (evt) {
     }, 200);
   });
 })();
+
+// Barriers ("My follow-ups"): after htmx swaps the list, put focus on the confirmation or on
+// the first field with an error, so keyboard and screen-reader users know what happened.
+document.addEventListener("htmx:afterSettle", function (evt) {
+  var swapped = evt.detail && evt.detail.target;
+  var list = document.getElementById("followups");
+  if (!list || !swapped || swapped.id !== "followups") return;
+  var target = list.querySelector("[aria-invalid='true']") || list.querySelector("[data-focus-after-swap]");
+  if (target && document.activeElement !== target && !list.contains(document.activeElement)) target.focus();
+});

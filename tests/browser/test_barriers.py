@@ -2,6 +2,7 @@
 escalates one barrier, removes another. Every barrier page is axe-clean on tablet and phone."""
 
 import re
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,16 @@ import pytest
 NOTE_ON = "Pharmacy restocks the dispensing cabinet"
 ESCALATE_ON = "Bed-exit alarms need a vendor service contract"
 REMOVE_ON = "Barcode scanners lose the wireless connection"
+
+
+def _wait_focus(page, selector, seconds=3.0):
+    """htmx moves focus after the swap settles (page.wait_for_function would need eval, which CSP forbids)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"focus is not on {selector}")
 
 
 def _item(tab, text):
@@ -36,6 +47,7 @@ def test_executive_follows_up_escalates_and_removes(tab_factory):
     tab.shot("barriers-note-open-landscape")
     item.get_by_role("button", name="Save note").click()
     page.get_by_text("Follow-up note saved").wait_for()
+    _wait_focus(page, "[data-focus-after-swap]")
     assert _item(tab, NOTE_ON).count() in (0, 1)  # due later now: may drop off the home list
 
     # 2. escalate the one that is due for escalation, to the CEO
@@ -54,6 +66,7 @@ def test_executive_follows_up_escalates_and_removes(tab_factory):
     item.get_by_text("Removed", exact=True).click()
     item.get_by_role("button", name="Mark removed").click()
     page.get_by_text("Say how the barrier was removed.").wait_for()
+    _wait_focus(page, "[name=removed_note]")
     item = _item(tab, REMOVE_ON)
     item.get_by_label("How was it removed?").fill("IT surveyed the far rooms and added two access points.")
     item.get_by_role("button", name="Mark removed").click()
