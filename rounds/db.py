@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import aiosqlite
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 APPS = (
@@ -137,16 +137,91 @@ class KeptSQLiteEngine(SQLiteEngine):
             self._kept = None
 
 
+# Errors that mean "this connection is gone" (server restart, pg_terminate_backend, network).
+def _connection_lost(exc: BaseException) -> bool:
+    import asyncpg
+
+    return isinstance(exc, (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.AdminShutdownError,
+                            asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.InterfaceError,
+                            ConnectionError, OSError))
+
+
+class ResilientPostgresTransaction(PostgresTransaction):
+    """Piccolo's transaction, made safe when the server drops connections.
+
+    Stock Piccolo skips `pool.release()` when COMMIT/ROLLBACK raises (a terminated connection),
+    so every dropped connection leaks a pool slot until the pool is empty and the app hangs.
+    Here the connection always goes back to the pool (asyncpg replaces a closed one), and a
+    transaction whose BEGIN fails on a dead connection is retried on a fresh one (nothing has
+    run yet, so that is safe).
+    """
+
+    async def __aenter__(self):
+        if self._parent is not None:
+            return self._parent
+        for attempt in range(3):
+            self.connection = await self.get_connection()
+            self.transaction = self.connection.transaction()
+            try:
+                await self.begin()
+                break
+            except Exception as exc:
+                await self._release()
+                if attempt == 2 or not _connection_lost(exc):
+                    raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def _release(self) -> None:
+        try:
+            if self.engine.pool:
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
+        except Exception:
+            self.connection.terminate()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    try:
+                        await self.rollback()
+                    except Exception:
+                        pass  # the connection is gone; the server rolled back for us
+            elif not self._committed and not self._rolled_back:
+                await self.commit()  # may raise: then the write was NOT acknowledged
+        finally:
+            await self._release()
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
 class PooledPostgresEngine(PostgresEngine):
-    """PostgresEngine that remembers the pool size to start at app startup."""
+    """PostgresEngine with the pool size to start at app startup, and connection-loss recovery."""
 
     def __init__(self, *args, pool_size: int = 10, **kwargs):
         super().__init__(*args, **kwargs)
         self.pool_size = pool_size
 
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return ResilientPostgresTransaction(engine=self, allow_nested=allow_nested)
+
     async def run_querystring(self, querystring, in_pool: bool = True):
         _count_one()
         return await super().run_querystring(querystring, in_pool=in_pool)
+
+    async def _run_in_pool(self, query: str, args=None):
+        # A read on a connection that was dropped while idle in the pool is retried once on a
+        # fresh one; a write is not (it may have run), its error goes to the caller.
+        try:
+            return await super()._run_in_pool(query, args)
+        except Exception as exc:
+            if not (_connection_lost(exc) and query.lstrip()[:6].upper() == "SELECT"):
+                raise
+        return await super()._run_in_pool(query, args)
 
 
 def make_engine(database_url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000) -> Engine:

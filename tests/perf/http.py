@@ -36,6 +36,11 @@ class Client:
         self.cookies: dict[str, str] = {}
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._last_used = 0.0
+
+    # uvicorn closes a kept-alive connection after 5 s idle; reconnect before that rather than
+    # race the server's close with a request that cannot be safely retried (a POST).
+    IDLE_RECONNECT = 4.0
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -60,6 +65,8 @@ class Client:
             lines.append(f"Content-Length: {len(body)}")
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
         started = time.perf_counter()
+        if self._writer is not None and started - self._last_used > self.IDLE_RECONNECT:
+            await self.close()
         try:
             if self._writer is None:
                 await self._connect()
@@ -71,7 +78,8 @@ class Client:
             if retry and method == "GET" and not isinstance(exc, ConnectionRefusedError):
                 return await self.request(method, path, body=body, headers=headers, retry=False)
             raise
-        reply.seconds = time.perf_counter() - started
+        self._last_used = time.perf_counter()
+        reply.seconds = self._last_used - started
         if reply.headers.get("connection", "").lower() == "close":
             await self.close()
         return reply
@@ -185,6 +193,10 @@ class _FormParser(HTMLParser):
                 form.options.setdefault(name, []).append(a.get("value", "on"))
                 if "checked" in a:
                     form.values[name] = a.get("value", "on")
+            elif kind == "date":
+                # Browsers drop a value that is not a valid date (the value sanitisation algorithm).
+                value = a.get("value", "")
+                form.values[name] = value if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else ""
             else:
                 form.values[name] = a.get("value", "")
         elif tag == "textarea":
