@@ -275,6 +275,9 @@ async def save_item(viewer: Viewer, meeting_id: int, item_id: int, *, minutes: s
     if errors:
         raise MeetingInputError(errors)
     async with db.write_transaction():
+        locked = await Meeting.select(Meeting.finalised_at).where(Meeting.id == meeting_id).first()
+        if locked["finalised_at"] is not None:  # finalised from another device a moment ago
+            raise Locked({**meeting, **locked})
         current = await MeetingItem.select().where(MeetingItem.id == item_id).first()
         if current["version"] != version:
             if current["minutes"] == minutes and current["decisions"] == decisions:

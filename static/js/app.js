@@ -131,6 +131,12 @@ document.addEventListener("change", function (evt) {
     form.addEventListener("htmx:sendError", function () { retryLater(form, "Not saved yet – the connection was lost."); });
     form.addEventListener("htmx:responseError", function (evt) {
       var code = evt.detail.xhr ? evt.detail.xhr.status : 0;
+      if (code === 401 || code === 403) {
+        // Retrying cannot help: the sign-in or the form has expired.
+        form.dataset.state = "problem";
+        say(form, "Not saved – your sign-in or this page has expired. Copy your text somewhere safe, then reload the page.", "warn");
+        return;
+      }
       retryLater(form, "Not saved yet – the server answered " + code + ".");
     });
   });

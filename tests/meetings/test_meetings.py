@@ -304,3 +304,26 @@ async def test_meetings_list_and_home_panel(client, world, login):
     assert f'href="/meetings/{upcoming}"' in listing and f'href="/meetings/{past}"' in listing and "in 3 days" in listing
     home = (await client.get("/")).text
     assert "Next team meeting" in home and f'href="/meetings/{upcoming}"' in home
+
+
+async def test_summary_autosaves_with_a_version_check(client, world, login, make_client):
+    meeting = await add_meeting(world.unit_a, local_today())
+    await login(client, "champion")
+    saved = await post_form(client, f"/meetings/{meeting}/summary", {"upward_summary": "Pumps need capital funding.", "version": "1"}, htmx=True)
+    assert "Saved" in saved.text and 'id="summary-version" value="2"' in saved.text
+    async with make_client() as other:
+        await login(other, "executive")
+        stale = await post_form(other, f"/meetings/{meeting}/summary", {"upward_summary": "Staffing on nights needs a decision.", "version": "1"}, htmx=True)
+        assert "Not saved" in stale.text and "Pumps need capital funding." in stale.text and "Staffing on nights needs a decision." in stale.text
+    row = await Meeting.select(Meeting.upward_summary, Meeting.version).where(Meeting.id == meeting).first()
+    assert row == {"upward_summary": "Pumps need capital funding.", "version": 2}
+
+
+async def test_a_final_meeting_page_reads_its_snapshot_in_few_queries(client, world, login, query_counter):
+    ids = await seeded_unit(world)
+    await login(client, "champion")
+    assert (await post_form(client, f"/meetings/{ids['meeting']}/finalise")).status_code == 303
+    with query_counter() as counted:
+        page = await client.get(f"/meetings/{ids['meeting']}")
+    assert page.status_code == 200 and "Bed alarms not audible" in page.text and "Biomed budget for new regulators" in page.text
+    assert counted.n <= 15, counted.queries
