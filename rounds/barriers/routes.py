@@ -29,6 +29,14 @@ def _vocab() -> dict:
             "level_label": rules.level_label}
 
 
+def _int(value: str) -> int | None:
+    """A query parameter from a plain GET form: empty or junk means "not chosen"."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _back(value, barrier_id: int) -> str:
     """Where to go after an action: only our own list pages or the barrier itself."""
     allowed = (*LIST_PAGES, f"/barriers/{barrier_id}", "/barriers")
@@ -38,8 +46,8 @@ def _back(value, barrier_id: int) -> str:
 # --- My follow-ups -------------------------------------------------------------------------
 
 @get("/barriers/mine", name="barriers_mine")
-async def mine(request: Request, viewer: ViewerDep, page: FromQuery[int] = 1) -> Response:
-    panel = await service.follow_ups_panel(viewer, show_all=True, back="/barriers/mine", page=page)
+async def mine(request: Request, viewer: ViewerDep, page: FromQuery[str] = "1") -> Response:
+    panel = await service.follow_ups_panel(viewer, show_all=True, back="/barriers/mine", page=_int(page) or 1)
     return render(request, "barriers/mine.html", fragment="barriers/_followups.html", panel=panel,
                   done=DONE.get(request.query_params.get("done", "")), errors={}, values={}, **_vocab())
 
@@ -146,11 +154,12 @@ async def create_barrier(request: Request, viewer: ViewerDep, issue_id: FromPath
 # --- the board -----------------------------------------------------------------------------
 
 @get("/barriers", name="barrier_board")
-async def board_page(request: Request, viewer: ViewerDep, unit: FromQuery[int | None] = None) -> Response:
-    data = await service.board(viewer, unit_id=unit)
+async def board_page(request: Request, viewer: ViewerDep, unit: FromQuery[str] = "") -> Response:
+    unit_id = _int(unit)
+    data = await service.board(viewer, unit_id=unit_id)
     units = await _units_for(viewer)
     return render(request, "barriers/board.html", fragment="barriers/_board.html", board=data, units=units,
-                  unit_id=unit, **_vocab())
+                  unit_id=unit_id, **_vocab())
 
 
 async def _units_for(viewer) -> list[dict]:
@@ -160,8 +169,8 @@ async def _units_for(viewer) -> list[dict]:
 
 
 @get("/barriers/export.csv", name="barrier_export")
-async def export_csv(request: Request, viewer: ViewerDep, unit: FromQuery[int | None] = None) -> Response:
-    data = await service.board(viewer, unit_id=unit)
+async def export_csv(request: Request, viewer: ViewerDep, unit: FromQuery[str] = "") -> Response:
+    data = await service.board(viewer, unit_id=_int(unit))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Barrier", "Unit", "Safety issue", "Kind", "Escalation level", "Owner", "Opened on", "Age (days)",

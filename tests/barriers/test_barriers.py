@@ -288,3 +288,13 @@ async def test_without_javascript_the_home_page_confirms_the_action(client, worl
         "note_body": "Spoke to facilities", "note_next": (local_today() + timedelta(days=2)).isoformat(), "version": "1", "next": "/"})
     assert response.status_code == 303 and response.headers["location"] == "/?done=note#followups"
     assert "Follow-up note saved" in (await client.get("/?done=note")).text
+
+
+async def test_board_filter_without_javascript_accepts_all_units(client, world, login):
+    await make_barrier(world, description="Visible on the board")
+    await login(client, "admin")
+    for query in ("?unit=", "?unit=abc", f"?unit={world.unit_a}"):
+        response = await client.get(f"/barriers{query}")
+        assert response.status_code == 200, query
+        assert "Visible on the board" in response.text
+    assert (await client.get("/barriers/export.csv?unit=")).status_code == 200
