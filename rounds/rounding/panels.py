@@ -26,7 +26,12 @@ async def home_panel(viewer: Viewer) -> dict | None:
     mine = (SafetyRound.executive == viewer.id) | (SafetyRound.champion == viewer.id)
     if champion_units:
         mine = mine | SafetyRound.unit.is_in(champion_units)
-    rounds = await query.where(mine).order_by(SafetyRound.scheduled_at).limit(SHOWN)
+    # the next round on each unit (a champion does not need the next three on one unit)
+    rounds, seen_units = [], set()
+    for r in await query.where(mine).order_by(SafetyRound.scheduled_at).limit(4 * SHOWN):
+        if r["unit"] not in seen_units and len(rounds) < SHOWN:
+            seen_units.add(r["unit"])
+            rounds.append(r)
     missing = []
     if champion_units:
         last_month = rules.previous_month(local_today())

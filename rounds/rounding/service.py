@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 
 from rounds import db
 from rounds.audit import service as audit
-from rounds.auth.access import Viewer, ensure_can_manage, ensure_can_see
+from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage, ensure_can_see
 from rounds.barriers.service import open_barrier
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
@@ -388,8 +388,9 @@ async def ask_for_help(viewer: Viewer, row: dict, issue_id: int) -> None:
 
 async def update_staff(viewer: Viewer, row: dict, *, count: int | None, step: int, roles: str | None) -> dict:
     """The staff-count stepper: +1 / -1 steps apply to the saved count, so two tablets never
-    overwrite each other; a typed number (step 0) replaces it. roles None keeps the roles."""
-    ensure_can_manage(viewer, row["unit"])
+    overwrite each other; a typed number (step 0) replaces it. roles None keeps the roles.
+    Anyone on the unit's team may keep the count (a team member often scribes)."""
+    ensure_can_contribute(viewer, row["unit"])
     ensure_running(row)
     errors: dict[str, str] = {}
     if count is not None and not 0 <= count <= 500:
