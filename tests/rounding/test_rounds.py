@@ -168,3 +168,5 @@ async def test_history_counts_reach_and_feedback(client, world, login):
     assert "60%" in html and "(24 of 40)" in html
     assert "1 of 3" in html  # concerns closed with feedback
     assert "Schedule a round" not in html  # members see, champions schedule
+    old = (await client.get(f"/rounds/{r1}/briefing")).text
+    assert "No copy of the briefing was kept" in old and "Start round" not in old
