@@ -36,6 +36,16 @@ class ScheduleForm(_Form):
         return _blank_none(value) or 1
 
 
+class RescheduleForm(_Form):
+    on: date
+    at: time
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _time(cls, value):
+        return _blank_none(value) or time(14, 0)
+
+
 class ItemForm(_Form):
     minutes: str = Field(default="", max_length=rules.MAX_TEXT)
     decisions: str = Field(default="", max_length=rules.MAX_TEXT)

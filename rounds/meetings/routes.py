@@ -17,6 +17,7 @@ from rounds.meetings.forms import (
     CaseForm,
     ItemForm,
     NewItemForm,
+    RescheduleForm,
     ScheduleForm,
     SummaryForm,
     present_ids,
@@ -101,6 +102,7 @@ NOTICES = {
     "summary": "Summary saved.",
     "finalised": "Minutes approved and locked. Corrections from now on are addenda.",
     "addendum": "Addendum added to the minutes.",
+    "moved": "Meeting moved.",
 }
 
 
@@ -306,6 +308,21 @@ async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath
                                item_state={"summary": state})
 
 
+@post("/meetings/{meeting_id:int}/reschedule")
+async def meeting_reschedule(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
+    data = await read_form(request)
+    form, errors = validate(RescheduleForm, data)
+    if form:
+        try:
+            await service.reschedule(viewer, meeting_id, on=form.on, at=form.at)
+            return _done(request, meeting_id, "moved")
+        except MeetingInputError as exc:
+            errors = exc.errors
+        except Locked as exc:
+            return await _locked_page(request, viewer, meeting_id, exc)
+    return await _meeting_page(request, viewer, meeting_id, errors={"reschedule": errors}, values={"reschedule": data})
+
+
 @post("/meetings/{meeting_id:int}/finalise")
 async def meeting_finalise(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
     try:
@@ -338,7 +355,7 @@ async def meeting_print(request: Request, viewer: ViewerDep, meeting_id: FromPat
 
 route_handlers = [
     meetings_index, unit_meetings, unit_schedule, meeting_view, item_save, item_add, item_change, attendance_save,
-    guest_remove, action_add, case_set, priority_move, issue_assign, summary_save, meeting_finalise, addendum_add,
+    guest_remove, action_add, case_set, priority_move, issue_assign, summary_save, meeting_reschedule, meeting_finalise, addendum_add,
     meeting_print,
 ]
 nav = [NavItem("Meetings", "/meetings", order=40)]

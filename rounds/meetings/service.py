@@ -244,6 +244,26 @@ async def schedule(viewer: Viewer, unit_id: int, *, first_on: date, at: time, co
     return created, count - len(created)
 
 
+async def reschedule(viewer: Viewer, meeting_id: int, *, on: date, at: time) -> None:
+    """Move a meeting that has not been finalised to another day or time."""
+    meeting = await _meeting_for_change(viewer, meeting_id, manage=True)
+    when = datetime.combine(on, at, tzinfo=tz())
+    if on < local_today():
+        raise MeetingInputError({"on": "Choose today or a later date."})
+    if when == meeting["scheduled_at"]:
+        return
+    async with db.write_transaction():
+        clash = await Meeting.select(Meeting.id, Meeting.scheduled_at).where(
+            (Meeting.unit == meeting["unit"]) & (Meeting.id != meeting_id)
+            & (Meeting.scheduled_at >= when - timedelta(days=1)) & (Meeting.scheduled_at <= when + timedelta(days=1))
+        )
+        if any(local(c["scheduled_at"]).date() == on for c in clash):
+            raise MeetingInputError({"on": "This unit already has a team meeting that day."})
+        await Meeting.update({Meeting.scheduled_at: when}).where(Meeting.id == meeting_id)
+        await audit.record(viewer.actor, "update", "meeting", meeting_id, unit_id=meeting["unit"],
+                           changes={"scheduled_at": [meeting["scheduled_at"].isoformat(), when.isoformat()]})
+
+
 # --- minutes, items -------------------------------------------------------------------------
 
 async def _item(meeting: dict, item_id: int) -> dict:
@@ -624,7 +644,7 @@ async def add_addendum(viewer: Viewer, meeting_id: int, *, body: str) -> int:
 
 __all__ = [
     "MeetingInputError", "Locked", "Conflict", "ActionInput", "get_meeting", "meeting_page", "list_for_viewer",
-    "next_meeting", "unit_history", "schedule", "save_item", "add_item", "set_item_removed", "move_item",
+    "next_meeting", "unit_history", "schedule", "reschedule", "save_item", "add_item", "set_item_removed", "move_item",
     "rank_issue", "set_case", "assign_from_agenda", "set_attendance", "remove_guest", "add_action",
     "draft_summary", "save_summary", "finalise", "add_addendum",
 ]

@@ -327,3 +327,19 @@ async def test_a_final_meeting_page_reads_its_snapshot_in_few_queries(client, wo
         page = await client.get(f"/meetings/{ids['meeting']}")
     assert page.status_code == 200 and "Bed alarms not audible" in page.text and "Biomed budget for new regulators" in page.text
     assert counted.n <= 15, counted.queries
+
+
+async def test_champion_moves_a_meeting(client, world, login):
+    meeting = await add_meeting(world.unit_a, local_today() + timedelta(days=3))
+    other = await add_meeting(world.unit_a, local_today() + timedelta(days=10))
+    await login(client, "champion")
+    new_day = local_today() + timedelta(days=5)
+    ok = await post_form(client, f"/meetings/{meeting}/reschedule", {"on": new_day.isoformat(), "at": "15:30"})
+    assert ok.status_code == 303
+    row = await Meeting.select(Meeting.scheduled_at).where(Meeting.id == meeting).first()
+    from rounds.web.filters import local
+    assert local(row["scheduled_at"]).date() == new_day and local(row["scheduled_at"]).strftime("%H:%M") == "15:30"
+    clash = await post_form(client, f"/meetings/{meeting}/reschedule", {"on": (local_today() + timedelta(days=10)).isoformat(), "at": "09:00"})
+    assert form_error(clash.text, "on") == "This unit already has a team meeting that day."
+    past = await post_form(client, f"/meetings/{other}/reschedule", {"on": "2001-02-03", "at": "09:00"})
+    assert form_error(past.text, "on") == "Choose today or a later date." and 'value="2001-02-03"' in past.text
