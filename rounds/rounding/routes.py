@@ -48,7 +48,8 @@ async def my_rounds(request: Request, viewer: ViewerDep) -> Response:
     lists = await service.upcoming_for(viewer)
     ids = [r["id"] for r in lists["mine"] + lists["others"]]
     return render(request, "rounding/list.html", mine=lists["mine"], others=lists["others"],
-                  briefings=await service.briefing_status(ids), labels=rules.STATUS_LABELS)
+                  briefings=await service.briefing_status(ids), labels=rules.STATUS_LABELS,
+                  units=await service.managed_units(viewer))
 
 
 # --- a unit's rounds ------------------------------------------------------------------------------

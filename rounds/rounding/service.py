@@ -115,6 +115,17 @@ async def upcoming_for(viewer: Viewer, *, limit: int = 50) -> dict[str, list[dic
     return {"mine": mine, "others": [r for r in managed if r["id"] not in mine_ids]}
 
 
+async def managed_units(viewer: Viewer) -> list[dict]:
+    """Units whose rounds the viewer schedules (champion, executive partner; admins: all)."""
+    query = Unit.select(Unit.id, Unit.name).where(Unit.active == True).order_by(Unit.name)  # noqa: E712
+    if not viewer.is_admin:
+        ids = [u for u, role in viewer.unit_roles.items() if role in ("champion", "executive")]
+        if not ids:
+            return []
+        query = query.where(Unit.id.is_in(ids))
+    return await query
+
+
 # --- scheduling ------------------------------------------------------------------------------
 
 async def schedule(viewer: Viewer, unit_id: int, *, on: date, at: time, executive_id: int | None, champion_id: int | None) -> int:

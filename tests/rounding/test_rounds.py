@@ -170,3 +170,22 @@ async def test_history_counts_reach_and_feedback(client, world, login):
     assert "Schedule a round" not in html  # members see, champions schedule
     old = (await client.get(f"/rounds/{r1}/briefing")).text
     assert "No copy of the briefing was kept" in old and "Start round" not in old
+
+
+async def test_my_rounds_page(client, world, login, make_client, query_counter):
+    mine = await make_round(world, days=2)
+    other = await make_round(world, days=3, executive=None, champion=None)
+    await make_round(world, days=-2)  # past: not upcoming
+    hidden = await make_round(world, unit=world.unit_b, days=2, executive=None, champion="outsider")
+    await login(client, "executive")
+    with query_counter() as counted:
+        html = (await client.get("/rounds")).text
+    assert counted.n <= 10, counted.queries
+    yours = html.split("Your next rounds")[1].split("Other upcoming")[0]
+    assert f"/rounds/{mine}" in yours and f"/rounds/{other}" not in yours
+    assert f"/rounds/{other}" in html and f"/rounds/{hidden}" not in html
+    assert f"/units/{world.unit_a}/rounds" in html
+    async with make_client() as member:
+        await login(member, "member")
+        page = (await member.get("/rounds")).text
+        assert "No rounds are scheduled with you" in page and "Schedule and history" not in page
