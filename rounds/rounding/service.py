@@ -102,15 +102,18 @@ async def upcoming_for(viewer: Viewer, *, limit: int = 50) -> dict[str, list[dic
     """Upcoming rounds: the viewer's own (as executive partner or champion), and for champions
     and admins every upcoming round on the units they manage."""
     since = clock.now() - timedelta(hours=12)
-    base = _round_query().where(SafetyRound.status.is_in(list(rules.UPCOMING))).where(SafetyRound.scheduled_at >= since)
-    mine = await base.where((SafetyRound.executive == viewer.id) | (SafetyRound.champion == viewer.id)).order_by(SafetyRound.scheduled_at).limit(limit)
+    def upcoming():  # a fresh query each time: Piccolo's where() changes the query it is called on
+        return _round_query().where(SafetyRound.status.is_in(list(rules.UPCOMING)) & (SafetyRound.scheduled_at >= since)).order_by(
+            SafetyRound.scheduled_at).limit(limit)
+
+    mine = await upcoming().where((SafetyRound.executive == viewer.id) | (SafetyRound.champion == viewer.id))
     managed: list[dict] = []
     if viewer.is_admin or viewer.role == "leader":
-        managed = await base.order_by(SafetyRound.scheduled_at).limit(limit)
+        managed = await upcoming()
     else:
         units = [u for u, role in viewer.unit_roles.items() if role in ("champion", "executive")]
         if units:
-            managed = await base.where(SafetyRound.unit.is_in(units)).order_by(SafetyRound.scheduled_at).limit(limit)
+            managed = await upcoming().where(SafetyRound.unit.is_in(units))
     mine_ids = {r["id"] for r in mine}
     return {"mine": mine, "others": [r for r in managed if r["id"] not in mine_ids]}
 
