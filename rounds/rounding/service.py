@@ -235,8 +235,8 @@ async def extend_series(viewer: Viewer, unit_id: int, series_id: int) -> int:
 
 
 async def stop_series(viewer: Viewer, unit_id: int, series_id: int) -> int:
-    """Stop a recurring schedule; its future rounds that nobody has prepared are cancelled
-    (counted with the reason "schedule stopped"). Returns how many were cancelled."""
+    """Stop a recurring schedule. Its future rounds that nobody has started preparing are
+    removed (not counted as cancellations: nobody expected them yet). Returns how many."""
     ensure_can_manage(viewer, unit_id)
     series = await RoundSeries.select().where(RoundSeries.id == series_id).first()
     if series is None or series["unit"] != unit_id:
@@ -248,9 +248,10 @@ async def stop_series(viewer: Viewer, unit_id: int, series_id: int) -> int:
             (SafetyRound.series == series_id) & (SafetyRound.status == "scheduled") & (SafetyRound.scheduled_at > now)
         )
         ids = [r["id"] for r in future]
+        if ids:  # a round whose champion has started notes is kept
+            drafted = {b["round"] for b in await Briefing.select(Briefing.round).where(Briefing.round.is_in(ids))}
+            ids = [i for i in ids if i not in drafted]
         if ids:
-            # Generated but never prepared: these are removed from the calendar, not counted as
-            # cancellations (nobody expected them yet).
             await SafetyRound.delete().where(SafetyRound.id.is_in(ids))
         await audit.record(viewer.actor, "update", "round_series", series_id, unit_id=unit_id,
                            changes={"active": [True, False], "future_rounds_removed": [None, len(ids)]})
