@@ -26,6 +26,9 @@ async def test_enter_edit_and_refuse_measures(client, world, login, make_client)
     assert row["month"] == last and row["patient_days"] == 812 and row["version"] == 1
     page = (await client.get(url)).text
     assert "3 (3.7)" in page and "1 (2.7)" in page  # falls and CLABSI rates, hand-checked
+    # opening a month to edit it carries its figures and version
+    edit = (await client.get(f"{url}?month={last:%Y-%m}")).text
+    assert 'name="version" value="1"' in edit and 'value="812"' in edit
     # duplicates for a month are refused unless editing with the version
     dup = await post_form(client, url, month_data(last, falls=4))
     assert "already entered" in form_error(dup.text, "month")
