@@ -165,8 +165,10 @@ async def seed(ctx: DemoContext) -> None:
             if age <= 30 and status != "new" and rng.random() < 0.5:
                 changed_day = today - timedelta(days=rng.randint(0, 13))
             resolved_on = changed_day if status in ("resolved", "closed") else None
-            told = status == "closed" or (status in ("resolved", "cannot_do") and rng.random() < 0.5) or (
-                status == "in_progress" and rng.random() < 0.3)
+            # A working programme tells staff: most issues older than a month have had feedback
+            # (an interim "here's where it is" counts), recent ones often not yet.
+            told = status == "closed" or (status != "new" and age > 30 and rng.random() < 0.85) or (
+                status in ("resolved", "cannot_do") and rng.random() < 0.5) or (status == "in_progress" and rng.random() < 0.3)
             how = rng.choice(list(rules.FEEDBACK_HOW)) if told else ""
             given_on = min(today, changed_day + timedelta(days=rng.randint(0, 10))) if told else None
             closed_on = given_on if status == "closed" else None

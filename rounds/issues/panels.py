@@ -16,7 +16,7 @@ from rounds.issues.service import ISSUE_COLUMNS, decorate
 from rounds.issues.tables import SafetyIssue
 from rounds.web.filters import local_today
 
-LIMIT = 8
+LIMIT = 5  # a glance on a phone; the links go to the full filtered log
 
 
 async def home_panel(viewer: Viewer) -> dict | None:
