@@ -103,6 +103,9 @@ async def test_run_a_round_end_to_end(client, world, login, query_counter):
     second = await post_form(client, url, {"description": "No portable suction on nights", "raised_by": "RT", "needs_help": "on",
                                            "idempotency_key": "key-2"}, htmx=True)
     assert "Heard so far (2)" in second.text
+    # without JavaScript the same form answers with the whole round screen
+    plain = await post_form(client, url, {"description": "Suction regulator missing in bay two", "raised_by": "RN", "idempotency_key": "key-2"})
+    assert plain.status_code == 200 and "<html" in plain.text and "Heard so far (2)" in plain.text
     issues = await SafetyIssue.select().where(SafetyIssue.round == round_id).order_by(SafetyIssue.id)
     assert [i["source"] for i in issues] == ["safety_round", "safety_round"]
     assert [i["raised_by"] for i in issues] == ["RN, nights", "RT"]
