@@ -20,6 +20,7 @@ from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, FromQuery, ViewerDep
 from rounds.web.rendering import redirect, render, wants_fragment
 
+# POST handlers say status_code=200: an htmx ClientRedirect takes the handler's default (201).
 LIST_PAGES = ("/", "/barriers/mine")
 DONE = rules.DONE_MESSAGES
 
@@ -32,9 +33,10 @@ def _vocab() -> dict:
 def _int(value: str) -> int | None:
     """A query parameter from a plain GET form: empty or junk means "not chosen"."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**31 else None
 
 
 def _back(value, barrier_id: int) -> str:
@@ -93,26 +95,26 @@ async def _followups_fragment(request, viewer, back, *, done=None, errors=None, 
                   errors=errors or {}, values=values or {}, error_barrier=error_barrier, open_form=open_form, **_vocab())
 
 
-@post("/barriers/{barrier_id:int}/notes", name="barrier_note")
+@post("/barriers/{barrier_id:int}/notes", name="barrier_note", status_code=200)
 async def add_note(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
     return await _act(request, viewer, barrier_id, "note", forms.NoteForm, lambda f: service.add_note(
         viewer, barrier_id, body=f.note_body or "", next_follow_up_on=f.note_next, version=f.version))
 
 
-@post("/barriers/{barrier_id:int}/escalate", name="barrier_escalate")
+@post("/barriers/{barrier_id:int}/escalate", name="barrier_escalate", status_code=200)
 async def escalate(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
     return await _act(request, viewer, barrier_id, "escalated", forms.EscalateForm, lambda f: service.escalate(
         viewer, barrier_id, to_level=f.esc_level or "", owner_id=f.esc_owner, reason=f.esc_reason or "",
         next_follow_up_on=f.esc_next, version=f.version))
 
 
-@post("/barriers/{barrier_id:int}/removed", name="barrier_removed")
+@post("/barriers/{barrier_id:int}/removed", name="barrier_removed", status_code=200)
 async def removed(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
     return await _act(request, viewer, barrier_id, "removed", forms.RemovedForm, lambda f: service.mark_removed(
         viewer, barrier_id, note=f.removed_note or "", version=f.version))
 
 
-@post("/barriers/{barrier_id:int}/cannot-remove", name="barrier_cannot_remove")
+@post("/barriers/{barrier_id:int}/cannot-remove", name="barrier_cannot_remove", status_code=200)
 async def cannot_remove(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
     return await _act(request, viewer, barrier_id, "cannot_remove", forms.CannotRemoveForm, lambda f: service.mark_cannot_remove(
         viewer, barrier_id, reason=f.cannot_reason or "", version=f.version))
@@ -134,7 +136,7 @@ async def new_barrier(request: Request, viewer: ViewerDep, issue_id: FromPath[in
     return await _new_page(request, viewer, issue, values=values, errors={})
 
 
-@post("/issues/{issue_id:int}/barriers/new", name="barrier_create")
+@post("/issues/{issue_id:int}/barriers/new", name="barrier_create", status_code=200)
 async def create_barrier(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
     issue = await service.issue_for_new_barrier(viewer, issue_id)
     data = await read_form(request)
@@ -214,7 +216,7 @@ async def settings_page(request: Request, viewer: ViewerDep) -> Response:
     return render(request, "barriers/settings.html", values=values, errors={}, saved=request.query_params.get("saved"))
 
 
-@post("/admin/barrier-settings", name="barrier_settings_save")
+@post("/admin/barrier-settings", name="barrier_settings_save", status_code=200)
 async def settings_save(request: Request, viewer: ViewerDep) -> Response:
     ensure_admin(viewer)
     data = await read_form(request)

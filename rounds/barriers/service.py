@@ -180,7 +180,7 @@ async def my_follow_ups(viewer: Viewer, *, show_all: bool = False, page: int = 1
         today, escalation_from, week_end, viewer.id,
     ))[0]
     counts = {key: int(value or 0) for key, value in counts.items()}
-    page = max(1, page)
+    page = min(max(1, page), 100_000)
     query = Barrier.select(
         Barrier.id, Barrier.description, Barrier.kind, Barrier.level, Barrier.status, Barrier.owner,
         Barrier.next_follow_up_on, Barrier.version, Barrier.issue, Barrier.unit, Barrier.created_at,
@@ -341,6 +341,8 @@ async def open_barrier(
         errors["next_follow_up_on"] = "Choose the date of the first follow-up."
     elif follow_up < today:
         errors["next_follow_up_on"] = "The next follow-up cannot be in the past."
+    elif follow_up > today + timedelta(days=366):
+        errors["next_follow_up_on"] = "Choose a date within the next year."
     await _check_owner(owner_id, "owner", errors)
     errors.update({k: v for k, v in screen({"description": description}).items() if k not in errors})
     if errors:

@@ -298,3 +298,11 @@ async def test_board_filter_without_javascript_accepts_all_units(client, world, 
         assert response.status_code == 200, query
         assert "Visible on the board" in response.text
     assert (await client.get("/barriers/export.csv?unit=")).status_code == 200
+
+
+async def test_htmx_success_is_a_200_client_redirect(client, world, login):
+    barrier_id = await make_barrier(world)
+    await login(client, "executive")
+    response = await post_form(client, f"/barriers/{barrier_id}/notes", {
+        "note_body": "Called biomed", "note_next": local_today().isoformat(), "version": "1", "next": f"/barriers/{barrier_id}"}, htmx=True)
+    assert response.status_code == 200 and response.headers["hx-redirect"] == f"/barriers/{barrier_id}?done=note"
