@@ -3,6 +3,9 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from rounds.rounding import rules
 
 NY = ZoneInfo("America/New_York")
@@ -99,3 +102,25 @@ def test_can_start_and_cancel():
     assert rules.can_start("briefed") is None
     assert rules.can_cancel("scheduled") is None
     assert rules.can_cancel("completed")
+
+
+@given(start=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)), weeks=st.integers(1, 12),
+       hour=st.integers(6, 20), span=st.integers(0, 400))
+def test_series_dates_property(start, weeks, hour, span):
+    first = rules.local_datetime(start, time(hour, 30), NY)
+    until = start + timedelta(days=span)
+    dates = rules.series_dates(first, weeks, after=None, until=until)
+    assert dates and dates[0] == first
+    assert all(d.date() <= until and d.hour == hour and d.minute == 30 for d in dates)
+    assert all((b.date() - a.date()).days == 7 * weeks for a, b in zip(dates, dates[1:], strict=False))
+    assert len(dates) == min(rules.MAX_SERIES_ROUNDS, span // (7 * weeks) + 1)
+
+
+def test_sparkline_gaps_and_empty():
+    from rounds.rounding import charts
+
+    months = [date(2026, m, 1) for m in range(1, 6)]
+    svg = charts.sparkline(list(zip(months, [1.0, 2.0, None, 3.0, 4.0], strict=True)), "Falls <rate>")
+    assert svg.count("<polyline") == 2 and "Falls &lt;rate&gt;" in svg and "style=" not in svg
+    assert "Mar 2026 no data" in charts.text_alternative(list(zip(months, [1.0, 2.0, None, 3.0, 4.0], strict=True)), "x")
+    assert "no figures yet" in charts.sparkline([], "Falls")
