@@ -28,13 +28,28 @@ from rounds.rounding.forms import (
 )
 from rounds.rounding.service import Conflict, RoundInputError
 from rounds.web.filters import local_today
-from rounds.web.forms import read_form, validate
+from rounds.web.forms import read_form
+from rounds.web.forms import validate as _validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, FromQuery, ViewerDep
 from rounds.web.rendering import redirect, render
 
 CONFLICT = ("Someone else saved a change while you had this open. What is saved now is shown below; "
             "your changes were not saved – re-enter them if they are still needed.")
+
+
+HIDDEN_FIELDS = {"version", "idempotency_key", "seen", "action", "step"}
+STALE_FORM = "This form was out of date or changed on its way. Reload the page and try again."
+
+
+def validate(model, data):
+    """Validate; a problem with a hidden field (version, key...) is shown at the top of the
+    form, since there is no field to show it next to."""
+    form, errors = _validate(model, data)
+    if errors.keys() & HIDDEN_FIELDS:
+        errors = {k: v for k, v in errors.items() if k not in HIDDEN_FIELDS}
+        errors["__all__"] = STALE_FORM
+    return form, errors
 
 
 def new_key() -> str:
