@@ -203,6 +203,11 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
             "entries": [i for i in context["all_items"] if i["section"] == key],
             "linked": [i for i in context["linked"] if i["section"] == key],
         })
+    strays = [i for i in context["all_items"] if i["section"] not in rules.SECTIONS]
+    stray_links = [i for i in context["linked"] if i["section"] not in rules.SECTIONS]
+    if strays or stray_links:  # items from an older agenda layout or an import: never hidden
+        sections.append({"key": "other", "label": "Other items", "hint": "Items kept from an earlier agenda.",
+                         "entries": strays, "linked": stray_links})
     context["sections"] = sections
     context["actions_by_item"] = actions_by_item
     context["unassigned_actions"] = [a for a in actions if a["item"] is None or a["item"] not in {i["id"] for i in context["all_items"]}]

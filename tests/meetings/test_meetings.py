@@ -343,3 +343,12 @@ async def test_champion_moves_a_meeting(client, world, login):
     assert form_error(clash.text, "on") == "This unit already has a team meeting that day."
     past = await post_form(client, f"/meetings/{other}/reschedule", {"on": "2001-02-03", "at": "09:00"})
     assert form_error(past.text, "on") == "Choose today or a later date." and 'value="2001-02-03"' in past.text
+
+
+async def test_items_from_an_unknown_section_are_still_shown(client, world, login):
+    meeting = await add_meeting(world.unit_a, local_today() + timedelta(days=1))
+    await MeetingItem.insert(MeetingItem(meeting=meeting, section="overdue", position=99, title="Imported agenda item",
+                                         minutes="Kept from the old layout", decisions="", removed=False, version=1))
+    await login(client, "champion")
+    html = (await client.get(f"/meetings/{meeting}")).text
+    assert "Other items" in html and "Imported agenda item" in html and "Kept from the old layout" in html
