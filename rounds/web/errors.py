@@ -89,7 +89,34 @@ def server_error(request: Request, exc: Exception) -> Response:
     return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def out_of_range(request: Request, exc: Exception) -> Response:
+    """An id too large for the database column (a hand-typed or probing URL) names no row: 404,
+    not a 500. SQLite raises OverflowError past 2**63; asyncpg a DataError past the column type."""
+    return _page(request, 404)
+
+
+def integrity_error(request: Request, exc: Exception) -> Response:
+    """A foreign key or unique rule refused a write (e.g. a form naming a category that does not
+    exist): nothing was saved; say so with a 400 instead of a 500. Services should validate
+    first; this is the safety net, logged so the gap can be fixed."""
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return _page(request, 400)
+
+
+def _database_data_errors() -> dict:
+    import sqlite3
+
+    handlers = {sqlite3.IntegrityError: integrity_error}
+    try:
+        from asyncpg.exceptions import DataError, IntegrityConstraintViolationError
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return handlers
+    return {**handlers, DataError: out_of_range, IntegrityConstraintViolationError: integrity_error}
+
+
 HANDLERS = {
+    OverflowError: out_of_range,
+    **_database_data_errors(),
     PasswordChangeRequired: password_change_required,
     NotAuthorizedException: not_signed_in,
     NotFoundException: http_error,
