@@ -189,16 +189,25 @@ async def item_change(request: Request, viewer: ViewerDep, meeting_id: FromPath[
 async def attendance_save(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
     data = await read_form(request)
     ids, problem = present_ids(data)
+    was, _ = present_ids({"present": [v for v in str(data.get("was", "")).split(",") if v]}) if "was" in data else (None, None)
     errors = {"present": problem} if problem else {}
     if not errors:
         try:
-            await service.set_attendance(viewer, meeting_id, present=ids, guest_role=str(data.get("guest_role", "")))
+            await service.set_attendance(viewer, meeting_id, present=ids, guest_role=str(data.get("guest_role", "")), was=was)
             return _done(request, meeting_id, "attendance", "attendance")
         except MeetingInputError as exc:
             errors = exc.errors
+        except service.AttendanceChanged:
+            # Show what is saved now (the other device's ticks); keep the typed guest role.
+            return await _meeting_page(request, viewer, meeting_id, errors={"attendance": {"present": ATTENDANCE_CHANGED}},
+                                       values={"attendance": {"guest_role": data.get("guest_role", "")}})
         except Locked as exc:
             return await _locked_page(request, viewer, meeting_id, exc)
     return await _meeting_page(request, viewer, meeting_id, errors={"attendance": errors}, values={"attendance": data})
+
+
+ATTENDANCE_CHANGED = ("Attendance was changed on another device while you were ticking. Nothing was overwritten: "
+                      "the boxes now show what is saved – check them again and save.")
 
 
 @post("/meetings/{meeting_id:int}/guests/{attendee_id:int}/remove")

@@ -428,8 +428,14 @@ async def assign_from_agenda(viewer: Viewer, meeting_id: int, issue_id: int, *, 
 
 # --- attendance -----------------------------------------------------------------------------
 
-async def set_attendance(viewer: Viewer, meeting_id: int, *, present: list[int], guest_role: str = "") -> None:
-    """Who is here: team members by name (only the unit's team), guests by role."""
+class AttendanceChanged(Exception):
+    """Attendance was saved from another device since this form was loaded."""
+
+
+async def set_attendance(viewer: Viewer, meeting_id: int, *, present: list[int], guest_role: str = "",
+                         was: list[int] | None = None) -> None:
+    """Who is here: team members by name (only the unit's team), guests by role. `was` is the
+    attendance the form showed: if it has changed since, nothing is overwritten."""
     meeting = await _meeting_for_change(viewer, meeting_id)
     unit_id = meeting["unit"]
     team = await unit_team(unit_id)
@@ -450,6 +456,8 @@ async def set_attendance(viewer: Viewer, meeting_id: int, *, present: list[int],
         rows = await MeetingAttendee.select().where(MeetingAttendee.meeting == meeting_id)
         before = sorted(r["person"] for r in rows if r["person"] is not None and r["present"])
         after = sorted(set(present))
+        if was is not None and sorted(set(was)) != before and after != before:
+            raise AttendanceChanged()
         if before != after:
             await MeetingAttendee.delete().where((MeetingAttendee.meeting == meeting_id) & MeetingAttendee.person.is_not_null())
             if after:
@@ -643,7 +651,7 @@ async def add_addendum(viewer: Viewer, meeting_id: int, *, body: str) -> int:
 
 
 __all__ = [
-    "MeetingInputError", "Locked", "Conflict", "ActionInput", "get_meeting", "meeting_page", "list_for_viewer",
+    "MeetingInputError", "Locked", "Conflict", "AttendanceChanged", "ActionInput", "get_meeting", "meeting_page", "list_for_viewer",
     "next_meeting", "unit_history", "schedule", "reschedule", "save_item", "add_item", "set_item_removed", "move_item",
     "rank_issue", "set_case", "assign_from_agenda", "set_attendance", "remove_guest", "add_action",
     "draft_summary", "save_summary", "finalise", "add_addendum",

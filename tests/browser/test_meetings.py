@@ -60,7 +60,7 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     page.get_by_label(re.compile(r"^Jordan Pike")).check()
     page.get_by_label("Add a guest by role").fill("Pharmacy director")
     page.get_by_role("button", name="Save attendance").click()
-    assert page.get_by_text("Attendance saved.").is_visible()
+    page.get_by_text("Attendance saved.").wait_for()
     assert page.get_by_label(re.compile(r"^Marcus Bell")).is_checked()
     assert page.locator(".mtg-guests").get_by_text("Pharmacy director", exact=True).is_visible()
     page.evaluate("window.scrollTo(0, 0)")
@@ -100,22 +100,30 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     form = priorities.locator("form.mtg-action__form").first
     form.get_by_label("What will be done").fill("Order two spare suction regulators for the unit.")
     form.get_by_role("button", name="Add to the tracking log").click()
-    assert page.get_by_text("Every action needs an owner and a due date").first.is_visible()
+    page.get_by_text("Every action needs an owner and a due date").first.wait_for()
     form = page.locator("#section-priorities form.mtg-action__form").first
     assert form.get_by_label("What will be done").input_value() == "Order two spare suction regulators for the unit."
     form.get_by_label("Owner").select_option(label="Jordan Pike")
     form.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
     form.get_by_role("button", name="Add to the tracking log").click()
-    assert page.get_by_text("Action item added to the tracking log.").is_visible()
+    page.get_by_text("Action item added to the tracking log.").wait_for()
     assert page.locator("#actions").get_by_text("Order two spare suction regulators for the unit.", exact=True).is_visible()
     tab.shot("meeting-running-landscape")
     page.evaluate("window.scrollTo(0, 0)")  # axe misjudges the header's contrast when it is scrolled away
     tab.assert_clean("meeting with an action")
 
+    # typing, then at once using another form on the page: the minutes are saved before it submits
+    case_minutes = page.locator("#section-case textarea[name=minutes]").first
+    case_minutes.click()
+    case_minutes.press_sequentially("Handoff case reviewed with the team.", delay=5)
+    page.get_by_role("button", name="Choose case").click()
+    page.get_by_text("Case of the month chosen.").wait_for(timeout=10_000)
+    assert page.locator("#section-case textarea[name=minutes]").first.input_value() == "Handoff case reviewed with the team."
+
     # finalise: approved and locked
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Finalise minutes").click()
-    assert page.get_by_text("Minutes approved and locked").first.is_visible()
+    page.get_by_text("Minutes approved and locked").first.wait_for()
     assert page.locator("form[data-autosave]").count() == 0
     assert page.get_by_text("Bed alarm volume discussed with biomed.").is_visible()
     tab.shot("meeting-finalised-landscape")

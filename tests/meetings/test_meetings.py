@@ -352,3 +352,19 @@ async def test_items_from_an_unknown_section_are_still_shown(client, world, logi
     await login(client, "champion")
     html = (await client.get(f"/meetings/{meeting}")).text
     assert "Other items" in html and "Imported agenda item" in html and "Kept from the old layout" in html
+
+
+async def test_attendance_from_two_devices_is_never_silently_overwritten(client, world, login, make_client):
+    meeting = await add_meeting(world.unit_a, local_today())
+    people = world.people
+    await login(client, "champion")
+    # the champion's form was loaded when nobody was marked present
+    first = await post_form(client, f"/meetings/{meeting}/attendance", {"present": [str(people["executive"])], "was": ""})
+    assert first.status_code == 303
+    async with make_client() as other:
+        await login(other, "member")
+        stale = await post_form(other, f"/meetings/{meeting}/attendance", {"present": [str(people["member"])], "was": "", "guest_role": "Pharmacy director"})
+        assert stale.status_code == 200 and "changed on another device" in stale.text
+        assert f'value="{people["executive"]}" checked' in stale.text and 'value="Pharmacy director"' in stale.text
+    rows = await MeetingAttendee.select(MeetingAttendee.person).where(MeetingAttendee.meeting == meeting)
+    assert [r["person"] for r in rows] == [people["executive"]]
