@@ -9,6 +9,7 @@ from importlib import import_module
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, get
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         before_send=[add_security_headers],
         exception_handlers=errors.HANDLERS,
         request_max_body_size=settings.max_body_bytes,
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),  # first load < 60 KB (tests/browser/test_sweep.py)
         openapi_config=None,
         debug=False,
     )
