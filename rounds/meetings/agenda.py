@@ -8,8 +8,6 @@ kept with them instead of the live log.
 
 from __future__ import annotations
 
-from datetime import date
-
 from rounds.barriers.rules import LEVELS as BARRIER_LEVELS
 from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.issues import rules as issue_rules
@@ -29,7 +27,7 @@ from rounds.web.filters import day, due, local, local_today
 
 LIST_LIMIT = 20
 CHOICES_LIMIT = 30
-OPEN_LIMIT = 200
+OPEN_LIMIT = 60  # open issues read for the top-issues list (the meeting's own ranking comes first)
 TOP_ISSUES = 10
 HELP_LEVELS = ("executive", "c_suite", "board")
 
@@ -133,7 +131,7 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
 
     if finalised:
         linked = [i for i in items if (i["issue"] is not None or i["barrier"] is not None) and not i["removed"]]
-        context.update({"new_issues": [], "overdue": [], "barriers": [], "wins": [], "priorities": [], "open_issues": [],
+        context.update({"new_issues": [], "overdue": [], "barriers": [], "wins": [], "priorities": [],
                         "case_candidates": [], "issue_choices": {}, "barriers_needing_help": [], "linked": linked})
     else:
         # "priority IN (every value)" lets the (unit, priority, identified_on) index answer the
@@ -180,7 +178,6 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
             "barriers": barriers,
             "barriers_needing_help": [b for b in barriers if b["level"] in HELP_LEVELS],
             "priorities": priorities,
-            "open_issues": open_issues,
             "case_candidates": candidates,
             # the issues an action item in each section may update: the ones that section shows
             "issue_choices": {
@@ -300,7 +297,3 @@ def snapshot_items(meeting_id: int, context: dict) -> list[MeetingItem]:
         resolved = f"resolved {day(issue['resolved_on'])}" if issue.get("resolved_on") else issue["status_label"]
         add("wins", f"{short(issue['description'], 220)} — {resolved}", issue=issue["id"])
     return rows
-
-
-def first_day(value: date) -> date:
-    return value.replace(day=1)
