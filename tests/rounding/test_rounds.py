@@ -192,3 +192,20 @@ async def test_my_rounds_page(client, world, login, make_client, query_counter):
         await login(member, "member")
         page = (await member.get("/rounds")).text
         assert "No rounds are scheduled with you" in page and "Schedule and history" not in page
+
+
+async def test_series_extends_from_where_it_stopped(client, world, login):
+    await login(client, "champion")
+    first = local_today() + timedelta(days=1)
+    await post_form(client, f"/units/{world.unit_a}/rounds/series", {
+        "first_on": first.isoformat(), "series_at": "08:15", "every_weeks": "2"})
+    series = await RoundSeries.select().first()
+    all_rounds = await SafetyRound.select(SafetyRound.id, SafetyRound.scheduled_at).order_by(SafetyRound.scheduled_at)
+    assert len(all_rounds) >= 13
+    # pretend it was generated only three rounds ahead: extending adds exactly the missing ones
+    keep = all_rounds[:3]
+    await SafetyRound.delete().where(SafetyRound.id.not_in([r["id"] for r in keep]))
+    await RoundSeries.update({RoundSeries.generated_until: local(keep[-1]["scheduled_at"]).date()}).where(RoundSeries.id == series["id"])
+    await post_form(client, f"/units/{world.unit_a}/rounds/series/{series['id']}/extend")
+    again = await SafetyRound.select(SafetyRound.scheduled_at).order_by(SafetyRound.scheduled_at)
+    assert [local(r["scheduled_at"]) for r in again] == [local(r["scheduled_at"]) for r in all_rounds]
