@@ -217,6 +217,8 @@ def dumps(content: dict) -> str:
     return json.dumps(content, default=_plain, sort_keys=True)
 
 
+REQUIRED_KEYS = {"unit_name", "scheduled_at", "days_since", "trends", "promised", "previous_issues", "top_issues",
+                 "overdue_issues", "easy_wins", "notes", "script", "assembled_at"}
 # the keys of assemble()'s output that hold dates and times (notes such as "going_on" do not)
 DATE_KEYS = {"last_on", "next_follow_up_on", "due_on", "latest_month"}
 DATETIME_KEYS = {"scheduled_at", "previous_round_at", "ready_at", "assembled_at"}
@@ -257,7 +259,13 @@ async def for_round(viewer: Viewer, round_id: int) -> tuple[dict, dict, bool]:
     if row["status"] in ("in_progress", "completed"):
         stored = await Briefing.select(Briefing.frozen_content).where(Briefing.round == round_id).first()
         if stored and stored["frozen_content"]:
-            return row, loads(stored["frozen_content"]), True
+            try:
+                kept = loads(stored["frozen_content"])
+            except ValueError:
+                kept = None
+            if isinstance(kept, dict) and REQUIRED_KEYS <= kept.keys():
+                return row, kept, True
+            # unreadable (written by something else): say no copy was kept rather than fail
     return row, await assemble(row), False
 
 

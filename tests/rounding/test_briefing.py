@@ -121,3 +121,13 @@ async def test_start_freezes_the_briefing_as_shown(client, world, login):
     # starting twice is harmless (a double tap)
     again = await post_form(client, f"/rounds/{ids['upcoming']}/start")
     assert again.status_code == 303
+
+
+async def test_an_unreadable_kept_briefing_does_not_break_the_page(client, world, login):
+    round_id = await make_round(world, days=-1, status="completed")
+    for junk in ("{not json", '{"unit_name": "x"}', "[1, 2]"):
+        await Briefing.delete().where(Briefing.round == round_id)
+        await Briefing.insert(Briefing(round=round_id, frozen_content=junk, updated_at=clock.now(), version=1))
+        await login(client, "executive")
+        page = await client.get(f"/rounds/{round_id}/briefing")
+        assert page.status_code == 200 and "No copy of the briefing was kept" in page.text
