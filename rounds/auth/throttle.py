@@ -68,5 +68,8 @@ async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minut
 
 async def record_success(email: str, ip: str) -> None:
     """A correct password: forget this person's failures (the address counter stays)."""
-    pair, _address, account = _keys(email, ip)
+    pair, address, account = _keys(email, ip)
     await LoginThrottle.delete().where(LoginThrottle.key.is_in([pair, account]))
+    # This attempt was counted against the address up front; it was not a failure. Without this,
+    # a ward's shared tablets behind one address were blocked after 4 x max_failures sign-ins.
+    await db.raw("UPDATE login_throttle SET failures = failures - 1 WHERE key = {} AND failures > 0", address)
