@@ -11,6 +11,7 @@ together, one line each.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -20,6 +21,7 @@ SIZES = ["landscape", "portrait", "phone"]
 MAX_PAGES = 12
 PER_SHAPE = 1
 WEIGHT_LIMIT = 60 * 1024
+SUMMARY = Path("var/perf/sweep.md")  # one line per role: pages checked, problems, heaviest first load
 SKIP = re.compile(r"\.(csv|ics|md|txt|json)$|/export|/logout|/calendar/|/static/|/login")
 
 
@@ -83,6 +85,7 @@ def test_every_reachable_page(tab_factory, email):
     pages = crawl(discover)
     assert len(pages) >= 2, (email, pages)
     who = email.split("@")[0]
+    heaviest = (0, "")
     for size in SIZES:
         tab = tab_factory(size)  # a fresh context: an empty cache, so the first load is really first
         weigher = Weigher(tab.page)
@@ -110,10 +113,15 @@ def test_every_reachable_page(tab_factory, email):
             if tab.problems:
                 problems.append(f"{where}: console/CSP {tab.problems[:2]}")
             total, parts = weigher.first_load(tab, tab.page.url.split("#")[0])
+            assert total > 0, (where, "the browser reported no transfer sizes: the weight check would be vacuous")
+            heaviest = max(heaviest, (total, f"{path} ({size})"))
             if total > WEIGHT_LIMIT:
                 problems.append(f"{where}: first load {total / 1024:.1f} KB > 60 KB {parts}")
             if size == "phone":
                 tab.shot(f"sweep-{who}-{_shape(path).strip('/').replace('/', '-').replace('?', '_') or 'home'}-{size}")
+    SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+    with SUMMARY.open("a") as out:
+        out.write(f"| {who} | {len(pages)} | {len(problems)} | {heaviest[0] / 1024:.1f} KB {heaviest[1]} | {' '.join(pages)} |\n")
     assert problems == [], f"{len(problems)} problems on {len(pages)} pages for {email}:\n" + "\n".join(problems)
 
 
