@@ -41,7 +41,7 @@ def test_login_page_clean_and_generic_error(tab_factory):
         tab.page.get_by_label("Email").fill("nobody@example.org")
         tab.page.get_by_label("Password").fill("wrong-password")
         tab.page.get_by_role("button", name="Sign in").click()
-        assert tab.page.get_by_text("do not match an active account").is_visible()
+        tab.page.get_by_text("do not match an active account").wait_for()
         assert tab.page.get_by_label("Email").input_value() == "nobody@example.org"
         tab.shot(f"login-error-{size}")
 
@@ -61,6 +61,6 @@ def test_admin_form_keeps_input_on_error(tab):
     tab.page.get_by_label("Unit name").fill("")
     tab.page.get_by_label("Facility").fill("North Tower <b>")
     tab.page.get_by_role("button", name="Save unit").click()
-    assert tab.page.get_by_text("This is required.").is_visible()
+    tab.page.get_by_text("This is required.").first.wait_for()
     assert tab.page.get_by_label("Facility").input_value() == "North Tower <b>"
     tab.assert_clean("unit form with errors")

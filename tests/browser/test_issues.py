@@ -5,6 +5,7 @@ sizes, touch friendly and works with htmx."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 PAGES = ["/issues", "/issues?status=open&sort=due", "/units/1/issues/new", "/units/1/stoplight", "/units/1/issues/import"]
 
@@ -53,7 +54,7 @@ def test_champion_captures_filters_and_moves_an_issue_on(tab):
     # open it, move it on, see the history
     rows.first.click()
     tab.page.wait_for_url(re.compile(r"/issues/\d+$"))
-    assert tab.page.get_by_text("Not started").first.is_visible()
+    expect(tab.page.get_by_text("Not started").first).to_be_visible()
     tab.page.get_by_role("button", name="Plan it").click()
     tab.page.get_by_text("Status changed to planned").wait_for()
     tab.page.get_by_role("button", name="Start work").wait_for()
@@ -96,7 +97,7 @@ def test_admin_categories_and_executive_home(tab_factory):
     tab.shot("issues-admin-categories-portrait")
     tab = tab_factory("landscape")
     tab.sign_in("executive@example.org")
-    assert tab.page.get_by_role("heading", name=re.compile("Since I last looked")).is_visible()
+    expect(tab.page.get_by_role("heading", name=re.compile("Since I last looked"))).to_be_visible()
     tab.goto("/issues")
     tab.assert_clean("executive log")
     tab.shot("issues-log-executive-landscape")

@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 SIZES = ["landscape", "portrait", "phone"]
 
@@ -45,7 +46,7 @@ def test_meeting_pages_clean_at_every_size(tab_factory, size):
     tab.assert_clean(f"{past}/print {size}")
     tab.shot(f"meeting-print-{size}")
     tab.goto("/")
-    assert tab.page.get_by_role("heading", name="Next team meeting").is_visible()
+    expect(tab.page.get_by_role("heading", name="Next team meeting")).to_be_visible()
 
 
 def test_champion_runs_the_meeting_on_a_tablet(tab):
@@ -62,7 +63,7 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     page.get_by_role("button", name="Save attendance").click()
     page.get_by_text("Attendance saved.").wait_for()
     assert page.get_by_label(re.compile(r"^Marcus Bell")).is_checked()
-    assert page.locator(".mtg-guests").get_by_text("Pharmacy director", exact=True).is_visible()
+    expect(page.locator(".mtg-guests").get_by_text("Pharmacy director", exact=True)).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")
     tab.assert_clean("meeting after attendance")
 
@@ -107,7 +108,7 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     form.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
     form.get_by_role("button", name="Add to the tracking log").click()
     page.get_by_text("Action item added to the tracking log.").wait_for()
-    assert page.locator("#actions").get_by_text("Order two spare suction regulators for the unit.", exact=True).is_visible()
+    expect(page.locator("#actions").get_by_text("Order two spare suction regulators for the unit.", exact=True)).to_be_visible()
     tab.shot("meeting-running-landscape")
     page.evaluate("window.scrollTo(0, 0)")  # axe misjudges the header's contrast when it is scrolled away
     tab.assert_clean("meeting with an action")
@@ -125,9 +126,9 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     page.get_by_role("button", name="Finalise minutes").click()
     page.get_by_text("Minutes approved and locked").first.wait_for()
     assert page.locator("form[data-autosave]").count() == 0
-    assert page.get_by_text("Bed alarm volume discussed with biomed.").is_visible()
+    expect(page.get_by_text("Bed alarm volume discussed with biomed.")).to_be_visible()
     tab.shot("meeting-finalised-landscape")
     tab.assert_clean("finalised meeting")
     tab.goto(path + "/print")
-    assert page.get_by_text("Order two spare suction regulators for the unit.").first.is_visible()
+    expect(page.get_by_text("Order two spare suction regulators for the unit.").first).to_be_visible()
     tab.assert_clean("printable minutes")

@@ -5,6 +5,7 @@ and completes the round. Every new page is axe (WCAG 2.2 AA) clean, without CSP 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 # (size, unit, champion) – each size uses its own unit so the runs do not share a round
 FLOWS = [("landscape", "4 West Medical ICU", "champion@example.org"), ("portrait", "Labor & Delivery", "champion5@example.org")]
@@ -30,8 +31,8 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     tab.page.get_by_label("Asks of the executive partner").fill("Approve a second portable suction unit.")
     tab.page.get_by_role("button", name="Mark ready").click()
     tab.page.wait_for_url(re.compile(r"saved=ready"))
-    assert tab.page.get_by_role("status").filter(has_text="Marked ready").is_visible()
-    assert tab.page.locator(".editor__preview").get_by_text("Approve a second portable suction unit.").is_visible()
+    expect(tab.page.get_by_role("status").filter(has_text="Marked ready")).to_be_visible()
+    expect(tab.page.locator(".editor__preview").get_by_text("Approve a second portable suction unit.")).to_be_visible()
     tab.shot(f"rounding-editor-{tag}")
     tab.assert_clean(f"briefing editor after ready {tag}")
 
@@ -43,8 +44,8 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     row.get_by_role("link", name=re.compile("Open briefing")).click()
     ex.page.wait_for_url(re.compile(r"/rounds/\d+/briefing$"))
     assert round_path in ex.page.url
-    assert ex.page.get_by_role("heading", name="Days since harm").is_visible()
-    assert ex.page.get_by_text("Approve a second portable suction unit.").is_visible()
+    expect(ex.page.get_by_role("heading", name="Days since harm")).to_be_visible()
+    expect(ex.page.get_by_text("Approve a second portable suction unit.")).to_be_visible()
     ex.shot(f"rounding-briefing-{tag}")
     ex.assert_clean(f"briefing {tag}")
     assert ex.small_targets() == []
@@ -64,7 +65,7 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     ex.page.get_by_label("Needs my help").check()
     ex.page.get_by_role("button", name="Add", exact=True).click()
     ex.page.get_by_role("heading", name="Heard so far (2)").wait_for()
-    assert ex.page.locator(".heard__item").nth(1).get_by_text("Needs my help – on my barriers").is_visible()
+    expect(ex.page.locator(".heard__item").nth(1).get_by_text("Needs my help – on my barriers")).to_be_visible()
     # a patient identifier is refused with the text kept
     ex.page.get_by_label("The concern, in the staff's words").fill("Mr Jones fell, MRN 12345678")
     ex.page.get_by_role("button", name="Add", exact=True).click()
@@ -84,7 +85,7 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     # read back in large type, then finish
     ex.page.get_by_role("link", name="Read back").click()
     ex.page.wait_for_url(re.compile(r"/readback$"))
-    assert ex.page.get_by_text("No portable suction on nights; we borrow from 5 North.").is_visible()
+    expect(ex.page.get_by_text("No portable suction on nights; we borrow from 5 North.")).to_be_visible()
     ex.shot(f"rounding-readback-{tag}")
     ex.assert_clean(f"read back {tag}")
     ex.page.get_by_role("button", name=re.compile("Read back done")).click()
@@ -96,13 +97,13 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     ex.shot(f"rounding-finish-{tag}")
     ex.page.get_by_role("button", name="Finish round").click()
     ex.page.wait_for_url(re.compile(r"/rounds/\d+\?finished=1$"))
-    assert ex.page.get_by_text("Round completed").is_visible()
+    expect(ex.page.get_by_text("Round completed")).to_be_visible()
     assert ex.page.get_by_text("Executive help asked").count() == 1
     ex.shot(f"rounding-done-{tag}")
     ex.assert_clean(f"completed round {tag}")
     # the briefing kept with the round is the one shown
     ex.goto(round_path + "/briefing")
-    assert ex.page.get_by_text("as it was shown when the round started").is_visible()
+    expect(ex.page.get_by_text("as it was shown when the round started")).to_be_visible()
     ex.assert_clean(f"frozen briefing {tag}")
 
 
