@@ -104,3 +104,9 @@ async def test_healthz_503_when_database_unreachable(client, monkeypatch):
 
 
 _ = World
+
+
+async def test_htmx_redirect_after_post_is_200(client, world, login):
+    await login(client, "admin")
+    response = await post_form(client, "/admin/units/new", {"name": "Ward 12", "kind": "icu", "active": "on"}, htmx=True)
+    assert response.status_code == 200 and response.headers["hx-redirect"].startswith("/admin/units/")

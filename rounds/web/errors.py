@@ -14,11 +14,10 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from rounds.web.rendering import wants_fragment
+from rounds.web.rendering import client_redirect, wants_fragment
 
 log = logging.getLogger("rounds.errors")
 
@@ -67,13 +66,13 @@ def not_signed_in(request: Request, exc: Exception) -> Response:
         target += "?" + request.url.query
     path = "/login" if request.method != "GET" or target == "/" else f"/login?next={quote(target)}"
     if wants_fragment(request):
-        return ClientRedirect(redirect_to=path)
+        return client_redirect(path)
     return Redirect(path=path, status_code=303)
 
 
 def password_change_required(request: Request, exc: Exception) -> Response:
     if wants_fragment(request):
-        return ClientRedirect(redirect_to="/account/password")
+        return client_redirect("/account/password")
     return Redirect(path="/account/password", status_code=303)
 
 

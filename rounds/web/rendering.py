@@ -37,5 +37,12 @@ def render(
 def redirect(request: Request, path: str) -> Redirect | ClientRedirect:
     """After a successful POST: 303 for browsers, HX-Redirect for htmx (htmx ignores 3xx targets)."""
     if wants_fragment(request):
-        return ClientRedirect(redirect_to=path)
+        return client_redirect(path)
     return Redirect(path=path, status_code=303)
+
+
+def client_redirect(path: str) -> ClientRedirect:
+    """HX-Redirect with an explicit 200: without it a POST handler's default 201 is used."""
+    response = ClientRedirect(redirect_to=path)
+    response.status_code = 200
+    return response
