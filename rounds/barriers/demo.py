@@ -67,15 +67,52 @@ def _at(day, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=UTC)
 
 
-async def _issues_by_unit(ctx: DemoContext) -> dict[int, list[int]]:
+_STOP = {"the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "is", "are", "it", "its", "at", "from", "with",
+         "not", "no", "our", "we", "be", "by", "this", "that", "need", "needs", "has", "have", "cannot", "unit", "unit's"}
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,;:–-()'").lower().rstrip("s") for w in text.split()} - _STOP - {""}
+
+
+async def _issues_by_unit(ctx: DemoContext) -> dict[int, list[dict]]:
     unit_ids = [u["id"] for u in ctx.units]
-    rows = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit, SafetyIssue.status).where(
-        SafetyIssue.unit.is_in(unit_ids)).order_by(SafetyIssue.id)
-    by_unit: dict[int, list[int]] = {}
-    # Issues still being worked on first: barriers stand in the way of open fixes.
-    for row in sorted(rows, key=lambda r: (r["status"] not in OPEN_STATUSES, r["id"])):
-        by_unit.setdefault(row["unit"], []).append(row["id"])
+    rows = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit, SafetyIssue.status, SafetyIssue.description,
+                                    SafetyIssue.identified_on).where(SafetyIssue.unit.is_in(unit_ids)).order_by(SafetyIssue.id)
+    by_unit: dict[int, list[dict]] = {}
+    for row in rows:
+        row["words"] = _words(row["description"])
+        by_unit.setdefault(row["unit"], []).append(row)
     return by_unit
+
+
+# Which concern of the demo log each barrier stands in the way of (start of the issue's wording).
+ISSUE_FOR = {
+    "Bed-exit alarms": "Bed exit alarms", "Pharmacy restocks": "Automated cabinet override", "Barcode scanners": "Barcode scanners",
+    "Requests for a safety sitter": "No sitter available", "The infusion pump drug library": "IV pump drug library",
+    "Worn transfer slide sheets": "Lift slings", "Environmental services": "Commodes not cleaned",
+    "A second obstetric haemorrhage cart": "Suction regulators missing", "Ceiling lifts": "Lift slings",
+    "Inpatient beds are not released": "Transfers from the ED", "The nurse call panel": "Call bell cords",
+    "The huddle board": "Night shift left out", "Portable monitors": "Only one bladder scanner",
+    "Glucose meter docking": "Glucometer docking station", "A dedicated night IV team": "1 to 3 ratio on nights",
+    "Triage computers": "Too many alerts in the chart",
+}
+
+
+def _best_issue(issues: list[dict], text: str, opened, taken: set[int]) -> dict:
+    """The issue a barrier belongs to: the concern named in ISSUE_FOR (else the one sharing most
+    words with it), raised before the barrier was opened, still being worked on if possible."""
+    words = _words(text)
+    wanted = next((issue_start for start, issue_start in ISSUE_FOR.items() if text.startswith(start)), None)
+    if wanted:
+        words = _words(wanted) | words
+
+    def score(issue):
+        named = bool(wanted) and issue["description"].startswith(wanted)
+        return (issue["id"] not in taken, named, len(words & issue["words"]), issue["identified_on"] <= opened,
+                issue["status"] in OPEN_STATUSES, -issue["id"])
+
+    return max(issues, key=score)
 
 
 async def _fallback_issue(ctx: DemoContext, unit_id: int) -> int:
@@ -95,19 +132,24 @@ async def seed(ctx: DemoContext) -> None:
     if ctx.scale or not ctx.units:
         return
     by_unit = await _issues_by_unit(ctx)
-    used: dict[int, int] = {}
+    taken: set[int] = set()
     planned = []
     async with db.write_transaction():
         for unit_index, owner_email, level, kind, status, opened_ago, follow_up_in, text, log in BARRIERS:
             unit_id = ctx.units[unit_index]["id"]
+            opened = ctx.today - timedelta(days=opened_ago)
             if not by_unit.get(unit_id):
-                by_unit[unit_id] = [await _fallback_issue(ctx, unit_id)]
-            issues = by_unit[unit_id]
-            issue_id = issues[used.get(unit_id, 0) % len(issues)]
-            used[unit_id] = used.get(unit_id, 0) + 1
+                fallback = await _fallback_issue(ctx, unit_id)
+                by_unit[unit_id] = [{"id": fallback, "status": "in_progress", "words": set(), "identified_on": ctx.today - timedelta(days=60)}]
+            issue = _best_issue(by_unit[unit_id], text, opened, taken)
+            issue_id = issue["id"]
+            taken.add(issue_id)
+            if issue["identified_on"] > opened:  # a barrier cannot predate its issue: move the issue back
+                raised = opened - timedelta(days=3)
+                await SafetyIssue.update({SafetyIssue.identified_on: raised, SafetyIssue.feedback_due_on: raised + timedelta(days=14)}
+                                         ).where(SafetyIssue.id == issue_id)
             owner = ctx.people.get(owner_email)
             created_by = (ctx.team.get(unit_id, {}).get("champion") or [None])[0]
-            opened = ctx.today - timedelta(days=opened_ago)
             closed = next((_at(ctx.today - timedelta(days=ago)) for ago, k, *_ in log if k in ("removed", "cannot_remove")), None)
             last_change = max([_at(opened)] + [_at(ctx.today - timedelta(days=ago)) for ago, *_ in log])
             first_level = next((frm for _, k, _, frm, _ in log if k == "escalated"), level)
