@@ -256,6 +256,9 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
                 if only and page.name not in only:
                     continue
                 print(f"   {page.name} ...", end=" ", flush=True)
+                for server in (app, ceiling):
+                    if server.proc.poll() is not None:
+                        raise RuntimeError(f"a server exited with {server.proc.returncode}:\n{server.tail()}")
                 r = asyncio.run(measure(driver, page, duration=duration, concurrency=concurrency))
                 if r.status == "ok":
                     # The machine is shared: compare with the ceiling measured right after this page,
