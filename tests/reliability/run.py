@@ -242,6 +242,7 @@ def check_pg_terminate(world: World) -> Check:
             import asyncpg
 
             capturers = await start_capturers(server.port, world, 10, "pgkill")
+            probe = (await start_capturers(server.port, world, 1, "probe"))[0]
             tasks = [asyncio.create_task(c.run_for(9, double_tap_every=0)) for c in capturers]
             await asyncio.sleep(3)
             admin = await asyncpg.connect(world.db.url)
@@ -250,8 +251,7 @@ def check_pg_terminate(world: World) -> Check:
                 world.db.name)
             await admin.close()
             cut = time.perf_counter()
-            # probe: how long until the app answers a signed-in page and a capture again?
-            probe = capturers[0]
+            # how long until the app answers a signed-in page again (the probe has its own connection)?
             recovered = None
             while time.perf_counter() - cut < 15:
                 try:
@@ -264,7 +264,7 @@ def check_pg_terminate(world: World) -> Check:
                     pass
                 await asyncio.sleep(0.1)
             await asyncio.gather(*tasks)
-            await close_all(capturers)
+            await close_all([*capturers, probe])
             return capturers, killed, recovered
 
         capturers, killed, recovered = asyncio.run(go())
