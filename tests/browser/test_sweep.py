@@ -22,6 +22,7 @@ MAX_PAGES = 12
 PER_SHAPE = 1
 WEIGHT_LIMIT = 60 * 1024
 SUMMARY = Path("var/perf/sweep.md")  # one line per role: pages checked, problems, heaviest first load
+KEY = re.compile(r"/issues/new$|/run$|/briefing$|/barriers/mine$|/meetings/\d+$|/issues/\d+$|^/issues$")
 SKIP = re.compile(r"\.(csv|ics|md|txt|json)$|/export|/logout|/calendar/|/static/|/login")
 
 
@@ -35,6 +36,8 @@ def crawl(tab) -> list[str]:
     seen_shapes: dict[str, int] = {}
     queue, pages = ["/"], []
     while queue and len(pages) < MAX_PAGES:
+        # the key screens first (capture, run, briefing, follow-ups, agenda, an issue), then the rest
+        queue.sort(key=lambda p: 0 if KEY.search(p) else 1)
         path = queue.pop(0)
         shape = _shape(path)
         if path in pages or seen_shapes.get(shape, 0) >= PER_SHAPE or SKIP.search(path):
