@@ -78,6 +78,11 @@ async def capture(
         errors["raised_by"] = "Use a role such as “RN, nights” (at most 80 characters)."
     if source not in rules.SOURCES:
         errors["source"] = "Choose a source from the list."
+    if category_id is not None:
+        from rounds.issues.tables import Category
+
+        if not await Category.exists().where((Category.id == category_id) & (Category.active == True)):  # noqa: E712
+            errors["category"] = "Choose a category from the list."
     errors.update({k: v for k, v in screen({"description": description, "raised_by": raised_by}).items() if k not in errors})
     if errors:
         raise IssueInputError(errors)

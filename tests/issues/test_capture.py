@@ -66,3 +66,13 @@ async def test_people_outside_the_unit_and_leaders_cannot_capture(client, world,
     await login(client, "leader")
     assert (await client.get(f"/units/{world.unit_a}/issues/new")).status_code == 403
     assert await SafetyIssue.count() == 0
+
+
+async def test_unknown_category_is_a_field_message_not_an_error_page(client, world, login):
+    from tests.conftest import form_error, post_form
+
+    await login(client, "champion")
+    response = await post_form(client, f"/units/{world.unit_a}/issues/new", {"description": "Suction regulator missing", "category": "999999"})
+    assert response.status_code == 200
+    assert form_error(response.text, "category") == "Choose a category from the list."
+    assert "Suction regulator missing" in response.text
