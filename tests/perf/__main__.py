@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,6 +44,7 @@ class Page:
     size_limit: int | None = None
 
 
+KEEP = False  # --keep: leave the temporary database and server logs for inspection
 CEILING = Page("ceiling (plain driver + bare Jinja)", "", "/ceiling")
 CHAMPION = "scale-champion-01@example.org"
 EXECUTIVE = "scale-executive@example.org"
@@ -287,6 +289,10 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
         return results
     finally:
         db.drop()
+        if not KEEP:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"kept {workdir}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,7 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=60)
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--page", action="append", help="measure only this page (repeatable)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database and server logs")
     args = parser.parse_args(argv)
+    global KEEP
+    KEEP = args.keep
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     failed = False
     for kind in kinds:

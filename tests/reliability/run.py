@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -361,6 +362,10 @@ def run(kind: str, seconds: float) -> list[Check]:
                 print(f"          {detail}", flush=True)
     finally:
         world.db.drop()
+        if all(c.ok for c in checks):
+            shutil.rmtree(world.workdir, ignore_errors=True)  # on failure the server logs stay for reading
+        else:
+            print(f"   server logs kept in {world.workdir}")
     return checks
 
 
