@@ -92,3 +92,17 @@ async def test_hostile_path_ids(app, client, world, login, value):
         response = await client.get(url)
         assert_sane(response, url)
         assert response.status_code in (400, 404, 403, 303), (url, response.status_code)
+
+
+async def test_no_form_shows_python_none(app, make_client, world):
+    """An empty optional value (a date not set yet) renders as an empty field, never as "None"
+    (a text field would show the word; a date field would be submitted back invalid)."""
+    ids = await ids_for(world)
+    async with make_client() as client:
+        await sign_in(client, World.EMAILS["admin"])
+        for path in GETS:
+            if path in ("/login", "/healthz") or path.startswith("/calendar"):
+                continue
+            response = await client.get(fill(path, ids))
+            if response.status_code == 200 and "text/html" in response.headers.get("content-type", ""):
+                assert 'value="None"' not in response.text and ">None</textarea>" not in response.text, path
