@@ -42,6 +42,7 @@ class Page:
     method: str = "GET"
     form_path: str | None = None  # for POSTs: the page whose form is submitted
     size_limit: int | None = None
+    setup: str | None = None      # a POST sent once before measuring (e.g. start the round)
 
 
 KEEP = False  # --keep: leave the temporary database and server logs for inspection
@@ -58,6 +59,8 @@ PAGES = [
     Page("quick capture", CHAMPION, "/units/{unit}/issues/new", None, method="POST", form_path="/units/{unit}/issues/new"),
     Page("briefing", EXECUTIVE, "/rounds/{round}/briefing", 100),
     Page("round capture", EXECUTIVE, "/rounds/{round}/run", 50),
+    Page("round capture: add a concern (htmx)", EXECUTIVE, "/rounds/{round}/run/capture", None, htmx=True, method="POST",
+         form_path="/rounds/{round}/run", setup="/rounds/{round}/start"),
     Page("my follow-ups", EXECUTIVE, "/barriers/mine", 50),
     Page("meeting agenda", CHAMPION, "/meetings/{meeting}", 100),
 ]
@@ -109,11 +112,14 @@ class Driver:
 
     async def prepare(self, page: Page, client: Client) -> str | None:
         """Probe the page; returns why it cannot be measured, or None."""
+        if page.setup:
+            await client.post_form(fill(page.setup, self.ids, 0), {"_csrf_token": client.csrf_token})
         if page.method == "POST":
             reply = await client.get(fill(page.form_path, self.ids, 0))
             if reply.status != 200:
                 return f"not built (GET form: {reply.status})"
-            form = first_form(reply.text, method="post")
+            action = fill(page.path, self.ids, 0)
+            form = first_form(reply.text, action=action) or first_form(reply.text, method="post")
             if form is None:
                 return "no form found"
             self.templates[page.name] = form.values
@@ -130,8 +136,11 @@ class Driver:
             data = dict(self.templates[page.name])
             data.update({"description": "Benchmark: suction tubing is missing at the bedside on nights",
                          "idempotency_key": fresh_key(), "_csrf_token": client.csrf_token})
-            reply = await client.post_form(fill(page.path, self.ids, n), data)
-            ok = reply.status in (200, 303) and ("hx-redirect" in reply.headers or reply.status == 303)
+            reply = await client.post_form(fill(page.path, self.ids, n), data, htmx=page.htmx)
+            if page.htmx:  # the fragment comes back; a refused form shows its errors in it
+                ok = reply.status in (200, 201) and "field--invalid" not in reply.text
+            else:
+                ok = reply.status == 303
         else:
             reply = await client.get(fill(page.path, self.ids, n), htmx=page.htmx)
             ok = reply.status == 200
