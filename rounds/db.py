@@ -12,7 +12,7 @@ import sqlite3
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -234,6 +234,9 @@ class PooledPostgresEngine(PostgresEngine):
         return await super()._run_in_pool(query, args)
 
 
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
 def make_engine(database_url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000) -> Engine:
     if database_url.startswith("sqlite:///"):
         path = Path(database_url.removeprefix("sqlite:///"))
@@ -248,7 +251,13 @@ def make_engine(database_url: str, *, pool_size: int = 10, busy_timeout_ms: int 
         "database": (parsed.path or "/postgres").lstrip("/"),
     }
     if parsed.password:
-        config["password"] = parsed.password
+        config["password"] = unquote(parsed.password)
+    # ?sslmode=require|verify-ca|verify-full (libpq's names, which asyncpg accepts as `ssl`).
+    sslmode = parse_qs(parsed.query).get("sslmode", [None])[0]
+    if sslmode:
+        if sslmode not in SSL_MODES:
+            raise ValueError(f"sslmode must be one of {', '.join(SSL_MODES)}")
+        config["ssl"] = sslmode
     return PooledPostgresEngine(config=config, extensions=(), pool_size=pool_size)
 
 

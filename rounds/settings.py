@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not (value.startswith("sqlite:///") or value.startswith(("postgresql://", "postgres://"))):
             raise ValueError("must start with sqlite:/// or postgresql://")
+        if "sslmode=" in value:
+            from urllib.parse import parse_qs, urlparse
+
+            mode = parse_qs(urlparse(value).query).get("sslmode", [""])[0]
+            if mode not in ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"):
+                raise ValueError("sslmode must be disable, allow, prefer, require, verify-ca or verify-full")
         return value
 
     @model_validator(mode="after")
