@@ -262,7 +262,12 @@ def make_engine(database_url: str, *, pool_size: int = 10, busy_timeout_ms: int 
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """WAL is a property of the file: set it once so readers never block the writer."""
+    """WAL is a property of the file: set it once so readers never block the writer.
+
+    A new database file is created readable by its owner only (SQLite gives the -wal and -shm
+    files the same permissions): the log is confidential."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")

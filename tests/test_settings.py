@@ -44,3 +44,10 @@ def test_dev_secret_is_generated_once(tmp_path):
 def test_postgres_url_accepted(monkeypatch):
     monkeypatch.setenv("ROUNDS_DATABASE_URL", "postgresql://u@localhost:5432/rounds")
     assert not load_settings().is_sqlite
+
+
+def test_new_sqlite_database_is_private(tmp_path):
+    from rounds.db import make_engine
+
+    make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert (tmp_path / "new.sqlite3").stat().st_mode & 0o077 == 0
