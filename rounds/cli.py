@@ -18,9 +18,8 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
     def runner(*args, **kwargs) -> int:
         async def main() -> int:
             from rounds import db
-            from rounds.core.defaults import ensure_defaults
-
             from rounds.audit import service as audit
+            from rounds.core.defaults import ensure_defaults
 
             settings = load_settings()
             audit.configure(settings.resolved_secret_key())
