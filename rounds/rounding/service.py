@@ -9,6 +9,7 @@ from typing import Any
 from litestar.exceptions import NotFoundException
 
 from rounds import db
+from rounds.admin.service import get_unit
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage, ensure_can_see
 from rounds.barriers.service import open_barrier
@@ -65,14 +66,6 @@ async def get_round(viewer: Viewer, round_id: int) -> dict:
         raise NotFoundException()
     ensure_can_see(viewer, row["unit"])
     return row
-
-
-async def get_unit(viewer: Viewer, unit_id: int) -> dict:
-    ensure_can_see(viewer, unit_id)
-    unit = await Unit.select().where(Unit.id == unit_id).first()
-    if unit is None:
-        raise NotFoundException()
-    return unit
 
 
 async def team_choices(unit_id: int) -> dict[str, list[tuple[int, str]]]:
