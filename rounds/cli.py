@@ -83,7 +83,7 @@ def _safe_url(url: str) -> str:
 
 
 def cmd_serve(args) -> int:
-    import uvicorn
+    from rounds import serving
 
     settings = load_settings()
     if args.demo:
@@ -100,9 +100,8 @@ def cmd_serve(args) -> int:
         os.environ["ROUNDS_COOKIE_SECURE"] = "false"
         print("Serving plain HTTP on loopback: session cookies without the Secure flag (set ROUNDS_COOKIE_SECURE=true behind TLS).")
     print(f"\nRounds is running on http://{args.host}:{args.port}  (Ctrl+C to stop)")
-    uvicorn.run(
+    serving.run(
         "rounds.app:app_from_env",
-        factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,

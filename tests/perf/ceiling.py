@@ -3,7 +3,7 @@ rendered by a bare Jinja template in a bare Litestar handler - no sessions, no O
 no middleware. The benchmark serves it exactly like the app (uvicorn, same workers) and prints
 every page's throughput as a fraction of it.
 
-Served with `uvicorn tests.perf.ceiling:app --factory`; ROUNDS_DATABASE_URL and
+Served with `python -m tests.perf.ceiling --port P --workers N` (the app's own runner); ROUNDS_DATABASE_URL and
 ROUNDS_CEILING_UNIT choose the database and the unit.
 """
 
@@ -72,3 +72,17 @@ def create_app() -> Litestar:
         return Response(TEMPLATE.render(rows=rows), media_type="text/html")
 
     return Litestar(route_handlers=[ceiling_pg], on_startup=[start], on_shutdown=[stop], openapi_config=None)
+
+
+if __name__ == "__main__":
+    # Served exactly like the app (rounds.serving: uvicorn, same workers, TCP_NODELAY fixed).
+    import argparse
+
+    from rounds import serving
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    serving.run("tests.perf.ceiling:create_app", host="127.0.0.1", port=args.port, workers=args.workers,
+                log_level="warning", server_header=False)

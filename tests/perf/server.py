@@ -163,8 +163,7 @@ def rounds_server(db: Database, workdir: Path, *, workers: int, port: int | None
 
 def ceiling_server(db: Database, workdir: Path, *, workers: int, unit: int) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "tests.perf.ceiling:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-server-header"]
+    argv = [sys.executable, "-m", "tests.perf.ceiling", "--port", str(port), "--workers", str(workers)]
     env = base_env(db, workdir, ROUNDS_CEILING_UNIT=str(unit))
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return Server(argv, env, port, workdir / "ceiling.log", ready_path="/ceiling")
