@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         autoescape=select_autoescape(["html", "xml", "svg"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=settings.mode == "dev",  # production: no stat() of every template on every render
     )
     jinja_env.filters.update(filters.FILTERS)
     jinja_env.globals.update(filters.GLOBALS)

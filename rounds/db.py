@@ -78,6 +78,7 @@ class KeptSQLiteEngine(SQLiteEngine):
         self._kept_lock = asyncio.Lock()
         self._kept_loop = None
         self._reader: sqlite3.Connection | None = None
+        self._plain: sqlite3.Connection | None = None
 
     def _read_connection(self) -> sqlite3.Connection:
         if self._reader is None:
@@ -87,6 +88,13 @@ class KeptSQLiteEngine(SQLiteEngine):
             conn.execute("PRAGMA foreign_keys = 1")
             self._reader = conn
         return self._reader
+
+    def plain_reader(self) -> sqlite3.Connection:
+        """A second kept read connection without type converters (tuples in, tuples out)."""
+        if self._plain is None:
+            kwargs = {k: v for k, v in self.connection_kwargs.items() if k != "detect_types"}
+            self._plain = sqlite3.connect(**{**kwargs, "timeout": self.READ_BUSY_TIMEOUT_MS / 1000}, check_same_thread=False)
+        return self._plain
 
     async def _kept_connection(self) -> aiosqlite.Connection:
         loop = asyncio.get_running_loop()
@@ -133,9 +141,10 @@ class KeptSQLiteEngine(SQLiteEngine):
             return await cursor.fetchall()
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for conn in (self._reader, self._plain):
+            if conn is not None:
+                conn.close()
+        self._reader = self._plain = None
         if self._kept is not None:
             try:
                 await self._kept.close()
@@ -284,6 +293,11 @@ def current_engine() -> Engine:
     return Person._meta.db
 
 
+def is_sqlite() -> bool:
+    """For the few SQL spellings that differ (ILIKE)."""
+    return isinstance(current_engine(), SQLiteEngine)
+
+
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is None:
         size = getattr(engine, "pool_size", 10)
@@ -344,6 +358,23 @@ async def raw(sql: str, *args):
     from piccolo.querystring import QueryString
 
     return await current_engine().run_querystring(QueryString(sql, *args))
+
+
+async def fetch(sql: str, *args) -> list[dict]:
+    """A read for the busiest pages: rows as dicts, values as the driver gives them.
+
+    On SQLite this skips Piccolo's per-value converters (measured: 2.7x faster for a page of 50
+    log rows), so DATE columns come back as ISO text there and as `date` on PostgreSQL, and
+    booleans as 0/1 there; callers normalise (see issues/log.py). Inside a transaction, or on
+    PostgreSQL, it is the same as `raw()`.
+    """
+    engine = current_engine()
+    if isinstance(engine, KeptSQLiteEngine) and engine.current_transaction.get() is None:
+        _count_one()
+        cursor = engine.plain_reader().execute(sql.format(*("?",) * len(args)), args)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return [dict(row) for row in await raw(sql, *args)]
 
 
 async def migrate(engine: Engine, *, quiet: bool = True) -> None:

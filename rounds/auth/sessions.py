@@ -52,7 +52,7 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
     if not token or len(token) > 100:
         return None
     # One query for the session, its person and their units (this runs on every request).
-    found = await db.raw(
+    found = await db.fetch(
         "SELECT s.id, s.last_seen_at, s.expires_at, p.id AS person_id, p.email, p.display_name, p.role, p.active, p.must_change_password, "
         "m.unit, m.unit_role FROM web_session s JOIN person p ON p.id = s.person "
         "LEFT JOIN membership m ON m.person = p.id WHERE s.token_hash = {}",
@@ -104,9 +104,12 @@ async def purge_expired() -> None:
     await WebSession.delete().where(WebSession.expires_at < clock.now())
 
 
-def _aware(value: datetime) -> datetime:
+def _aware(value: datetime | str) -> datetime:
+    """db.fetch gives SQLite timestamps as ISO text ("...+00:00"), PostgreSQL's as datetimes."""
     from datetime import UTC
 
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -11,7 +11,7 @@ from litestar.response import Response
 from rounds.admin.service import get_unit
 from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
-from rounds.issues import csvio, rules, service
+from rounds.issues import csvio, log, rules, service
 from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
 from rounds.web.filters import local_today
 from rounds.web.forms import read_form, validate
@@ -28,7 +28,7 @@ VOCAB = {
     "feedback_hows": list(rules.FEEDBACK_HOW.items()),
     "overrides": [("high", "High"), ("medium", "Medium"), ("low", "Low")],
     "priority_labels": rules.PRIORITY_LABELS,
-    "sorts": list(service.SORTS.items()),
+    "sorts": list(log.SORTS.items()),
 }
 
 
@@ -40,23 +40,21 @@ def _new_key() -> str:
 
 @get("/issues", name="issues")
 async def log_page(request: Request, viewer: ViewerDep) -> Response:
-    filters = service.LogFilters.from_query(request.query_params)
-    page = await service.tracking_log(viewer, filters)
-    units = await service.visible_units(viewer)
-    unit_name = next((u["name"] for u in units if u["id"] == filters.unit), None)
+    filters = log.LogFilters.from_query(request.query_params)
+    page = await log.tracking_log(viewer, filters)
+    choices = await log.filter_choices(viewer, filters)
+    unit_name = next((u["name"] for u in choices.units if u["id"] == filters.unit), None)
     return render(
         request, "issues/log.html", fragment="issues/_list.html",
-        log=page, f=filters, units=units, unit_name=unit_name,
-        categories=await service.category_choices(include_inactive_id=filters.category),
-        owners=await service.owner_choices(viewer, filters.unit if filters.unit and viewer.can_see(filters.unit) else None),
-        **VOCAB,
+        log=page, f=filters, units=choices.units, unit_name=unit_name,
+        categories=choices.categories, owners=choices.owners, **VOCAB,
     )
 
 
 @get("/issues/export.csv")
 async def log_export(request: Request, viewer: ViewerDep) -> Response:
-    filters = service.LogFilters.from_query(request.query_params)
-    rows = await service.all_matching(viewer, filters)
+    filters = log.LogFilters.from_query(request.query_params)
+    rows = await log.all_matching(viewer, filters)
     stamp = local_today().isoformat()
     return Response(
         content=csvio.export_rows(rows), media_type="text/csv; charset=utf-8",

@@ -25,14 +25,19 @@ def local_today() -> date:
     return local(clock.now()).date()
 
 
-def day(value: date | datetime | None) -> str:
-    """'Tue 14 Jan' (with the year when it is not this year)."""
+def day(value: date | datetime | None, today: date | None = None) -> str:
+    """'Tue 14 Jan' (with the year when it is not this year). Pass `today` when formatting many."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    text = f"{value:%a} {value.day} {value:%b}"
-    return text if value.year == local_today().year else f"{text} {value.year}"
+    text = f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]}"
+    return text if value.year == (today or local_today()).year else f"{text} {value.year}"
+
+
+# English names, as strftime would give them in the C locale, without its per-call cost.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def when(value: datetime | None) -> str:
@@ -47,11 +52,12 @@ def time_of_day(value: datetime | None) -> str:
     return "" if value is None else f"{local(value):%H:%M}"
 
 
-def due(value: date | None) -> str:
+def due(value: date | None, today: date | None = None) -> str:
     """'3 days overdue', 'due today', 'due tomorrow', 'due in 5 days', or 'due Tue 14 Jan'."""
     if value is None:
         return ""
-    delta = (value - local_today()).days
+    today = today or local_today()
+    delta = (value - today).days
     if delta < -1:
         return f"{-delta} days overdue"
     if delta == -1:
@@ -62,7 +68,7 @@ def due(value: date | None) -> str:
         return "due tomorrow"
     if delta <= 14:
         return f"due in {delta} days"
-    return f"due {day(value)}"
+    return f"due {day(value, today)}"
 
 
 def is_overdue(value: date | None) -> bool:

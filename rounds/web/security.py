@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 STATIC_PREFIX = "/static/"
@@ -30,17 +29,30 @@ def nonce_for(scope: Scope) -> str:
     return state["csp_nonce"]
 
 
+_FIXED = [
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+_NO_STORE = (b"cache-control", b"no-store")
+_OURS = frozenset({name for name, _ in _FIXED} | {b"content-security-policy"})
+_OURS_ON_PAGES = _OURS | {b"cache-control"}
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     if scope["type"] != "http" or message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    headers["Content-Security-Policy"] = csp(nonce_for(scope))
-    headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if not scope["path"].startswith(STATIC_PREFIX):
+    # One pass over the raw header list (these run on every response): ours replace any the
+    # handler set, and Cache-Control is only overridden on pages, not on static files.
+    static = scope["path"].startswith(STATIC_PREFIX)
+    replace = _OURS if static else _OURS_ON_PAGES
+    headers = [(name, value) for name, value in message.get("headers", ()) if name.lower() not in replace]
+    headers.append((b"content-security-policy", csp(nonce_for(scope)).encode()))
+    headers.extend(_FIXED)
+    if not static:
         # Confidential pages: never stored by the browser or a proxy.
-        headers["Cache-Control"] = "no-store"
+        headers.append(_NO_STORE)
+    message["headers"] = headers

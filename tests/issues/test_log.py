@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
-from rounds.issues import service
+from rounds.issues import log
 from rounds.issues.tables import Category, SafetyIssue
 from rounds.web.filters import local_today
 
@@ -112,8 +112,8 @@ async def test_leader_sees_every_unit_and_people_see_their_own(world, as_person,
     await new_issue("B issue", unit=world.unit_b)
     leader = await as_person("leader")
     champion = await as_person("champion")
-    assert (await service.tracking_log(leader, service.LogFilters())).total == 2
-    page = await service.tracking_log(champion, service.LogFilters())
+    assert (await log.tracking_log(leader, log.LogFilters())).total == 2
+    page = await log.tracking_log(champion, log.LogFilters())
     assert [i["description"] for i in page.issues] == ["A issue"]
 
 
@@ -126,7 +126,7 @@ async def test_orders_open_first_and_empty_dates_last(world, as_person, new_issu
     champion = await as_person("champion")
 
     async def ids(sort):
-        return [i["id"] for i in (await service.tracking_log(champion, service.LogFilters(sort=sort))).issues]
+        return [i["id"] for i in (await log.tracking_log(champion, log.LogFilters(sort=sort))).issues]
 
     by_priority = await ids("priority")
     assert by_priority.index(open_high) < by_priority.index(open_low) < by_priority.index(closed_high)

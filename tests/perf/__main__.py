@@ -74,7 +74,9 @@ class Result:
     median_ms: float = 0
     p95_ms: float = 0
     rps: float = 0
-    ratio: float | None = None
+    ratio: float | None = None      # req/s as a fraction of the ceiling's req/s, measured beside it
+    cpu_ms: float = 0               # server CPU (all workers) per request in the throughput phase
+    cpu_ratio: float | None = None  # the ceiling's CPU per request / this page's: capacity ratio
     errors: int = 0
     requests: int = 0
     bytes: int = 0
@@ -147,7 +149,7 @@ class Driver:
         return ok, reply
 
 
-async def measure(driver: Driver, page: Page, *, duration: float, concurrency: int, ceiling_port: int | None = None) -> Result:
+async def measure(driver: Driver, page: Page, *, duration: float, concurrency: int, server, ceiling_port: int | None = None) -> Result:
     result = Result(page.name, page.path, target_ms=page.target_ms)
     if ceiling_port:
         clients = [Client("127.0.0.1", ceiling_port) for _ in range(concurrency)]
@@ -199,9 +201,10 @@ async def measure(driver: Driver, page: Page, *, duration: float, concurrency: i
                     if len(result.notes) < 2:
                         result.notes.append(f"HTTP {reply.status}: {reply.text[:300]!r}")
 
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), server.cpu_seconds()
         await asyncio.gather(*(worker(c, i) for i, c in enumerate(clients)))
         elapsed = time.perf_counter() - started
+        result.cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / done if done else 0
         result.requests = len(latencies) + done
         result.rps = done / elapsed
         latencies.sort()
@@ -229,15 +232,18 @@ def verdict(r: Result) -> str:
 
 def table(results: list[Result], header: str) -> str:
     lines = [header, "",
-             "| page | median ms | p95 ms | target ms | req/s | x ceiling (measured beside it) | errors | KB (gzip) | queries |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| page | median ms | p95 ms | target ms | req/s | x ceiling req/s | server CPU ms/req | x ceiling CPU "
+             "| errors | KB (gzip) | queries |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         if r.status != "ok":
-            lines.append(f"| {r.name} | {r.status} | | | | | | | |")
+            lines.append(f"| {r.name} | {r.status} | | | | | | | | | |")
             continue
         target = f"{r.target_ms:.0f} ({verdict(r)})" if r.target_ms else ""
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
-        lines.append(f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {target} | {r.rps:.0f} | {ratio} | {r.errors} | "
+        cpu_ratio = f"{r.cpu_ratio:.2f}" if r.cpu_ratio is not None else ""
+        lines.append(f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {target} | {r.rps:.0f} | {ratio} | {r.cpu_ms:.2f} | "
+                     f"{cpu_ratio} | {r.errors} | "
                      f"{r.bytes / 1024:.1f} ({r.gzip_bytes / 1024:.1f}) | {'' if r.queries is None else r.queries} |")
     return "\n".join(lines)
 
@@ -260,9 +266,9 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
         results: list[Result] = []
         try:
             driver = Driver(app.port, ids)
-            ceiling_result = asyncio.run(measure(driver, CEILING,
-                                                 duration=duration, concurrency=concurrency, ceiling_port=ceiling.port))
-            ceiling_result.ratio = 1.0
+            ceiling_result = asyncio.run(measure(driver, CEILING, duration=duration, concurrency=concurrency,
+                                                 server=ceiling, ceiling_port=ceiling.port))
+            ceiling_result.ratio = ceiling_result.cpu_ratio = 1.0
             for page in PAGES:
                 if only and page.name not in only:
                     continue
@@ -270,15 +276,17 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
                 for server in (app, ceiling):
                     if server.proc.poll() is not None:
                         raise RuntimeError(f"a server exited with {server.proc.returncode}:\n{server.tail()}")
-                r = asyncio.run(measure(driver, page, duration=duration, concurrency=concurrency))
+                r = asyncio.run(measure(driver, page, duration=duration, concurrency=concurrency, server=app))
                 if r.status == "ok":
                     # The machine is shared: compare with the ceiling measured right after this page,
                     # so both saw the same background load.
                     beside = asyncio.run(measure(driver, CEILING, duration=duration, concurrency=concurrency,
-                                                 ceiling_port=ceiling.port))
+                                                 server=ceiling, ceiling_port=ceiling.port))
                     r.ratio = r.rps / beside.rps if beside.rps else None
-                    r.notes.append(f"ceiling beside it: {beside.rps:.0f} req/s")
-                print(r.status if r.status != "ok" else f"{r.median_ms:.1f} ms median, {r.rps:.0f} req/s", flush=True)
+                    r.cpu_ratio = beside.cpu_ms / r.cpu_ms if r.cpu_ms else None
+                    r.notes.append(f"ceiling beside it: {beside.rps:.0f} req/s, {beside.cpu_ms:.2f} ms CPU per request")
+                print(r.status if r.status != "ok" else f"{r.median_ms:.1f} ms median, {r.rps:.0f} req/s, {r.cpu_ms:.2f} ms CPU/request",
+                      flush=True)
                 for note in r.notes:
                     print("     ", note[:300])
                 results.append(r)

@@ -130,6 +130,24 @@ class Server:
         self.kill()
         raise RuntimeError(f"server did not start:\n{self.tail()}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU used so far by the whole process group (supervisor and workers)."""
+        if not self.proc:
+            return 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # the process group
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def tail(self, n: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text().splitlines()[-n:])
