@@ -30,6 +30,7 @@ from rounds.features import FEATURE_MODULES
 from rounds.settings import Settings, load_settings
 from rounds.web import errors, filters
 from rounds.web.errors import PasswordChangeRequired
+from rounds.web.fragments import FragmentCache
 from rounds.web.nav import NavItem, items_for
 from rounds.web.security import add_security_headers
 
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     jinja_env.globals["nav_for"] = lambda viewer: items_for(viewer, nav)
     jinja_env.globals["app_version"] = __version__
     jinja_env.globals["idle_timeout_seconds"] = settings.idle_timeout_seconds
+    jinja_env.globals["fragment"] = FragmentCache(jinja_env, settings.fragment_cache_size)
     static_router = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],

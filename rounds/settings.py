@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     timezone: str = "America/New_York"
     feedback_window_days: int = Field(default=14, ge=1, le=365)
+    # Rendered fragments kept per worker (rows of the tracking log, ~1 KB each); 0 turns it off.
+    fragment_cache_size: int = Field(default=5000, ge=0, le=1_000_000)
 
     @field_validator("timezone")
     @classmethod

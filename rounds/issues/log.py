@@ -131,12 +131,20 @@ ORDER_BY = {
 }
 _SEARCHED = ("description", "action_plan", "outcome", "raised_by", "success_measure")
 
+# The rules a row is flagged with and filtered by, written once (rules.py holds them for one
+# issue in Python; these say the same in SQL). The `{}` is today's date.
+_IS_OPEN = f"i.status IN {_OPEN}"
+_EASY_WIN = "(i.priority >= 2 AND i.ease = 'easy')"
+_FIX_OVERDUE = f"({_IS_OPEN} AND i.due_on < {{}})"
+_FEEDBACK_OVERDUE = "(i.feedback_given_on IS NULL AND i.status <> 'closed' AND i.feedback_due_on < {})"
+
 # What a row of the log shows, and nothing more.
 _ROW_COLUMNS = (
     "i.id, i.unit, i.description, i.status, i.priority, i.ease, i.needs_executive_help, i.identified_on, "
     "i.due_on, i.feedback_due_on, i.feedback_given_on, i.owner, p.display_name AS owner_name, "
     "c.name AS category_name, u.name AS unit_name, "
-    "EXISTS (SELECT 1 FROM barrier b WHERE b.issue = i.id AND b.status = 'open') AS has_barrier"
+    "EXISTS (SELECT 1 FROM barrier b WHERE b.issue = i.id AND b.status = 'open') AS has_barrier, "
+    f"{_IS_OPEN} AS is_open, {_EASY_WIN} AS easy_win, {_FIX_OVERDUE} AS fix_overdue, {_FEEDBACK_OVERDUE} AS feedback_overdue"
 )
 _JOINS = ("FROM safety_issue i JOIN unit u ON u.id = i.unit LEFT JOIN person p ON p.id = i.owner "
           "LEFT JOIN category c ON c.id = i.category")
@@ -162,7 +170,7 @@ def where_sql(viewer: Viewer, f: LogFilters) -> tuple[str, list]:
     if f.unit is not None:
         add("i.unit = {}", f.unit)
     if f.status == "open":
-        add(f"i.status IN {_OPEN}")
+        add(_IS_OPEN)
     elif f.status:
         add("i.status = {}", f.status)
     if f.category is not None:
@@ -178,11 +186,11 @@ def where_sql(viewer: Viewer, f: LogFilters) -> tuple[str, list]:
     if f.source:
         add("i.source = {}", f.source)
     if f.overdue == "fix":
-        add(f"i.status IN {_OPEN} AND i.due_on < {{}}", today)
+        add(_FIX_OVERDUE, today)
     elif f.overdue == "feedback":
-        add("i.feedback_given_on IS NULL AND i.status <> 'closed' AND i.feedback_due_on < {}", today)
+        add(_FEEDBACK_OVERDUE, today)
     if f.easy:
-        add("i.priority >= 2 AND i.ease = 'easy'")
+        add(_EASY_WIN)
     if f.q:
         like = "LIKE" if db.is_sqlite() else "ILIKE"  # SQLite's LIKE already ignores case (ASCII)
         for word in [w for w in f.q.split() if w][:6]:
@@ -203,13 +211,24 @@ class LogPage:
 class LogRow:
     """A row of the log. Fields are plain attributes: the template reads ~20 per row, 50 rows
     per request, and Jinja's lookup on a dict (getattr fails, then getitem) was the biggest
-    single cost of the page. `row["id"]` still works."""
+    single cost of the page. `row["id"]` still works.
+
+    Equal (and hashed) by the values read from the database, which with the date determine
+    everything shown: the key under which its rendered HTML is reused (web/fragments.py)."""
 
     def __init__(self, values: dict):
         self.__dict__.update(values)
+        self._key = tuple(values.values())
+        self._hash = hash(self._key)
 
     def __getitem__(self, name: str):
         return self.__dict__[name]
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LogRow) and self._key == other._key
 
 
 def _day(value) -> date | None:
@@ -217,23 +236,18 @@ def _day(value) -> date | None:
     return date.fromisoformat(value) if value.__class__ is str else value
 
 
+_LIGHTS = {status: rules.stoplight(status) for status in rules.STATUSES}
+
+
 def decorate_row(values: dict, today: date) -> LogRow:
-    """Typed dates and flags, and derived words: stoplight, labels, easy win, what is overdue."""
+    """Typed dates, and the words for the status (the flags come from the SQL)."""
     row = LogRow(values)
     row.identified_on = _day(row.identified_on)
-    row.due_on = due_on = _day(row.due_on)
-    row.feedback_due_on = feedback_due_on = _day(row.feedback_due_on)
+    row.due_on = _day(row.due_on)
+    row.feedback_due_on = _day(row.feedback_due_on)
     row.feedback_given_on = _day(row.feedback_given_on)
-    row.needs_executive_help = bool(row.needs_executive_help)
-    row.has_barrier = bool(row.has_barrier)
-    status = row.status
-    row.is_open = is_open = status in rules.OPEN_STATUSES
-    row.light = rules.stoplight(status)
-    row.status_label = rules.STATUSES.get(status, status)
-    row.easy_win = rules.is_easy_win(row.priority, row.ease)
-    row.fix_overdue = is_open and due_on is not None and due_on < today
-    row.feedback_overdue = (row.feedback_given_on is None and feedback_due_on is not None and feedback_due_on < today
-                            and status != "closed")
+    row.light = _LIGHTS.get(row.status)
+    row.status_label = rules.STATUSES.get(row.status, row.status)
     return row
 
 
@@ -244,9 +258,10 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
         return LogPage([], 0, False, f, local_today())
     where, args = where_sql(viewer, f)
     offset = (f.page - 1) * per_page
+    today = local_today()
     rows = await db.fetch(
         f"SELECT {_ROW_COLUMNS} {_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {per_page + 1} OFFSET {offset}",
-        *args,
+        today, today, *args,
     )
     has_next = len(rows) > per_page
     rows = rows[:per_page]
@@ -254,7 +269,6 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
         total = (await db.fetch(f"SELECT COUNT(*) AS n FROM safety_issue i WHERE {where}", *args))[0]["n"]
     else:
         total = offset + len(rows)
-    today = local_today()
     return LogPage([decorate_row(row, today) for row in rows], total, has_next, f, today)
 
 
