@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per phase per page")
-    parser.add_argument("--concurrency", type=int, default=4, help="connections in the throughput phase")
+    parser.add_argument("--concurrency", type=int, default=8, help="connections in the throughput phase (enough to keep both workers busy)")
     parser.add_argument("--units", type=int, default=60)
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--page", action="append", help="measure only this page (repeatable)")
