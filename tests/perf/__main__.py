@@ -323,6 +323,8 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
                 target, target_driver = (other, Driver(other.port, ids)) if other else (app, driver)
                 try:
                     r = asyncio.run(measure(target_driver, page, duration=duration, concurrency=concurrency, server=target))
+                    if kind != "sqlite":
+                        r.ratio_target = None  # the ratio target is set for SQLite (issue 7)
                     if r.status == "ok":
                         compare_with_ceiling(r, page, target_driver, target, ceiling, duration=duration,
                                              concurrency=concurrency, reps=reps)
