@@ -47,23 +47,27 @@ async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minut
     pair, address, account = _keys(email, ip)
     async with db.write_transaction():
         for key, limit in ((pair, max_failures), (address, max_failures * IP_FACTOR), (account, max_failures)):
-            # Insert-if-missing then increment in SQL: concurrent attempts neither collide nor
-            # lose counts (on PostgreSQL the UPDATE holds the row lock until commit).
-            await db.raw(
-                "INSERT INTO login_throttle (key, failures, window_started_at, blocked_until) VALUES ({}, 0, {}, NULL) "
-                "ON CONFLICT (key) DO NOTHING", key, now,
-            )
-            await db.raw("UPDATE login_throttle SET failures = failures + 1 WHERE key = {}", key)
-            row = await LoginThrottle.objects().where(LoginThrottle.key == key).first()
-            if now - _aware(row.window_started_at) > window:
-                row.failures, row.window_started_at, row.blocked_until = 1, now, None
+            # One atomic upsert counts the attempt and returns the row, locked until commit: two
+            # parallel attempts never lose a count, and a sign-in that clears the counters
+            # meanwhile (record_success) cannot leave this attempt without a row (it did, as a 500,
+            # with 50 parallel sign-ins of one account on PostgreSQL).
+            row = (await db.raw(
+                "INSERT INTO login_throttle (key, failures, window_started_at, blocked_until) VALUES ({}, 1, {}, NULL) "
+                "ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1 "
+                "RETURNING failures, window_started_at, blocked_until", key, now,
+            ))[0]
+            failures, started, blocked_until = row["failures"], _aware(row["window_started_at"]), row["blocked_until"]
+            if now - started > window:
+                failures, started, blocked_until = 1, now, None
             if key == account:
-                if row.failures >= limit:
-                    pause = min(EMAIL_PAUSE_CAP_SECONDS, 2 ** (row.failures - limit + 1))
-                    row.blocked_until = now + timedelta(seconds=pause)
-            elif row.failures >= limit:
-                row.blocked_until = _aware(row.window_started_at) + window
-            await row.save()
+                if failures >= limit:
+                    blocked_until = now + timedelta(seconds=min(EMAIL_PAUSE_CAP_SECONDS, 2 ** (failures - limit + 1)))
+            elif failures >= limit:
+                blocked_until = started + window
+            await db.raw(
+                "UPDATE login_throttle SET failures = {}, window_started_at = {}, blocked_until = {} WHERE key = {}",
+                failures, started, blocked_until, key,
+            )
 
 
 async def record_success(email: str, ip: str) -> None:
