@@ -154,9 +154,13 @@ def _placeholders(values) -> str:
     return ", ".join("{}" for _ in values)
 
 
-def where_sql(viewer: Viewer, f: LogFilters) -> tuple[str, list]:
+def _visible_unit_ids(viewer: Viewer) -> list[int]:
+    """For people who do not see every unit: theirs ([0] matches nothing when they have none)."""
+    return sorted(viewer.unit_roles) or [0]
+
+
+def where_sql(viewer: Viewer, f: LogFilters, today: date) -> tuple[str, list]:
     """The filters as one SQL condition with `{}` placeholders, and its values."""
-    today = local_today()
     terms: list[str] = []
     args: list = []
 
@@ -165,7 +169,7 @@ def where_sql(viewer: Viewer, f: LogFilters) -> tuple[str, list]:
         args.extend(values)
 
     if not viewer.sees_all_units:
-        units = sorted(viewer.unit_roles) or [0]
+        units = _visible_unit_ids(viewer)
         add(f"i.unit IN ({_placeholders(units)})", *units)
     if f.unit is not None:
         add("i.unit = {}", f.unit)
@@ -205,7 +209,7 @@ class LogPage:
     total: int
     has_next: bool
     filters: LogFilters
-    today: date | None = None  # one "today" for every date on the page
+    today: date  # one "today" for every date on the page
 
 
 class LogRow:
@@ -256,9 +260,9 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
     COUNT only when the rows do not already tell the total."""
     if f.unit is not None and not viewer.can_see(f.unit):
         return LogPage([], 0, False, f, local_today())
-    where, args = where_sql(viewer, f)
-    offset = (f.page - 1) * per_page
     today = local_today()
+    where, args = where_sql(viewer, f, today)
+    offset = (f.page - 1) * per_page
     rows = await db.fetch(
         f"SELECT {_ROW_COLUMNS} {_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {per_page + 1} OFFSET {offset}",
         today, today, *args,
@@ -276,7 +280,7 @@ async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -
     """Every issue matching the filters, every column (for the CSV export), in the log's order."""
     if f.unit is not None and not viewer.can_see(f.unit):
         return []
-    where, args = where_sql(viewer, f)
+    where, args = where_sql(viewer, f, local_today())
     return [dict(row) for row in await db.raw(
         "SELECT i.*, p.display_name AS owner_name, p.email AS owner_email, c.name AS category_name, u.name AS unit_name "
         f"{_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {int(limit)}",
@@ -296,7 +300,7 @@ async def filter_choices(viewer: Viewer, f: LogFilters) -> FilterChoices:
     args: list = []
     units_where = owners_where = ""
     if not viewer.sees_all_units:
-        units = sorted(viewer.unit_roles) or [0]
+        units = _visible_unit_ids(viewer)
         units_where = f" WHERE id IN ({_placeholders(units)})"
         args.extend(units)
     if f.unit is not None and viewer.can_see(f.unit):

@@ -25,6 +25,11 @@ def local_today() -> date:
     return local(clock.now()).date()
 
 
+# English names, as strftime would give them in the C locale, without its per-call cost.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def day(value: date | datetime | None, today: date | None = None) -> str:
     """'Tue 14 Jan' (with the year when it is not this year). Pass `today` when formatting many."""
     if value is None:
@@ -34,10 +39,6 @@ def day(value: date | datetime | None, today: date | None = None) -> str:
     text = f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]}"
     return text if value.year == (today or local_today()).year else f"{text} {value.year}"
 
-
-# English names, as strftime would give them in the C locale, without its per-call cost.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def when(value: datetime | None) -> str:
