@@ -73,7 +73,11 @@ async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minut
 async def record_success(email: str, ip: str) -> None:
     """A correct password: forget this person's failures (the address counter stays)."""
     pair, address, account = _keys(email, ip)
-    await LoginThrottle.delete().where(LoginThrottle.key.is_in([pair, account]))
+    # One row per statement, never two locks held at once: an attempt counting in parallel
+    # holds these rows (in the order pair, address, account) until it commits, and a DELETE of
+    # both rows in one statement could deadlock with it (seen on PostgreSQL, 12 tablets at once).
+    for key in (pair, account):
+        await LoginThrottle.delete().where(LoginThrottle.key == key)
     # This attempt was counted against the address up front; it was not a failure. Without this,
     # a ward's shared tablets behind one address were blocked after 4 x max_failures sign-ins.
     await db.raw("UPDATE login_throttle SET failures = failures - 1 WHERE key = {} AND failures > 0", address)
