@@ -81,7 +81,9 @@ async def healthz() -> Response:
 def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     settings = settings or load_settings()
     engine = engine or db.make_engine(
-        settings.database_url, pool_size=settings.pg_pool_size, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        settings.database_url,
+        pool_size=settings.pg_pool_size,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
     session_cookie, csrf_cookie = cookie_names(settings)
     audit.configure(settings.resolved_secret_key())
@@ -108,7 +110,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         autoescape=select_autoescape(["html", "xml", "svg"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=settings.mode == "dev",  # production: no stat() of every template on every render
+        auto_reload=settings.mode
+        == "dev",  # production: no stat() of every template on every render
     )
     jinja_env.filters.update(filters.FILTERS)
     jinja_env.globals.update(filters.GLOBALS)
@@ -144,7 +147,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         before_send=[add_security_headers],
         exception_handlers=errors.HANDLERS,
         request_max_body_size=settings.max_body_bytes,
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),  # first load < 60 KB (tests/browser/test_sweep.py)
+        compression_config=CompressionConfig(
+            backend="gzip", gzip_compress_level=6
+        ),  # first load < 60 KB (tests/browser/test_sweep.py)
         openapi_config=None,
         debug=False,
     )

@@ -23,7 +23,9 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
 
             settings = load_settings()
             audit.configure(settings.resolved_secret_key())
-            engine = db.make_engine(settings.database_url, pool_size=2, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+            engine = db.make_engine(
+                settings.database_url, pool_size=2, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+            )
             await db.start(engine)
             try:
                 await db.migrate(engine)
@@ -49,7 +51,10 @@ async def cmd_demo(settings, args) -> int:
 
     if args.reset:
         if settings.mode == "production":
-            print("Refusing to delete all data (and the audit log) with ROUNDS_MODE=production.", file=sys.stderr)
+            print(
+                "Refusing to delete all data (and the audit log) with ROUNDS_MODE=production.",
+                file=sys.stderr,
+            )
             return 1
         await demo.reset_all()
         print("Removed all data.")
@@ -60,16 +65,24 @@ async def cmd_demo(settings, args) -> int:
         await build_scale(units=args.units, issues=args.issues)
         return 0
     loaded = await demo.load(password)
-    print("Loaded the demo hospital." if loaded else "The demo hospital was already loaded (passwords refreshed).")
+    print(
+        "Loaded the demo hospital."
+        if loaded
+        else "The demo hospital was already loaded (passwords refreshed)."
+    )
     _print_signins(password)
     return 0
 
 
 def _print_signins(password: str) -> None:
     print(f"\nDemo sign-ins (password for all: {password})")
-    for email, role in [("admin@example.org", "administrator"), ("executive@example.org", "executive partner (CNO)"),
-                        ("champion@example.org", "unit champion, 4 West"), ("member@example.org", "CUSP team member"),
-                        ("leader@example.org", "senior leader, read-only")]:
+    for email, role in [
+        ("admin@example.org", "administrator"),
+        ("executive@example.org", "executive partner (CNO)"),
+        ("champion@example.org", "unit champion, 4 West"),
+        ("member@example.org", "CUSP team member"),
+        ("leader@example.org", "senior leader, read-only"),
+    ]:
         print(f"  {email:<24} {role}")
 
 
@@ -94,11 +107,17 @@ def cmd_serve(args) -> int:
         code = cmd_migrate(args)
         if code:
             return code
-    if (settings.mode == "dev" and settings.cookie_secure and args.host in ("127.0.0.1", "localhost", "::1")
-            and "ROUNDS_COOKIE_SECURE" not in os.environ):
+    if (
+        settings.mode == "dev"
+        and settings.cookie_secure
+        and args.host in ("127.0.0.1", "localhost", "::1")
+        and "ROUNDS_COOKIE_SECURE" not in os.environ
+    ):
         # Plain-HTTP on this machine only: browsers would drop Secure cookies. Behind TLS, keep them.
         os.environ["ROUNDS_COOKIE_SECURE"] = "false"
-        print("Serving plain HTTP on loopback: session cookies without the Secure flag (set ROUNDS_COOKIE_SECURE=true behind TLS).")
+        print(
+            "Serving plain HTTP on loopback: session cookies without the Secure flag (set ROUNDS_COOKIE_SECURE=true behind TLS)."
+        )
     print(f"\nRounds is running on http://{args.host}:{args.port}  (Ctrl+C to stop)")
     serving.run(
         "rounds.app:app_from_env",
@@ -134,21 +153,48 @@ async def cmd_user(settings, args) -> int:
             print(problem, file=sys.stderr)
             return 1
         try:
-            form = PersonForm(email=email, display_name=args.name or email, job_title=args.title or "", role=args.role, active=True)
+            form = PersonForm(
+                email=email,
+                display_name=args.name or email,
+                job_title=args.title or "",
+                role=args.role,
+                active=True,
+            )
         except Exception as exc:
             print(f"Invalid: {exc}", file=sys.stderr)
             return 1
-        row = (await Person.insert(Person(email=form.email, display_name=form.display_name, job_title=form.job_title, role=form.role,
-                                          password_hash=await passwords.hash_password(password), active=True, created_at=clock.now())).returning(Person.id))[0]
-        await audit.record(audit.SYSTEM, "create", "person", row["id"], changes=audit.created({"email": email, "role": form.role}))
+        row = (
+            await Person.insert(
+                Person(
+                    email=form.email,
+                    display_name=form.display_name,
+                    job_title=form.job_title,
+                    role=form.role,
+                    password_hash=await passwords.hash_password(password),
+                    active=True,
+                    created_at=clock.now(),
+                )
+            ).returning(Person.id)
+        )[0]
+        await audit.record(
+            audit.SYSTEM,
+            "create",
+            "person",
+            row["id"],
+            changes=audit.created({"email": email, "role": form.role}),
+        )
         print(f"Created {email} ({form.role}).")
         return 0
     if person is None:
         print(f"No person with e-mail {email}.", file=sys.stderr)
         return 1
     if args.action == "deactivate":
-        await Person.update({Person.active: False, Person.version: person.version + 1}).where(Person.id == person.id)
-        await audit.record(audit.SYSTEM, "update", "person", person.id, changes={"active": [True, False]})
+        await Person.update({Person.active: False, Person.version: person.version + 1}).where(
+            Person.id == person.id
+        )
+        await audit.record(
+            audit.SYSTEM, "update", "person", person.id, changes={"active": [True, False]}
+        )
         await sessions.end_all_for(person.id)
         print(f"Deactivated {email}; their sessions have ended.")
         return 0
@@ -172,7 +218,10 @@ async def cmd_audit(settings, args) -> int:
     if result.ok:
         print(f"Audit chain intact: {result.checked} entries checked.")
         return 0
-    print(f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} ({result.checked} entries verified before it).", file=sys.stderr)
+    print(
+        f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} ({result.checked} entries verified before it).",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -191,14 +240,23 @@ async def cmd_reminders(settings, args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rounds", description="Rounds: CUSP executive safety rounds.")
+    parser = argparse.ArgumentParser(
+        prog="rounds", description="Rounds: CUSP executive safety rounds."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="migrate the database and serve the app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="server processes (they share sessions through the database)")
-    serve.add_argument("--demo", action="store_true", help="load the demo hospital first (idempotent)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (they share sessions through the database)",
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo hospital first (idempotent)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
@@ -206,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="load the demo hospital (idempotent)")
     demo.add_argument("--reset", action="store_true", help="delete ALL data first")
-    demo.add_argument("--scale", action="store_true", help="build the large benchmark data set instead")
+    demo.add_argument(
+        "--scale", action="store_true", help="build the large benchmark data set instead"
+    )
     demo.add_argument("--units", type=int, default=60)
     demo.add_argument("--issues", type=int, default=100_000)
     demo.set_defaults(func=cmd_demo)
@@ -217,11 +277,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--name")
     create.add_argument("--title")
-    create.add_argument("--role", default="member", choices=["admin", "executive", "champion", "member", "leader"])
+    create.add_argument(
+        "--role", default="member", choices=["admin", "executive", "champion", "member", "leader"]
+    )
     create.add_argument("--password", help="or you will be asked (safer than the command line)")
-    deactivate = user_sub.add_parser("deactivate", help="deactivate a person and end their sessions")
+    deactivate = user_sub.add_parser(
+        "deactivate", help="deactivate a person and end their sessions"
+    )
     deactivate.add_argument("--email", required=True)
-    setpw = user_sub.add_parser("set-password", help="set a person's password and end their sessions")
+    setpw = user_sub.add_parser(
+        "set-password", help="set a person's password and end their sessions"
+    )
     setpw.add_argument("--email", required=True)
     setpw.add_argument("--password")
     user.set_defaults(func=cmd_user)
@@ -233,7 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     reminders = sub.add_parser("reminders", help="daily reminder digests")
     reminders_sub = reminders.add_subparsers(dest="action", required=True)
-    reminders_sub.add_parser("send", help="make today's digests and e-mail them (safe to run several times a day)")
+    reminders_sub.add_parser(
+        "send", help="make today's digests and e-mail them (safe to run several times a day)"
+    )
     reminders.set_defaults(func=cmd_reminders)
     return parser
 

@@ -82,8 +82,10 @@ class KeptSQLiteEngine(SQLiteEngine):
 
     def _read_connection(self) -> sqlite3.Connection:
         if self._reader is None:
-            conn = sqlite3.connect(**{**self.connection_kwargs, "timeout": self.READ_BUSY_TIMEOUT_MS / 1000},
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                **{**self.connection_kwargs, "timeout": self.READ_BUSY_TIMEOUT_MS / 1000},
+                check_same_thread=False,
+            )
             conn.row_factory = dict_factory
             conn.execute("PRAGMA foreign_keys = 1")
             self._reader = conn
@@ -93,7 +95,9 @@ class KeptSQLiteEngine(SQLiteEngine):
         """A second kept read connection without type converters (tuples in, tuples out)."""
         if self._plain is None:
             kwargs = {k: v for k, v in self.connection_kwargs.items() if k != "detect_types"}
-            self._plain = sqlite3.connect(**{**kwargs, "timeout": self.READ_BUSY_TIMEOUT_MS / 1000}, check_same_thread=False)
+            self._plain = sqlite3.connect(
+                **{**kwargs, "timeout": self.READ_BUSY_TIMEOUT_MS / 1000}, check_same_thread=False
+            )
         return self._plain
 
     async def _kept_connection(self) -> aiosqlite.Connection:
@@ -123,7 +127,9 @@ class KeptSQLiteEngine(SQLiteEngine):
 
     async def get_connection(self):
         connection = await super().get_connection()
-        await connection.execute(f"PRAGMA busy_timeout = {int(self.connection_kwargs['timeout'] * 1000)}")
+        await connection.execute(
+            f"PRAGMA busy_timeout = {int(self.connection_kwargs['timeout'] * 1000)}"
+        )
         return connection
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
@@ -134,7 +140,9 @@ class KeptSQLiteEngine(SQLiteEngine):
             async with connection.execute(query, args or []) as cursor:
                 return await cursor.fetchall()
 
-    async def _run_in_existing_connection(self, connection, query, args=None, query_type="generic", table=None):
+    async def _run_in_existing_connection(
+        self, connection, query, args=None, query_type="generic", table=None
+    ):
         # Piccolo re-sends "PRAGMA foreign_keys = 1" before every statement in a transaction (one
         # more thread hand-off each); get_connection() already set it for the connection's life.
         async with connection.execute(query, args or []) as cursor:
@@ -157,9 +165,17 @@ class KeptSQLiteEngine(SQLiteEngine):
 def _connection_lost(exc: BaseException) -> bool:
     import asyncpg
 
-    return isinstance(exc, (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.AdminShutdownError,
-                            asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.InterfaceError,
-                            ConnectionError, OSError))
+    return isinstance(
+        exc,
+        (
+            asyncpg.exceptions.ConnectionDoesNotExistError,
+            asyncpg.exceptions.AdminShutdownError,
+            asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.InterfaceError,
+            ConnectionError,
+            OSError,
+        ),
+    )
 
 
 class ResilientPostgresTransaction(PostgresTransaction):

@@ -20,7 +20,12 @@ from rounds.core.tables import AuditEntry, Membership, Person, Setting, Unit, We
 from rounds.demo_context import DemoContext
 from rounds.settings import write_private
 
-FEATURE_SEEDERS = ["rounds.rounding.demo", "rounds.issues.demo", "rounds.barriers.demo", "rounds.meetings.demo"]
+FEATURE_SEEDERS = [
+    "rounds.rounding.demo",
+    "rounds.issues.demo",
+    "rounds.barriers.demo",
+    "rounds.meetings.demo",
+]
 
 FACILITY = "Riverside General Hospital"
 UNITS = [
@@ -36,17 +41,47 @@ UNITS = [
 # e-mail, name, job title, role, {unit index: unit role}
 PEOPLE = [
     ("admin@example.org", "Dana Whitfield", "Director of Patient Safety & Quality", "admin", {}),
-    ("executive@example.org", "Marcus Bell", "Chief Nursing Officer", "executive", {0: "executive", 1: "executive", 4: "executive"}),
-    ("cmo@example.org", "Priya Raman", "Chief Medical Officer", "executive", {2: "executive", 5: "executive"}),
+    (
+        "executive@example.org",
+        "Marcus Bell",
+        "Chief Nursing Officer",
+        "executive",
+        {0: "executive", 1: "executive", 4: "executive"},
+    ),
+    (
+        "cmo@example.org",
+        "Priya Raman",
+        "Chief Medical Officer",
+        "executive",
+        {2: "executive", 5: "executive"},
+    ),
     ("coo@example.org", "Helen Ortiz", "Chief Operating Officer", "executive", {3: "executive"}),
     ("champion@example.org", "Sam Okafor", "Charge Nurse, 4 West", "champion", {0: "champion"}),
     ("champion2@example.org", "Lena Brooks", "Nurse Manager, 5 North", "champion", {1: "champion"}),
     ("champion3@example.org", "Tomás Reyes", "ED Physician Champion", "champion", {2: "champion"}),
-    ("champion4@example.org", "Grace Lin", "Clinical Nurse Specialist, 3 East", "champion", {3: "champion"}),
-    ("champion5@example.org", "Ada Mensah", "Charge Nurse, Labor & Delivery", "champion", {4: "champion"}),
+    (
+        "champion4@example.org",
+        "Grace Lin",
+        "Clinical Nurse Specialist, 3 East",
+        "champion",
+        {3: "champion"},
+    ),
+    (
+        "champion5@example.org",
+        "Ada Mensah",
+        "Charge Nurse, Labor & Delivery",
+        "champion",
+        {4: "champion"},
+    ),
     ("champion6@example.org", "Noah Fischer", "OR Nurse Manager", "champion", {5: "champion"}),
     ("member@example.org", "Jordan Pike", "Respiratory Therapist", "member", {0: "member"}),
-    ("member2@example.org", "Riley Chen", "Clinical Pharmacist", "member", {0: "member", 1: "member"}),
+    (
+        "member2@example.org",
+        "Riley Chen",
+        "Clinical Pharmacist",
+        "member",
+        {0: "member", 1: "member"},
+    ),
     ("member3@example.org", "Morgan Diaz", "Staff Nurse, nights", "member", {1: "member"}),
     ("member4@example.org", "Casey Nguyen", "ED Nurse Educator", "member", {2: "member"}),
     ("member5@example.org", "Jamie Patel", "Physical Therapist", "member", {3: "member"}),
@@ -89,18 +124,40 @@ async def load(password: str, *, seed: int = 7) -> bool:
     await ensure_defaults()
     password_hash = await passwords.hash_password(password)
     if await is_loaded():
-        await Person.update({Person.password_hash: password_hash}).where(Person.email.like("%@example.org"))
+        await Person.update({Person.password_hash: password_hash}).where(
+            Person.email.like("%@example.org")
+        )
         return False
     now = clock.now()
     ctx = DemoContext(today=clock.today(), rng=random.Random(seed))
     async with db.write_transaction():
         unit_rows = await Unit.insert(
-            *[Unit(name=n, kind=k, facility=FACILITY, staff_headcount=h, active=True, created_at=now) for n, k, h in UNITS]
+            *[
+                Unit(
+                    name=n,
+                    kind=k,
+                    facility=FACILITY,
+                    staff_headcount=h,
+                    active=True,
+                    created_at=now,
+                )
+                for n, k, h in UNITS
+            ]
         ).returning(*Unit.all_columns())
         ctx.units = sorted(unit_rows, key=lambda u: u["id"])
         person_rows = await Person.insert(
-            *[Person(email=e, display_name=n, job_title=t, role=r, password_hash=password_hash, active=True, created_at=now)
-              for e, n, t, r, _ in PEOPLE]
+            *[
+                Person(
+                    email=e,
+                    display_name=n,
+                    job_title=t,
+                    role=r,
+                    password_hash=password_hash,
+                    active=True,
+                    created_at=now,
+                )
+                for e, n, t, r, _ in PEOPLE
+            ]
         ).returning(*Person.all_columns())
         ctx.people = {p["email"]: p for p in person_rows}
         memberships = []
@@ -112,7 +169,9 @@ async def load(password: str, *, seed: int = 7) -> bool:
         await Membership.insert(*memberships)
         from rounds.issues.tables import Category
 
-        ctx.categories = {c["name"]: c["id"] for c in await Category.select(Category.id, Category.name)}
+        ctx.categories = {
+            c["name"]: c["id"] for c in await Category.select(Category.id, Category.name)
+        }
     for name in FEATURE_SEEDERS:
         await import_module(name).seed(ctx)
     await Setting.insert(Setting(key="demo.loaded", value=now.isoformat()))

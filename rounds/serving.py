@@ -25,8 +25,10 @@ def with_real_protocol(sock: socket.socket) -> socket.socket:
     """The same listening socket, re-wrapped so Python reads its protocol (TCP) from the kernel."""
     if sock.family not in (socket.AF_INET, socket.AF_INET6):
         return sock
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # Linux: inherited by accepted sockets
-    fixed = socket.socket(fileno=sock.detach())                  # proto 6 instead of 0
+    sock.setsockopt(
+        socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+    )  # Linux: inherited by accepted sockets
+    fixed = socket.socket(fileno=sock.detach())  # proto 6 instead of 0
     fixed.set_inheritable(True)
     return fixed
 

@@ -52,26 +52,34 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except Exception:
-            raise ValueError(f"unknown time zone {value!r} (use a name like Europe/London)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/London)"
+            ) from None
         return value
 
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not (value.startswith("sqlite:///") or value.startswith(("postgresql://", "postgres://"))):
+        if not (
+            value.startswith("sqlite:///") or value.startswith(("postgresql://", "postgres://"))
+        ):
             raise ValueError("must start with sqlite:/// or postgresql://")
         if "sslmode=" in value:
             from urllib.parse import parse_qs, urlparse
 
             mode = parse_qs(urlparse(value).query).get("sslmode", [""])[0]
             if mode not in ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"):
-                raise ValueError("sslmode must be disable, allow, prefer, require, verify-ca or verify-full")
+                raise ValueError(
+                    "sslmode must be disable, allow, prefer, require, verify-ca or verify-full"
+                )
         return value
 
     @model_validator(mode="after")
     def _secret_for_production(self) -> Settings:
         if self.mode == "production" and not self.secret_key:
-            raise ValueError("ROUNDS_SECRET_KEY (32+ characters) is required when ROUNDS_MODE=production")
+            raise ValueError(
+                "ROUNDS_SECRET_KEY (32+ characters) is required when ROUNDS_MODE=production"
+            )
         return self
 
     @property
@@ -119,6 +127,10 @@ def load_settings(**overrides) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = "ROUNDS_" + "_".join(str(p) for p in err["loc"]).upper() if err["loc"] else "settings"
+            name = (
+                "ROUNDS_" + "_".join(str(p) for p in err["loc"]).upper()
+                if err["loc"]
+                else "settings"
+            )
             lines.append(f"  {name}: {err['msg']}")
         raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None

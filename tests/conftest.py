@@ -35,7 +35,9 @@ PG_URL = os.environ.get("ROUNDS_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = passwords.hash_sync(PASSWORD)
 TEST_SECRET = "test-secret-key-" + "x" * 40
-audit_service.configure(TEST_SECRET)  # tests that call services without an app still write a valid chain
+audit_service.configure(
+    TEST_SECRET
+)  # tests that call services without an app still write a valid chain
 
 
 def pytest_report_header(config):
@@ -132,15 +134,22 @@ async def engine(database_template, tmp_path):
 @pytest.fixture
 def settings(engine, tmp_path) -> Settings:
     url = engine_url(engine)
-    return Settings(database_url=url, secret_key=TEST_SECRET, cookie_secure=False, var_dir=tmp_path / "var",
-                    timezone="America/New_York")
+    return Settings(
+        database_url=url,
+        secret_key=TEST_SECRET,
+        cookie_secure=False,
+        var_dir=tmp_path / "var",
+        timezone="America/New_York",
+    )
 
 
 def engine_url(engine) -> str:
     if isinstance(engine, db.KeptSQLiteEngine):
         return f"sqlite:///{engine.path}"
     cfg = engine.config
-    return f"postgresql://{cfg.get('user', 'postgres')}@{cfg['host']}:{cfg['port']}/{cfg['database']}"
+    return (
+        f"postgresql://{cfg.get('user', 'postgres')}@{cfg['host']}:{cfg['port']}/{cfg['database']}"
+    )
 
 
 @pytest.fixture
@@ -152,7 +161,9 @@ async def app(settings, engine):
 
 @pytest.fixture
 async def client(app):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", follow_redirects=False) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", follow_redirects=False
+    ) as c:
         yield c
 
 
@@ -161,21 +172,50 @@ def make_client(app):
     """More clients (other people) against the same app: `async with make_client() as c:`."""
 
     def factory():
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", follow_redirects=False)
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://testserver",
+            follow_redirects=False,
+        )
 
     return factory
 
 
 # --- people and units ---------------------------------------------------------------------
 
+
 async def create_unit(name: str, *, kind: str = "med-surg", headcount: int = 50) -> int:
-    row = await Unit.insert(Unit(name=name, kind=kind, facility="Test Hospital", staff_headcount=headcount, active=True, created_at=clock.now())).returning(Unit.id)
+    row = await Unit.insert(
+        Unit(
+            name=name,
+            kind=kind,
+            facility="Test Hospital",
+            staff_headcount=headcount,
+            active=True,
+            created_at=clock.now(),
+        )
+    ).returning(Unit.id)
     return row[0]["id"]
 
 
-async def create_person(email: str, role: str, units: dict[int, str] | None = None, *, name: str | None = None, active: bool = True) -> int:
-    row = await Person.insert(Person(email=email, display_name=name or email.split("@")[0].title(), role=role,
-                                     password_hash=PASSWORD_HASH, active=active, created_at=clock.now())).returning(Person.id)
+async def create_person(
+    email: str,
+    role: str,
+    units: dict[int, str] | None = None,
+    *,
+    name: str | None = None,
+    active: bool = True,
+) -> int:
+    row = await Person.insert(
+        Person(
+            email=email,
+            display_name=name or email.split("@")[0].title(),
+            role=role,
+            password_hash=PASSWORD_HASH,
+            active=active,
+            created_at=clock.now(),
+        )
+    ).returning(Person.id)
     person_id = row[0]["id"]
     for unit_id, unit_role in (units or {}).items():
         await Membership.insert(Membership(person=person_id, unit=unit_id, unit_role=unit_role))
@@ -206,11 +246,19 @@ async def world(engine) -> World:
     b = await create_unit("Unit B Med-Surg", headcount=30)
     w = World(unit_a=a, unit_b=b)
     w.people["admin"] = await create_person(World.EMAILS["admin"], "admin", name="Ada Admin")
-    w.people["executive"] = await create_person(World.EMAILS["executive"], "executive", {a: "executive"}, name="Eve Executive")
-    w.people["champion"] = await create_person(World.EMAILS["champion"], "champion", {a: "champion"}, name="Chris Champion")
-    w.people["member"] = await create_person(World.EMAILS["member"], "member", {a: "member"}, name="Max Member")
+    w.people["executive"] = await create_person(
+        World.EMAILS["executive"], "executive", {a: "executive"}, name="Eve Executive"
+    )
+    w.people["champion"] = await create_person(
+        World.EMAILS["champion"], "champion", {a: "champion"}, name="Chris Champion"
+    )
+    w.people["member"] = await create_person(
+        World.EMAILS["member"], "member", {a: "member"}, name="Max Member"
+    )
     w.people["leader"] = await create_person(World.EMAILS["leader"], "leader", name="Lee Leader")
-    w.people["outsider"] = await create_person(World.EMAILS["outsider"], "champion", {b: "champion"}, name="Olly Outsider")
+    w.people["outsider"] = await create_person(
+        World.EMAILS["outsider"], "champion", {b: "champion"}, name="Olly Outsider"
+    )
     return w
 
 
@@ -228,16 +276,24 @@ async def csrf_token(client: httpx.AsyncClient) -> str:
     return token
 
 
-async def post_form(client: httpx.AsyncClient, url: str, data: dict | None = None, *, htmx: bool = False, **kwargs) -> httpx.Response:
+async def post_form(
+    client: httpx.AsyncClient, url: str, data: dict | None = None, *, htmx: bool = False, **kwargs
+) -> httpx.Response:
     """POST a form the way a browser does, with the CSRF token."""
     token = await csrf_token(client)
     headers = {"HX-Request": "true"} if htmx else {}
     headers.update(kwargs.pop("headers", {}))
-    return await client.post(url, data={**(data or {}), "_csrf_token": token}, headers=headers, **kwargs)
+    return await client.post(
+        url, data={**(data or {}), "_csrf_token": token}, headers=headers, **kwargs
+    )
 
 
-async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    response = await post_form(client, "/login", {"email": email, "password": password, "next": "/"})
+async def sign_in(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx.Response:
+    response = await post_form(
+        client, "/login", {"email": email, "password": password, "next": "/"}
+    )
     assert response.status_code == 303, f"sign-in failed for {email}: {response.status_code}"
     return response
 

@@ -19,13 +19,19 @@ async def test_sign_in_and_out(client, world):
     out = await post_form(client, "/logout")
     assert out.status_code == 303
     assert (await client.get("/")).status_code == 303
-    actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.seq)]
+    actions = [
+        r["action"] for r in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.seq)
+    ]
     assert actions == ["sign_in", "sign_out"]
 
 
 async def test_failure_message_is_generic(client, world):
-    wrong_password = await post_form(client, "/login", {"email": World.EMAILS["champion"], "password": "nope-nope-nope"})
-    unknown = await post_form(client, "/login", {"email": "nobody@test.org", "password": "nope-nope-nope"})
+    wrong_password = await post_form(
+        client, "/login", {"email": World.EMAILS["champion"], "password": "nope-nope-nope"}
+    )
+    unknown = await post_form(
+        client, "/login", {"email": "nobody@test.org", "password": "nope-nope-nope"}
+    )
     assert wrong_password.status_code == unknown.status_code == 200
     message = "That e-mail and password do not match an active account."
     assert message in wrong_password.text and message in unknown.text
@@ -53,8 +59,12 @@ async def test_throttling_slows_then_lifts(client, world, fake_clock):
 
 async def test_unknown_accounts_are_throttled_the_same(client, world):
     for _ in range(5):
-        await post_form(client, "/login", {"email": "ghost@test.org", "password": "wrong-password-x"})
-    response = await post_form(client, "/login", {"email": "ghost@test.org", "password": "wrong-password-x"})
+        await post_form(
+            client, "/login", {"email": "ghost@test.org", "password": "wrong-password-x"}
+        )
+    response = await post_form(
+        client, "/login", {"email": "ghost@test.org", "password": "wrong-password-x"}
+    )
     assert "Too many failed attempts" in response.text
 
 
@@ -103,22 +113,38 @@ async def test_deactivation_ends_sessions(client, make_client, world, login):
         await login(admin, "admin")
         page = await admin.get(f"/admin/people/{world.people['member']}")
         version = int(page.text.split('name="version" value="')[1].split('"')[0])
-        response = await post_form(admin, f"/admin/people/{world.people['member']}", {
-            "display_name": "Max Member", "email": World.EMAILS["member"], "role": "member", "version": version})
+        response = await post_form(
+            admin,
+            f"/admin/people/{world.people['member']}",
+            {
+                "display_name": "Max Member",
+                "email": World.EMAILS["member"],
+                "role": "member",
+                "version": version,
+            },
+        )
         assert response.status_code == 303
     assert (await client.get("/")).status_code == 303
     assert (await verify()).ok
 
 
 async def test_open_redirect_refused(client, world):
-    response = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD, "next": "//evil.example/x"})
+    response = await post_form(
+        client,
+        "/login",
+        {"email": World.EMAILS["member"], "password": PASSWORD, "next": "//evil.example/x"},
+    )
     assert response.headers["location"] == "/"
 
 
 async def test_one_address_trying_many_accounts_is_slowed(client, world):
     for i in range(20):
-        await post_form(client, "/login", {"email": f"guess{i}@test.org", "password": "wrong-password-x"})
-    response = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD})
+        await post_form(
+            client, "/login", {"email": f"guess{i}@test.org", "password": "wrong-password-x"}
+        )
+    response = await post_form(
+        client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD}
+    )
     assert "Too many failed attempts" in response.text
 
 
@@ -127,7 +153,9 @@ async def test_parallel_guesses_cannot_pass_the_limit(app, make_client, world):
 
     async def guess(i):
         async with make_client() as c:
-            return await post_form(c, "/login", {"email": World.EMAILS["member"], "password": f"wrong-password-{i}"})
+            return await post_form(
+                c, "/login", {"email": World.EMAILS["member"], "password": f"wrong-password-{i}"}
+            )
 
     await asyncio.gather(*[guess(i) for i in range(12)])
     from rounds.core.tables import LoginThrottle
@@ -145,23 +173,35 @@ async def test_one_account_signing_in_on_many_tablets_at_once(app, make_client, 
         answers = []
         async with make_client() as c:
             for _ in range(4):
-                answers.append(await post_form(c, "/login", {"email": World.EMAILS["member"], "password": PASSWORD}))
+                answers.append(
+                    await post_form(
+                        c, "/login", {"email": World.EMAILS["member"], "password": PASSWORD}
+                    )
+                )
         return answers
 
-    responses = [r for answers in await asyncio.gather(*[tablet(i) for i in range(12)]) for r in answers]
+    responses = [
+        r for answers in await asyncio.gather(*[tablet(i) for i in range(12)]) for r in answers
+    ]
     # Each attempt is counted before its password is checked, so some of 24 simultaneous ones
     # may be paused; none may fail.
     assert all(r.status_code == 303 or "Too many failed attempts" in r.text for r in responses)
     assert sum(r.status_code == 303 for r in responses) >= 5
 
 
-async def test_guessing_from_elsewhere_pauses_the_account_only_briefly(client, make_client, world, fake_clock, monkeypatch):
+async def test_guessing_from_elsewhere_pauses_the_account_only_briefly(
+    client, make_client, world, fake_clock, monkeypatch
+):
     """Failures from another address slow the account, but its owner gets in within a minute."""
     from rounds.auth import throttle
 
     for i in range(8):
-        await throttle.count_attempt(World.EMAILS["member"], f"10.0.0.{i}", max_failures=5, lockout_minutes=15)
-    blocked = await post_form(client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD})
+        await throttle.count_attempt(
+            World.EMAILS["member"], f"10.0.0.{i}", max_failures=5, lockout_minutes=15
+        )
+    blocked = await post_form(
+        client, "/login", {"email": World.EMAILS["member"], "password": PASSWORD}
+    )
     assert "Try again in" in blocked.text and "seconds" in blocked.text
     fake_clock.advance(seconds=61)
     await sign_in(client, World.EMAILS["member"])
@@ -170,8 +210,18 @@ async def test_guessing_from_elsewhere_pauses_the_account_only_briefly(client, m
 async def test_leaders_are_read_only_even_with_a_membership(world):
     from rounds.auth.access import Viewer
 
-    leader = Viewer(id=1, email="l@test.org", display_name="L", role="leader", unit_roles={world.unit_a: "champion"})
-    assert leader.can_see(world.unit_a) and not leader.can_manage(world.unit_a) and not leader.can_contribute(world.unit_a)
+    leader = Viewer(
+        id=1,
+        email="l@test.org",
+        display_name="L",
+        role="leader",
+        unit_roles={world.unit_a: "champion"},
+    )
+    assert (
+        leader.can_see(world.unit_a)
+        and not leader.can_manage(world.unit_a)
+        and not leader.can_contribute(world.unit_a)
+    )
 
 
 async def test_unknown_account_failures_do_not_log_what_was_typed(client, world):
@@ -183,7 +233,11 @@ async def test_unknown_account_failures_do_not_log_what_was_typed(client, world)
 async def test_sign_out_expires_the_cookie(client, world):
     await sign_in(client, World.EMAILS["member"])
     response = await post_form(client, "/logout")
-    cookie = [v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE)][0]
+    cookie = [
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith(SESSION_COOKIE)
+    ][0]
     assert "Max-Age=0" in cookie or "max-age=0" in cookie.lower()
 
 
@@ -192,16 +246,36 @@ async def test_temporary_password_must_be_changed(client, make_client, world, lo
 
     async with make_client() as admin:
         await login(admin, "admin")
-        created = await post_form(admin, "/admin/people/new", {"display_name": "Tia Temp", "email": "tia@test.org", "role": "member", "active": "on"})
+        created = await post_form(
+            admin,
+            "/admin/people/new",
+            {"display_name": "Tia Temp", "email": "tia@test.org", "role": "member", "active": "on"},
+        )
         temporary = re.search(r"<strong>([\w-]{12,})</strong>", created.text).group(1)
     await sign_in(client, "tia@test.org", temporary)
     home = await client.get("/")
     assert home.status_code == 303 and home.headers["location"] == "/account/password"
-    weak = await post_form(client, "/account/password", {"current": temporary, "new": "password1234", "confirm": "password1234"})
+    weak = await post_form(
+        client,
+        "/account/password",
+        {"current": temporary, "new": "password1234", "confirm": "password1234"},
+    )
     assert "too common" in weak.text
-    wrong = await post_form(client, "/account/password", {"current": "nope", "new": "four words make a pass", "confirm": "four words make a pass"})
+    wrong = await post_form(
+        client,
+        "/account/password",
+        {"current": "nope", "new": "four words make a pass", "confirm": "four words make a pass"},
+    )
     assert "not your current password" in wrong.text
-    done = await post_form(client, "/account/password", {"current": temporary, "new": "four words make a pass", "confirm": "four words make a pass"})
+    done = await post_form(
+        client,
+        "/account/password",
+        {
+            "current": temporary,
+            "new": "four words make a pass",
+            "confirm": "four words make a pass",
+        },
+    )
     assert done.status_code == 303
     assert (await client.get("/")).status_code == 200
 
@@ -210,7 +284,15 @@ async def test_changing_password_ends_other_sessions(client, make_client, world)
     await sign_in(client, World.EMAILS["member"])
     async with make_client() as other:
         await sign_in(other, World.EMAILS["member"])
-        response = await post_form(client, "/account/password", {"current": PASSWORD, "new": "a different long phrase", "confirm": "a different long phrase"})
+        response = await post_form(
+            client,
+            "/account/password",
+            {
+                "current": PASSWORD,
+                "new": "a different long phrase",
+                "confirm": "a different long phrase",
+            },
+        )
         assert response.status_code == 303
         assert (await other.get("/")).status_code == 303
     assert (await client.get("/")).status_code == 200

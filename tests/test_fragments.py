@@ -30,7 +30,9 @@ def test_equal_inputs_reuse_and_changed_inputs_render_again():
     first = page.render(rows=[row()], today=date(2026, 1, 5))
     assert first == "<ul><li>Pumps missing 2026-01-05 </li></ul>"
     assert page.render(rows=[row()], today=date(2026, 1, 5)) == first
-    assert "Pumps are back" in page.render(rows=[row(description="Pumps are back")], today=date(2026, 1, 5))
+    assert "Pumps are back" in page.render(
+        rows=[row(description="Pumps are back")], today=date(2026, 1, 5)
+    )
     assert "2026-01-06" in page.render(rows=[row()], today=date(2026, 1, 6))
     cache_info = env.globals["fragment"]._cached.cache_info()
     assert cache_info.hits == 1 and cache_info.misses == 3
@@ -38,8 +40,11 @@ def test_equal_inputs_reuse_and_changed_inputs_render_again():
 
 def test_fragment_escapes_and_sees_nothing_of_the_page():
     env = env_with(100)
-    html = env.get_template("page.html").render(rows=[row(description="<script>x</script>")], today=date(2026, 1, 5),
-                                                secret="another person's page")
+    html = env.get_template("page.html").render(
+        rows=[row(description="<script>x</script>")],
+        today=date(2026, 1, 5),
+        secret="another person's page",
+    )
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "another person" not in html
 
@@ -47,14 +52,22 @@ def test_fragment_escapes_and_sees_nothing_of_the_page():
 def test_cache_off_renders_the_same():
     on, off = env_with(100), env_with(0)
     rows = [row(id=n, description=f"Issue {n}") for n in range(5)]
-    assert on.get_template("page.html").render(rows=rows, today=date(2026, 1, 5)) == \
-        off.get_template("page.html").render(rows=rows, today=date(2026, 1, 5))
+    assert on.get_template("page.html").render(
+        rows=rows, today=date(2026, 1, 5)
+    ) == off.get_template("page.html").render(rows=rows, today=date(2026, 1, 5))
 
 
 def test_log_rows_are_equal_by_their_database_values():
     today = date(2026, 1, 5)
-    values = {"id": 7, "description": "Call lights", "status": "new", "due_on": "2026-01-01", "identified_on": "2025-12-01",
-              "feedback_due_on": None, "feedback_given_on": None}
+    values = {
+        "id": 7,
+        "description": "Call lights",
+        "status": "new",
+        "due_on": "2026-01-01",
+        "identified_on": "2025-12-01",
+        "feedback_due_on": None,
+        "feedback_given_on": None,
+    }
     a, b = decorate_row(dict(values), today), decorate_row(dict(values), today)
     assert a == b and hash(a) == hash(b)
     assert a.due_on == date(2026, 1, 1) and a["id"] == 7

@@ -18,7 +18,9 @@ async def test_composite_unique_indexes_exist(world):
     from rounds.core.tables import Membership
 
     with pytest.raises(Exception):  # noqa: B017 - SQLite and asyncpg raise different integrity errors
-        await Membership.insert(Membership(person=world.people["champion"], unit=world.unit_a, unit_role="member"))
+        await Membership.insert(
+            Membership(person=world.people["champion"], unit=world.unit_a, unit_role="member")
+        )
 
 
 def test_postgres_url_options_reach_the_driver():
@@ -27,6 +29,13 @@ def test_postgres_url_options_reach_the_driver():
     from rounds.db import make_engine
 
     engine = make_engine("postgresql://app:p%40ss@db.example:6432/rounds?sslmode=verify-full")
-    assert engine.config == {"host": "db.example", "port": 6432, "user": "app", "database": "rounds", "password": "p@ss", "ssl": "verify-full"}
+    assert engine.config == {
+        "host": "db.example",
+        "port": 6432,
+        "user": "app",
+        "database": "rounds",
+        "password": "p@ss",
+        "ssl": "verify-full",
+    }
     with pytest.raises(ValueError):
         make_engine("postgresql://app@db.example/rounds?sslmode=sometimes")

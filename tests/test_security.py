@@ -42,14 +42,20 @@ async def test_security_headers_on_pages(app, client, world, login):
         response = await client.get(url)
         headers = response.headers
         csp = headers["content-security-policy"]
-        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert (
+            "default-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp
+            and "object-src 'none'" in csp
+        )
         assert "unsafe-inline" not in csp and re.search(r"'nonce-[A-Za-z0-9_-]{16,}'", csp)
         assert headers["x-content-type-options"] == "nosniff"
         assert "max-age" in headers["strict-transport-security"]
         assert headers["referrer-policy"] == "same-origin"
         assert headers["cache-control"] == "no-store", url
     first = (await client.get("/")).headers["content-security-policy"]
-    assert first != (await client.get("/")).headers["content-security-policy"]  # fresh nonce per response
+    assert (
+        first != (await client.get("/")).headers["content-security-policy"]
+    )  # fresh nonce per response
 
 
 async def test_static_files_cached_and_public(client):
@@ -61,7 +67,12 @@ async def test_no_inline_scripts_or_styles(client, world, login):
     await login(client, "admin")
     for url in ["/", "/admin", "/admin/units/new", "/login"]:
         html = (await client.get(url)).text
-        assert "<script>" not in html and " style=" not in html and "<style" not in html and "onclick" not in html
+        assert (
+            "<script>" not in html
+            and " style=" not in html
+            and "<style" not in html
+            and "onclick" not in html
+        )
 
 
 async def test_body_size_limit(client, world, login, settings):
@@ -108,5 +119,9 @@ _ = World
 
 async def test_htmx_redirect_after_post_is_200(client, world, login):
     await login(client, "admin")
-    response = await post_form(client, "/admin/units/new", {"name": "Ward 12", "kind": "icu", "active": "on"}, htmx=True)
-    assert response.status_code == 200 and response.headers["hx-redirect"].startswith("/admin/units/")
+    response = await post_form(
+        client, "/admin/units/new", {"name": "Ward 12", "kind": "icu", "active": "on"}, htmx=True
+    )
+    assert response.status_code == 200 and response.headers["hx-redirect"].startswith(
+        "/admin/units/"
+    )

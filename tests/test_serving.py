@@ -11,7 +11,9 @@ from rounds.serving import NoDelayConfig
 
 
 async def test_multi_worker_socket_gives_connections_tcp_nodelay():
-    config = NoDelayConfig("rounds.app:app_from_env", factory=True, host="127.0.0.1", port=0, workers=2)
+    config = NoDelayConfig(
+        "rounds.app:app_from_env", factory=True, host="127.0.0.1", port=0, workers=2
+    )
     listener = config.bind_socket()
     assert listener.proto == socket.IPPROTO_TCP
     listener.listen()
@@ -31,4 +33,3 @@ async def test_multi_worker_socket_gives_connections_tcp_nodelay():
     finally:
         server.close()
         await server.wait_closed()
-

@@ -27,7 +27,11 @@ ROLE_LABELS = {
     "member": "CUSP team member",
     "leader": "Senior leader (read-only)",
 }
-UNIT_ROLE_LABELS = {"executive": "Executive partner", "champion": "Unit champion", "member": "CUSP team member"}
+UNIT_ROLE_LABELS = {
+    "executive": "Executive partner",
+    "champion": "Unit champion",
+    "member": "CUSP team member",
+}
 
 
 class _Form(BaseModel):

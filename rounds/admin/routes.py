@@ -34,13 +34,24 @@ def _unit_context(**extra):
 @get("/admin", name="admin")
 async def admin_home(request: Request, viewer: ViewerDep) -> Response:
     ensure_admin(viewer)
-    return render(request, "admin/index.html", units=await service.list_units(viewer), people=await service.list_people(viewer), role_labels=ROLE_LABELS, kinds=UNIT_KINDS)
+    return render(
+        request,
+        "admin/index.html",
+        units=await service.list_units(viewer),
+        people=await service.list_people(viewer),
+        role_labels=ROLE_LABELS,
+        kinds=UNIT_KINDS,
+    )
 
 
 @get("/admin/units/new")
 async def unit_new(request: Request, viewer: ViewerDep) -> Response:
     ensure_admin(viewer)
-    return render(request, "admin/unit_form.html", **_unit_context(values={"active": "on", "kind": "med-surg"}, errors={}, unit=None))
+    return render(
+        request,
+        "admin/unit_form.html",
+        **_unit_context(values={"active": "on", "kind": "med-surg"}, errors={}, unit=None),
+    )
 
 
 @post("/admin/units/new")
@@ -54,23 +65,34 @@ async def unit_create(request: Request, viewer: ViewerDep) -> Response:
             return redirect(request, f"/admin/units/{unit_id}")
         except service.DuplicateError as exc:
             errors = {exc.field: exc.message}
-    return render(request, "admin/unit_form.html", **_unit_context(values=data, errors=errors, unit=None))
+    return render(
+        request, "admin/unit_form.html", **_unit_context(values=data, errors=errors, unit=None)
+    )
 
 
 @get("/admin/units/{unit_id:int}")
 async def unit_edit(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
     ensure_admin(viewer)
     unit = await service.get_unit(viewer, unit_id)
-    return await _unit_page(request, viewer, unit, values={**unit, "active": "on" if unit["active"] else ""}, errors={})
+    return await _unit_page(
+        request, viewer, unit, values={**unit, "active": "on" if unit["active"] else ""}, errors={}
+    )
 
 
 async def _unit_page(request, viewer, unit, values, errors, member_errors=None, notice=None):
     return render(
-        request, "admin/unit_form.html",
+        request,
+        "admin/unit_form.html",
         **_unit_context(
-            unit=unit, values=values, errors=errors, team=await service.unit_team(unit["id"]),
-            people=await service.people_choices(), unit_roles=list(UNIT_ROLE_LABELS.items()),
-            unit_role_labels=UNIT_ROLE_LABELS, member_errors=member_errors or {}, notice=notice,
+            unit=unit,
+            values=values,
+            errors=errors,
+            team=await service.unit_team(unit["id"]),
+            people=await service.people_choices(),
+            unit_roles=list(UNIT_ROLE_LABELS.items()),
+            unit_role_labels=UNIT_ROLE_LABELS,
+            member_errors=member_errors or {},
+            notice=notice,
         ),
     )
 
@@ -111,7 +133,9 @@ async def member_add(request: Request, viewer: ViewerDep, unit_id: FromPath[int]
 
 
 @post("/admin/units/{unit_id:int}/members/{membership_id:int}/remove")
-async def member_remove(request: Request, viewer: ViewerDep, unit_id: FromPath[int], membership_id: FromPath[int]) -> Response:
+async def member_remove(
+    request: Request, viewer: ViewerDep, unit_id: FromPath[int], membership_id: FromPath[int]
+) -> Response:
     ensure_admin(viewer)
     await service.get_unit(viewer, unit_id)
     await service.remove_member(viewer, unit_id, membership_id)
@@ -125,7 +149,11 @@ def _person_context(**extra):
 @get("/admin/people/new")
 async def person_new(request: Request, viewer: ViewerDep) -> Response:
     ensure_admin(viewer)
-    return render(request, "admin/person_form.html", **_person_context(values={"active": "on", "role": "member"}, errors={}, person=None))
+    return render(
+        request,
+        "admin/person_form.html",
+        **_person_context(values={"active": "on", "role": "member"}, errors={}, person=None),
+    )
 
 
 @post("/admin/people/new")
@@ -139,27 +167,48 @@ async def person_create(request: Request, viewer: ViewerDep) -> Response:
     if form and not errors:
         try:
             generated = None if password else secrets.token_urlsafe(12)
-            person_id = await service.save_person(viewer, form, password=password or generated, temporary=True)
+            person_id = await service.save_person(
+                viewer, form, password=password or generated, temporary=True
+            )
             if not generated:
                 return redirect(request, f"/admin/people/{person_id}")
             # Shown once, in this response only: never in a URL, a log or the database.
             person = await service.get_person(viewer, person_id)
-            return render(request, "admin/person_form.html", **_person_context(
-                person=person, values={**person, "active": "on" if person["active"] else ""}, errors={},
-                units=[], unit_role_labels=UNIT_ROLE_LABELS, temporary=generated))
+            return render(
+                request,
+                "admin/person_form.html",
+                **_person_context(
+                    person=person,
+                    values={**person, "active": "on" if person["active"] else ""},
+                    errors={},
+                    units=[],
+                    unit_role_labels=UNIT_ROLE_LABELS,
+                    temporary=generated,
+                ),
+            )
         except service.DuplicateError as exc:
             errors = {exc.field: exc.message}
     data.pop("password", None)
-    return render(request, "admin/person_form.html", **_person_context(values=data, errors=errors, person=None))
+    return render(
+        request,
+        "admin/person_form.html",
+        **_person_context(values=data, errors=errors, person=None),
+    )
 
 
 @get("/admin/people/{person_id:int}")
 async def person_edit(request: Request, viewer: ViewerDep, person_id: FromPath[int]) -> Response:
     person = await service.get_person(viewer, person_id)
     return render(
-        request, "admin/person_form.html",
-        **_person_context(person=person, values={**person, "active": "on" if person["active"] else ""}, errors={},
-                          units=await service.person_units(person_id), unit_role_labels=UNIT_ROLE_LABELS),
+        request,
+        "admin/person_form.html",
+        **_person_context(
+            person=person,
+            values={**person, "active": "on" if person["active"] else ""},
+            errors={},
+            units=await service.person_units(person_id),
+            unit_role_labels=UNIT_ROLE_LABELS,
+        ),
     )
 
 
@@ -176,12 +225,27 @@ async def person_update(request: Request, viewer: ViewerDep, person_id: FromPath
             errors = {exc.field: exc.message}
         except service.Conflict:
             person = await service.get_person(viewer, person_id)
-            data, errors = {**person, "active": "on" if person["active"] else ""}, {"__all__": CONFLICT}
-    return render(request, "admin/person_form.html", **_person_context(person=person, values=data, errors=errors, units=await service.person_units(person_id), unit_role_labels=UNIT_ROLE_LABELS))
+            data, errors = (
+                {**person, "active": "on" if person["active"] else ""},
+                {"__all__": CONFLICT},
+            )
+    return render(
+        request,
+        "admin/person_form.html",
+        **_person_context(
+            person=person,
+            values=data,
+            errors=errors,
+            units=await service.person_units(person_id),
+            unit_role_labels=UNIT_ROLE_LABELS,
+        ),
+    )
 
 
 @post("/admin/people/{person_id:int}/password")
-async def person_password(request: Request, viewer: ViewerDep, person_id: FromPath[int]) -> Response:
+async def person_password(
+    request: Request, viewer: ViewerDep, person_id: FromPath[int]
+) -> Response:
     person = await service.get_person(viewer, person_id)
     data = await read_form(request)
     form, errors = validate(PasswordForm, data)
@@ -190,9 +254,32 @@ async def person_password(request: Request, viewer: ViewerDep, person_id: FromPa
     if form and not errors:
         await service.set_password(viewer, person_id, form.password)
         return redirect(request, f"/admin/people/{person_id}?password_reset=1")
-    return render(request, "admin/person_form.html", **_person_context(person=person, values={**person, "active": "on" if person["active"] else ""}, errors={}, password_errors=errors, units=await service.person_units(person_id), unit_role_labels=UNIT_ROLE_LABELS))
+    return render(
+        request,
+        "admin/person_form.html",
+        **_person_context(
+            person=person,
+            values={**person, "active": "on" if person["active"] else ""},
+            errors={},
+            password_errors=errors,
+            units=await service.person_units(person_id),
+            unit_role_labels=UNIT_ROLE_LABELS,
+        ),
+    )
 
 
-route_handlers = [admin_home, unit_new, unit_create, unit_edit, unit_update, member_add, member_remove,
-                  person_new, person_create, person_edit, person_update, person_password]
+route_handlers = [
+    admin_home,
+    unit_new,
+    unit_create,
+    unit_edit,
+    unit_update,
+    member_add,
+    member_remove,
+    person_new,
+    person_create,
+    person_edit,
+    person_update,
+    person_password,
+]
 nav = [NavItem("Admin", "/admin", roles=("admin",), order=90)]

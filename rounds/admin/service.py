@@ -71,8 +71,19 @@ async def save_unit(viewer: Viewer, form: UnitForm, unit_id: int | None = None) 
         if clash and clash["id"] != unit_id:
             raise DuplicateError("name", "Another unit already has this name.")
         if unit_id is None:
-            row = (await Unit.insert(Unit(**values, created_at=clock.now(), version=1)).returning(Unit.id))[0]
-            await audit.record(viewer.actor, "create", "unit", row["id"], unit_id=row["id"], changes=audit.created(values))
+            row = (
+                await Unit.insert(Unit(**values, created_at=clock.now(), version=1)).returning(
+                    Unit.id
+                )
+            )[0]
+            await audit.record(
+                viewer.actor,
+                "create",
+                "unit",
+                row["id"],
+                unit_id=row["id"],
+                changes=audit.created(values),
+            )
             return row["id"]
         old = await Unit.select().where(Unit.id == unit_id).first()
         if old is None:
@@ -83,8 +94,12 @@ async def save_unit(viewer: Viewer, form: UnitForm, unit_id: int | None = None) 
             raise Conflict()
         changes = audit.diff(old, values)
         if changes:
-            await Unit.update({**values, Unit.version: old["version"] + 1}).where(Unit.id == unit_id)
-            await audit.record(viewer.actor, "update", "unit", unit_id, unit_id=unit_id, changes=changes)
+            await Unit.update({**values, Unit.version: old["version"] + 1}).where(
+                Unit.id == unit_id
+            )
+            await audit.record(
+                viewer.actor, "update", "unit", unit_id, unit_id=unit_id, changes=changes
+            )
         return unit_id
 
 
@@ -95,39 +110,83 @@ async def add_member(viewer: Viewer, unit_id: int, person_id: int, unit_role: st
         if person is None:
             raise DuplicateError("person_id", "Choose a person from the list.")
         if person["role"] == "leader":
-            raise DuplicateError("person_id", "Senior leaders see every unit read-only; they are not added to unit teams.")
-        existing = await Membership.select().where((Membership.unit == unit_id) & (Membership.person == person_id)).first()
+            raise DuplicateError(
+                "person_id",
+                "Senior leaders see every unit read-only; they are not added to unit teams.",
+            )
+        existing = (
+            await Membership.select()
+            .where((Membership.unit == unit_id) & (Membership.person == person_id))
+            .first()
+        )
         if existing:
             if existing["unit_role"] == unit_role:
                 return
-            await Membership.update({Membership.unit_role: unit_role}).where(Membership.id == existing["id"])
-            await audit.record(viewer.actor, "update", "membership", existing["id"], unit_id=unit_id,
-                               changes={"unit_role": [existing["unit_role"], unit_role], "person": [person_id, person_id]})
+            await Membership.update({Membership.unit_role: unit_role}).where(
+                Membership.id == existing["id"]
+            )
+            await audit.record(
+                viewer.actor,
+                "update",
+                "membership",
+                existing["id"],
+                unit_id=unit_id,
+                changes={
+                    "unit_role": [existing["unit_role"], unit_role],
+                    "person": [person_id, person_id],
+                },
+            )
             return
-        row = (await Membership.insert(Membership(person=person_id, unit=unit_id, unit_role=unit_role)).returning(Membership.id))[0]
-        await audit.record(viewer.actor, "create", "membership", row["id"], unit_id=unit_id,
-                           changes=audit.created({"person": person_id, "unit": unit_id, "unit_role": unit_role}))
+        row = (
+            await Membership.insert(
+                Membership(person=person_id, unit=unit_id, unit_role=unit_role)
+            ).returning(Membership.id)
+        )[0]
+        await audit.record(
+            viewer.actor,
+            "create",
+            "membership",
+            row["id"],
+            unit_id=unit_id,
+            changes=audit.created({"person": person_id, "unit": unit_id, "unit_role": unit_role}),
+        )
 
 
 async def remove_member(viewer: Viewer, unit_id: int, membership_id: int) -> None:
     ensure_admin(viewer)
     async with db.write_transaction():
-        row = await Membership.select().where((Membership.id == membership_id) & (Membership.unit == unit_id)).first()
+        row = (
+            await Membership.select()
+            .where((Membership.id == membership_id) & (Membership.unit == unit_id))
+            .first()
+        )
         if row is None:
             return
         await Membership.delete().where(Membership.id == membership_id)
-        await audit.record(viewer.actor, "delete", "membership", membership_id, unit_id=unit_id,
-                           changes={"person": [row["person"], None], "unit_role": [row["unit_role"], None]})
+        await audit.record(
+            viewer.actor,
+            "delete",
+            "membership",
+            membership_id,
+            unit_id=unit_id,
+            changes={"person": [row["person"], None], "unit_role": [row["unit_role"], None]},
+        )
 
 
 async def list_people(viewer: Viewer) -> list[dict]:
     ensure_admin(viewer)
-    return await Person.select(*[getattr(Person, f) for f in ("id", *PERSON_FIELDS)]).order_by(Person.display_name)
+    return await Person.select(*[getattr(Person, f) for f in ("id", *PERSON_FIELDS)]).order_by(
+        Person.display_name
+    )
 
 
 async def get_person(viewer: Viewer, person_id: int) -> dict:
     ensure_admin(viewer)
-    person = await Person.select(Person.id, Person.version, *[getattr(Person, f) for f in PERSON_FIELDS]).where(Person.id == person_id).first()
+    person = (
+        await Person.select(Person.id, Person.version, *[getattr(Person, f) for f in PERSON_FIELDS])
+        .where(Person.id == person_id)
+        .first()
+    )
     if person is None:
         from litestar.exceptions import NotFoundException
 
@@ -137,12 +196,20 @@ async def get_person(viewer: Viewer, person_id: int) -> dict:
 
 async def person_units(person_id: int) -> list[dict]:
     return await Membership.select(
-        Membership.unit_role, Membership.unit.id.as_alias("unit_id"), Membership.unit.name.as_alias("unit_name")
+        Membership.unit_role,
+        Membership.unit.id.as_alias("unit_id"),
+        Membership.unit.name.as_alias("unit_name"),
     ).where(Membership.person == person_id)
 
 
-async def save_person(viewer: Viewer, form: PersonForm, person_id: int | None = None, password: str | None = None,
-                      *, temporary: bool = False) -> int:
+async def save_person(
+    viewer: Viewer,
+    form: PersonForm,
+    person_id: int | None = None,
+    password: str | None = None,
+    *,
+    temporary: bool = False,
+) -> int:
     ensure_admin(viewer)
     values = {k: getattr(form, k) for k in PERSON_FIELDS}
     password_hash = await passwords.hash_password(password) if password else ""
@@ -151,9 +218,20 @@ async def save_person(viewer: Viewer, form: PersonForm, person_id: int | None = 
         if clash and clash["id"] != person_id:
             raise DuplicateError("email", "Another person already uses this e-mail address.")
         if person_id is None:
-            row = (await Person.insert(Person(**values, password_hash=password_hash, created_at=clock.now(), version=1,
-                                              must_change_password=temporary)).returning(Person.id))[0]
-            await audit.record(viewer.actor, "create", "person", row["id"], changes=audit.created(values))
+            row = (
+                await Person.insert(
+                    Person(
+                        **values,
+                        password_hash=password_hash,
+                        created_at=clock.now(),
+                        version=1,
+                        must_change_password=temporary,
+                    )
+                ).returning(Person.id)
+            )[0]
+            await audit.record(
+                viewer.actor, "create", "person", row["id"], changes=audit.created(values)
+            )
             return row["id"]
         old = await Person.select().where(Person.id == person_id).first()
         if old is None:
@@ -163,10 +241,14 @@ async def save_person(viewer: Viewer, form: PersonForm, person_id: int | None = 
         if old["version"] != form.version:
             raise Conflict()
         if person_id == viewer.id and (not form.active or form.role != "admin"):
-            raise DuplicateError("role", "You cannot remove your own administrator access or deactivate yourself.")
+            raise DuplicateError(
+                "role", "You cannot remove your own administrator access or deactivate yourself."
+            )
         changes = audit.diff(old, values)
         if changes:
-            await Person.update({**values, Person.version: old["version"] + 1}).where(Person.id == person_id)
+            await Person.update({**values, Person.version: old["version"] + 1}).where(
+                Person.id == person_id
+            )
             await audit.record(viewer.actor, "update", "person", person_id, changes=changes)
     if not form.active:
         await sessions.end_all_for(person_id)  # deactivation signs the person out everywhere
@@ -181,9 +263,13 @@ async def set_password(viewer: Viewer | None, person_id: int, password: str) -> 
         ensure_admin(viewer)
     password_hash = await passwords.hash_password(password)
     async with db.write_transaction():
-        await Person.update({Person.password_hash: password_hash, Person.must_change_password: viewer is not None}).where(Person.id == person_id)
+        await Person.update(
+            {Person.password_hash: password_hash, Person.must_change_password: viewer is not None}
+        ).where(Person.id == person_id)
         actor = viewer.actor if viewer else audit.SYSTEM
-        await audit.record(actor, "update", "person", person_id, changes={"password": ["(hidden)", "(reset)"]})
+        await audit.record(
+            actor, "update", "person", person_id, changes={"password": ["(hidden)", "(reset)"]}
+        )
     await sessions.end_all_for(person_id)
 
 
@@ -194,5 +280,14 @@ class PeopleChoice:
 
 
 async def people_choices() -> list[PeopleChoice]:
-    rows = await Person.select(Person.id, Person.display_name, Person.job_title).where(Person.active == True).order_by(Person.display_name)  # noqa: E712
-    return [PeopleChoice(r["id"], f"{r['display_name']}" + (f" – {r['job_title']}" if r["job_title"] else "")) for r in rows]
+    rows = (
+        await Person.select(Person.id, Person.display_name, Person.job_title)
+        .where(Person.active == True)
+        .order_by(Person.display_name)
+    )  # noqa: E712
+    return [
+        PeopleChoice(
+            r["id"], f"{r['display_name']}" + (f" – {r['job_title']}" if r["job_title"] else "")
+        )
+        for r in rows
+    ]

@@ -34,8 +34,16 @@ async def audit_log(request: Request, viewer: ViewerDep) -> Response:
     page = max(1, min(_int(q.get("page")) or 1, 100_000))
     entries, has_next = await service.browse(filters, page=page)
     base_query = urlencode({k: v for k, v in vars(filters).items() if v})
-    return render(request, "admin/audit.html", fragment="admin/_audit_rows.html", entries=entries, has_next=has_next,
-                  page=page, filters=filters, base_query=base_query)
+    return render(
+        request,
+        "admin/audit.html",
+        fragment="admin/_audit_rows.html",
+        entries=entries,
+        has_next=has_next,
+        page=page,
+        filters=filters,
+        base_query=base_query,
+    )
 
 
 route_handlers = [audit_log]

@@ -95,7 +95,9 @@ async def record(
             "ip": actor.ip,
         }
         digest = _digest(prev_hash, seq, at.isoformat(), fields)
-        await AuditEntry.insert(AuditEntry(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **fields))
+        await AuditEntry.insert(
+            AuditEntry(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **fields)
+        )
         await db.raw("UPDATE audit_head SET last_hash = {}", digest)
 
 
@@ -122,17 +124,35 @@ async def verify(batch: int = 5000) -> VerifyResult:
             if row["seq"] != expected_seq:
                 return VerifyResult(False, checked, expected_seq, "an entry is missing")
             if row["prev_hash"] != prev_hash:
-                return VerifyResult(False, checked, row["seq"], "the link to the previous entry is broken")
+                return VerifyResult(
+                    False, checked, row["seq"], "the link to the previous entry is broken"
+                )
             at = row["at"]
-            fields = {k: row[k] for k in ("actor_id", "actor_label", "action", "object_type", "object_id", "unit_id", "changes", "ip")}
+            fields = {
+                k: row[k]
+                for k in (
+                    "actor_id",
+                    "actor_label",
+                    "action",
+                    "object_type",
+                    "object_id",
+                    "unit_id",
+                    "changes",
+                    "ip",
+                )
+            }
             if _digest(prev_hash, row["seq"], _iso_utc(at), fields) != row["hash"]:
-                return VerifyResult(False, checked, row["seq"], "the entry was changed after it was written")
+                return VerifyResult(
+                    False, checked, row["seq"], "the entry was changed after it was written"
+                )
             prev_hash, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
     head = await db.raw("SELECT seq, last_hash FROM audit_head")
     if len(head) != 1:
         return VerifyResult(False, checked, None, "the audit head row is missing or duplicated")
     if int(head[0]["seq"]) != checked or head[0]["last_hash"] != prev_hash:
-        return VerifyResult(False, checked, checked + 1, "entries at the end of the log are missing")
+        return VerifyResult(
+            False, checked, checked + 1, "entries at the end of the log are missing"
+        )
     return VerifyResult(True, checked)
 
 
@@ -153,7 +173,9 @@ class AuditFilter:
     object_id: str = ""
 
 
-async def browse(filters: AuditFilter, *, page: int = 1, per_page: int = 50) -> tuple[list[dict], bool]:
+async def browse(
+    filters: AuditFilter, *, page: int = 1, per_page: int = 50
+) -> tuple[list[dict], bool]:
     query = AuditEntry.select().order_by(AuditEntry.seq, ascending=False)
     if filters.object_type:
         query = query.where(AuditEntry.object_type == filters.object_type)

@@ -71,7 +71,9 @@ def ensure_can_see(viewer: Viewer, unit_id: int) -> None:
 def ensure_can_manage(viewer: Viewer, unit_id: int) -> None:
     ensure_can_see(viewer, unit_id)
     if not viewer.can_manage(unit_id):
-        raise PermissionDeniedException("Only the unit's champions, executive partners and admins can do this.")
+        raise PermissionDeniedException(
+            "Only the unit's champions, executive partners and admins can do this."
+        )
 
 
 def ensure_can_contribute(viewer: Viewer, unit_id: int) -> None:

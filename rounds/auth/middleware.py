@@ -19,13 +19,21 @@ def client_ip(scope: Scope) -> str:
 def session_middleware_factory(cookie_name: str, idle_seconds: int):
     def session_middleware(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or scope["path"].startswith(STATIC_PREFIX) or scope["path"] == "/healthz":
+            if (
+                scope["type"] != "http"
+                or scope["path"].startswith(STATIC_PREFIX)
+                or scope["path"] == "/healthz"
+            ):
                 await app(scope, receive, send)
                 return
             counted = db.start_counting() if db.COUNT_QUERIES else None
             state = scope.setdefault("state", {})
             token = _cookie(scope, cookie_name)
-            loaded = await sessions.load(token, idle_seconds=idle_seconds, ip=client_ip(scope)) if token else None
+            loaded = (
+                await sessions.load(token, idle_seconds=idle_seconds, ip=client_ip(scope))
+                if token
+                else None
+            )
             state["viewer"] = loaded.viewer if loaded else None
             state["session_token"] = token if loaded else None
             state["session_expires_in"] = loaded.expires_in if loaded else None
@@ -34,7 +42,9 @@ def session_middleware_factory(cookie_name: str, idle_seconds: int):
                 if message["type"] == "http.response.start":
                     extra = []
                     if state.get("session_expires_in") is not None:
-                        extra.append((b"x-session-expires-in", str(state["session_expires_in"]).encode()))
+                        extra.append(
+                            (b"x-session-expires-in", str(state["session_expires_in"]).encode())
+                        )
                     if counted is not None:
                         extra.append((b"x-query-count", str(counted[0]).encode()))
                     if extra:

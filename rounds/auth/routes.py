@@ -23,12 +23,25 @@ def _set_session_cookie(response: Response, request: Request, token: str | None)
     name = request.app.state.session_cookie
     if token:
         response.set_cookie(
-            key=name, value=token, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax",
+            key=name,
+            value=token,
+            path="/",
+            secure=settings.cookie_secure,
+            httponly=True,
+            samesite="lax",
             max_age=settings.absolute_timeout_seconds,
         )
     else:
         # Same attributes as when set: browsers ignore a deletion of a __Host- cookie without Secure.
-        response.set_cookie(key=name, value="", path="/", secure=settings.cookie_secure, httponly=True, samesite="lax", max_age=0)
+        response.set_cookie(
+            key=name,
+            value="",
+            path="/",
+            secure=settings.cookie_secure,
+            httponly=True,
+            samesite="lax",
+            max_age=0,
+        )
 
 
 @get("/login", opt={"public": True}, name="login")
@@ -57,7 +70,10 @@ async def login_submit(request: Request) -> Response:
     if old:
         await service.sign_out(old, None)
     result = await service.sign_in(
-        email, password, ip=client_ip(request.scope), user_agent=request.headers.get("user-agent", ""),
+        email,
+        password,
+        ip=client_ip(request.scope),
+        user_agent=request.headers.get("user-agent", ""),
         settings=request.app.state.settings,
     )
     if result.error:
@@ -90,18 +106,27 @@ async def keepalive(request: Request, viewer: ViewerDep) -> Response:
 
 @get("/account/password", name="change_password", opt={"allowed_before_password_change": True})
 async def password_page(request: Request, viewer: ViewerDep) -> Response:
-    return Template(template_name="auth/password.html", context={"errors": {}, "done": request.query_params.get("done"), "viewer": viewer})
+    return Template(
+        template_name="auth/password.html",
+        context={"errors": {}, "done": request.query_params.get("done"), "viewer": viewer},
+    )
 
 
 @post("/account/password", opt={"allowed_before_password_change": True})
 async def password_submit(request: Request, viewer: ViewerDep) -> Response:
     form = await read_form(request)
     errors = await service.change_password(
-        viewer, current=str(form.get("current", "")), new=str(form.get("new", "")), confirm=str(form.get("confirm", "")),
+        viewer,
+        current=str(form.get("current", "")),
+        new=str(form.get("new", "")),
+        confirm=str(form.get("confirm", "")),
         keep_token=request.scope["state"].get("session_token"),
     )
     if errors:
-        return Template(template_name="auth/password.html", context={"errors": errors, "done": None, "viewer": viewer})
+        return Template(
+            template_name="auth/password.html",
+            context={"errors": errors, "done": None, "viewer": viewer},
+        )
     return Redirect(path="/account/password?done=1", status_code=303)
 
 

@@ -63,13 +63,19 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
     rows = found[0]
     now = clock.now()
     last_seen = _aware(rows["last_seen_at"])
-    if not rows["active"] or now >= _aware(rows["expires_at"]) or now - last_seen >= timedelta(seconds=idle_seconds):
+    if (
+        not rows["active"]
+        or now >= _aware(rows["expires_at"])
+        or now - last_seen >= timedelta(seconds=idle_seconds)
+    ):
         await WebSession.delete().where(WebSession.id == rows["id"])
         return None
     if now - last_seen >= TOUCH_EVERY:
         await WebSession.update({WebSession.last_seen_at: now}).where(WebSession.id == rows["id"])
         last_seen = now
-    memberships = [{"unit": r["unit"], "unit_role": r["unit_role"]} for r in found if r["unit"] is not None]
+    memberships = [
+        {"unit": r["unit"], "unit_role": r["unit_role"]} for r in found if r["unit"] is not None
+    ]
     viewer = Viewer(
         id=rows["person_id"],
         email=rows["email"],
@@ -81,11 +87,15 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
     )
     idle_left = idle_seconds - int((now - last_seen).total_seconds())
     absolute_left = int((_aware(rows["expires_at"]) - now).total_seconds())
-    return LoadedSession(viewer=viewer, session_id=rows["id"], expires_in=max(0, min(idle_left, absolute_left)))
+    return LoadedSession(
+        viewer=viewer, session_id=rows["id"], expires_in=max(0, min(idle_left, absolute_left))
+    )
 
 
 async def touch(session_id: int) -> None:
-    await WebSession.update({WebSession.last_seen_at: clock.now()}).where(WebSession.id == session_id)
+    await WebSession.update({WebSession.last_seen_at: clock.now()}).where(
+        WebSession.id == session_id
+    )
 
 
 async def end(token: str) -> None:
@@ -118,4 +128,6 @@ async def person_exists(person_id: int) -> bool:
 
 
 async def touch_by_token(token: str) -> None:
-    await WebSession.update({WebSession.last_seen_at: clock.now()}).where(WebSession.token_hash == _hash(token))
+    await WebSession.update({WebSession.last_seen_at: clock.now()}).where(
+        WebSession.token_hash == _hash(token)
+    )

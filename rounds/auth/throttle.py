@@ -32,7 +32,9 @@ def _keys(email: str, ip: str) -> tuple[str, str, str]:
 async def blocked_for(email: str, ip: str) -> int:
     """Seconds until sign-in may be tried again for this e-mail from this address (0 = now)."""
     now = clock.now()
-    rows = await LoginThrottle.select(LoginThrottle.blocked_until).where(LoginThrottle.key.is_in(list(_keys(email, ip))))
+    rows = await LoginThrottle.select(LoginThrottle.blocked_until).where(
+        LoginThrottle.key.is_in(list(_keys(email, ip)))
+    )
     wait = 0
     for row in rows:
         if row["blocked_until"] is not None:
@@ -46,27 +48,44 @@ async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minut
     window = timedelta(minutes=lockout_minutes)
     pair, address, account = _keys(email, ip)
     async with db.write_transaction():
-        for key, limit in ((pair, max_failures), (address, max_failures * IP_FACTOR), (account, max_failures)):
+        for key, limit in (
+            (pair, max_failures),
+            (address, max_failures * IP_FACTOR),
+            (account, max_failures),
+        ):
             # One atomic upsert counts the attempt and returns the row, locked until commit: two
             # parallel attempts never lose a count, and a sign-in that clears the counters
             # meanwhile (record_success) cannot leave this attempt without a row (it did, as a 500,
             # with 50 parallel sign-ins of one account on PostgreSQL).
-            row = (await db.raw(
-                "INSERT INTO login_throttle (key, failures, window_started_at, blocked_until) VALUES ({}, 1, {}, NULL) "
-                "ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1 "
-                "RETURNING failures, window_started_at, blocked_until", key, now,
-            ))[0]
-            failures, started, blocked_until = row["failures"], _aware(row["window_started_at"]), row["blocked_until"]
+            row = (
+                await db.raw(
+                    "INSERT INTO login_throttle (key, failures, window_started_at, blocked_until) VALUES ({}, 1, {}, NULL) "
+                    "ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1 "
+                    "RETURNING failures, window_started_at, blocked_until",
+                    key,
+                    now,
+                )
+            )[0]
+            failures, started, blocked_until = (
+                row["failures"],
+                _aware(row["window_started_at"]),
+                row["blocked_until"],
+            )
             if now - started > window:
                 failures, started, blocked_until = 1, now, None
             if key == account:
                 if failures >= limit:
-                    blocked_until = now + timedelta(seconds=min(EMAIL_PAUSE_CAP_SECONDS, 2 ** (failures - limit + 1)))
+                    blocked_until = now + timedelta(
+                        seconds=min(EMAIL_PAUSE_CAP_SECONDS, 2 ** (failures - limit + 1))
+                    )
             elif failures >= limit:
                 blocked_until = started + window
             await db.raw(
                 "UPDATE login_throttle SET failures = {}, window_started_at = {}, blocked_until = {} WHERE key = {}",
-                failures, started, blocked_until, key,
+                failures,
+                started,
+                blocked_until,
+                key,
             )
 
 
@@ -80,4 +99,6 @@ async def record_success(email: str, ip: str) -> None:
         await LoginThrottle.delete().where(LoginThrottle.key == key)
     # This attempt was counted against the address up front; it was not a failure. Without this,
     # a ward's shared tablets behind one address were blocked after 4 x max_failures sign-ins.
-    await db.raw("UPDATE login_throttle SET failures = failures - 1 WHERE key = {} AND failures > 0", address)
+    await db.raw(
+        "UPDATE login_throttle SET failures = failures - 1 WHERE key = {} AND failures > 0", address
+    )

@@ -29,11 +29,11 @@ from rounds.web import filters
 
 log = logging.getLogger("rounds.reminders")
 
-MAX_ATTEMPTS = 20          # about three weeks of hourly retries before giving up on one digest
-RETRY_DAYS = 7             # unsent digests older than this are left in the app only
-CLAIM_MINUTES = 15         # an attempt in progress is left alone this long by other runs
-LIST_LIMIT = 25            # items per section in the e-mail (the page shows them all)
-GIVE_UP_AFTER = 3          # consecutive failures with nothing sent: stop this run, retry next time
+MAX_ATTEMPTS = 20  # about three weeks of hourly retries before giving up on one digest
+RETRY_DAYS = 7  # unsent digests older than this are left in the app only
+CLAIM_MINUTES = 15  # an attempt in progress is left alone this long by other runs
+LIST_LIMIT = 25  # items per section in the e-mail (the page shows them all)
+GIVE_UP_AFTER = 3  # consecutive failures with nothing sent: stop this run, retry next time
 
 
 @dataclass
@@ -54,7 +54,12 @@ class Digest:
 
     def text(self, name: str, base_url: str) -> str:
         base = base_url.rstrip("/")
-        lines = [f"Good morning {name.split(' ')[0]},", "", f"This is what is due in Rounds today ({filters.day(self.day)}).", ""]
+        lines = [
+            f"Good morning {name.split(' ')[0]},",
+            "",
+            f"This is what is due in Rounds today ({filters.day(self.day)}).",
+            "",
+        ]
 
         def section(title: str, items: list[dict], line, link):
             if not items:
@@ -68,13 +73,25 @@ class Digest:
             lines.append("")
 
         section("Barriers you own", self.barriers, _barrier_line, lambda b: f"/barriers/{b['id']}")
-        section("Safety issues you own", self.issues,
-                lambda i: f"{_short(i['description'])} ({i['unit_name']}) – {filters.due(i['due_on'])}", lambda i: f"/issues/{i['id']}")
-        section("Staff feedback due on your units", self.feedback,
-                lambda i: f"{_short(i['description'])} ({i['unit_name']}) – feedback {filters.due(i['feedback_due_on'])}",
-                lambda i: f"/issues/{i['id']}")
-        lines += [f"Everything in one place: {base}/reminders", "",
-                  "Confidential – patient safety work product. You get this because you own these follow-ups in Rounds."]
+        section(
+            "Safety issues you own",
+            self.issues,
+            lambda i: f"{_short(i['description'])} ({i['unit_name']}) – {filters.due(i['due_on'])}",
+            lambda i: f"/issues/{i['id']}",
+        )
+        section(
+            "Staff feedback due on your units",
+            self.feedback,
+            lambda i: (
+                f"{_short(i['description'])} ({i['unit_name']}) – feedback {filters.due(i['feedback_due_on'])}"
+            ),
+            lambda i: f"/issues/{i['id']}",
+        )
+        lines += [
+            f"Everything in one place: {base}/reminders",
+            "",
+            "Confidential – patient safety work product. You get this because you own these follow-ups in Rounds.",
+        ]
         return "\n".join(lines)
 
 
@@ -101,19 +118,39 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
         return digests.setdefault(pid, Digest(pid, today))
 
     barriers = Barrier.select(
-        Barrier.id, Barrier.description, Barrier.owner, Barrier.level, Barrier.next_follow_up_on,
+        Barrier.id,
+        Barrier.description,
+        Barrier.owner,
+        Barrier.level,
+        Barrier.next_follow_up_on,
         Barrier.unit.name.as_alias("unit_name"),
-    ).where((Barrier.status == "open") & (Barrier.next_follow_up_on <= today) & Barrier.owner.is_not_null())
+    ).where(
+        (Barrier.status == "open")
+        & (Barrier.next_follow_up_on <= today)
+        & Barrier.owner.is_not_null()
+    )
     issues = SafetyIssue.select(
-        SafetyIssue.id, SafetyIssue.description, SafetyIssue.owner, SafetyIssue.due_on, SafetyIssue.unit.name.as_alias("unit_name"),
-    ).where(SafetyIssue.status.is_in(list(OPEN_STATUSES)) & (SafetyIssue.due_on <= today) & SafetyIssue.owner.is_not_null())
-    champions = Membership.select(Membership.person, Membership.unit).where(Membership.unit_role == "champion")
+        SafetyIssue.id,
+        SafetyIssue.description,
+        SafetyIssue.owner,
+        SafetyIssue.due_on,
+        SafetyIssue.unit.name.as_alias("unit_name"),
+    ).where(
+        SafetyIssue.status.is_in(list(OPEN_STATUSES))
+        & (SafetyIssue.due_on <= today)
+        & SafetyIssue.owner.is_not_null()
+    )
+    champions = Membership.select(Membership.person, Membership.unit).where(
+        Membership.unit_role == "champion"
+    )
     if person_id is not None:
         barriers = barriers.where(Barrier.owner == person_id)
         issues = issues.where(SafetyIssue.owner == person_id)
         champions = champions.where(Membership.person == person_id)
     for b in await barriers.order_by(Barrier.next_follow_up_on):
-        b["state"] = rules.follow_up_state(b["next_follow_up_on"], today, settings["escalate_after_days"])
+        b["state"] = rules.follow_up_state(
+            b["next_follow_up_on"], today, settings["escalate_after_days"]
+        )
         b["suggested_level"] = rules.next_level(b["level"])
         digest(b["owner"]).barriers.append(b)
     for i in await issues.order_by(SafetyIssue.due_on):
@@ -123,13 +160,22 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
     for row in champion_rows:
         units.setdefault(row["unit"], []).append(row["person"])
     if units:
-        feedback = await SafetyIssue.select(
-            SafetyIssue.id, SafetyIssue.description, SafetyIssue.unit, SafetyIssue.feedback_due_on,
-            SafetyIssue.unit.name.as_alias("unit_name"),
-        ).where(
-            SafetyIssue.unit.is_in(list(units)) & SafetyIssue.feedback_given_on.is_null()
-            & (SafetyIssue.feedback_due_on <= today) & (SafetyIssue.status != "closed")
-        ).order_by(SafetyIssue.feedback_due_on)
+        feedback = (
+            await SafetyIssue.select(
+                SafetyIssue.id,
+                SafetyIssue.description,
+                SafetyIssue.unit,
+                SafetyIssue.feedback_due_on,
+                SafetyIssue.unit.name.as_alias("unit_name"),
+            )
+            .where(
+                SafetyIssue.unit.is_in(list(units))
+                & SafetyIssue.feedback_given_on.is_null()
+                & (SafetyIssue.feedback_due_on <= today)
+                & (SafetyIssue.status != "closed")
+            )
+            .order_by(SafetyIssue.feedback_due_on)
+        )
         for i in feedback:
             for pid in units[i["unit"]]:
                 digest(pid).feedback.append(i)
@@ -142,7 +188,11 @@ async def digest_for(person_id: int, today: date) -> Digest:
 
 
 async def delivery_status(person_id: int, today: date) -> dict | None:
-    return await ReminderDigest.select().where((ReminderDigest.person == person_id) & (ReminderDigest.digest_on == today)).first()
+    return (
+        await ReminderDigest.select()
+        .where((ReminderDigest.person == person_id) & (ReminderDigest.digest_on == today))
+        .first()
+    )
 
 
 @dataclass
@@ -157,8 +207,14 @@ class RunResult:
     def summary(self) -> str:
         text = f"Reminder digests: {self.created} new today ({self.already} already made)."
         if not self.smtp:
-            return text + " SMTP is not configured (ROUNDS_SMTP_HOST): digests are shown in the app at /reminders."
-        return text + f" E-mails sent: {self.sent}; failed (will retry on the next run): {self.failed}."
+            return (
+                text
+                + " SMTP is not configured (ROUNDS_SMTP_HOST): digests are shown in the app at /reminders."
+            )
+        return (
+            text
+            + f" E-mails sent: {self.sent}; failed (will retry on the next run): {self.failed}."
+        )
 
 
 async def create_digests(today: date, base_url: str) -> RunResult:
@@ -167,9 +223,18 @@ async def create_digests(today: date, base_url: str) -> RunResult:
     digests = {pid: d for pid, d in (await _collect(today)).items() if not d.empty}
     if not digests:
         return result
-    people = {p["id"]: p for p in await Person.select(Person.id, Person.display_name).where(
-        Person.id.is_in(list(digests)) & (Person.active == True))}  # noqa: E712
-    existing = {r["person"] for r in await ReminderDigest.select(ReminderDigest.person).where(ReminderDigest.digest_on == today)}
+    people = {
+        p["id"]: p
+        for p in await Person.select(Person.id, Person.display_name).where(
+            Person.id.is_in(list(digests)) & (Person.active == True)
+        )
+    }  # noqa: E712
+    existing = {
+        r["person"]
+        for r in await ReminderDigest.select(ReminderDigest.person).where(
+            ReminderDigest.digest_on == today
+        )
+    }
     now = clock.now()
     for pid, d in digests.items():
         if pid not in people:
@@ -179,8 +244,16 @@ async def create_digests(today: date, base_url: str) -> RunResult:
             continue
         try:
             async with db.write_transaction():
-                await ReminderDigest.insert(ReminderDigest(person=pid, digest_on=today, body=d.text(people[pid]["display_name"], base_url),
-                                                           created_at=now, attempts=0, last_error=""))
+                await ReminderDigest.insert(
+                    ReminderDigest(
+                        person=pid,
+                        digest_on=today,
+                        body=d.text(people[pid]["display_name"], base_url),
+                        created_at=now,
+                        attempts=0,
+                        last_error="",
+                    )
+                )
             result.created += 1
         except Exception:
             # The unique (person, day) index: another run made it first.
@@ -192,21 +265,43 @@ async def send_pending(settings, today: date) -> RunResult:
     """E-mail every unsent digest of the last week, each claimed before sending."""
     result = RunResult(smtp=True)
     now = clock.now()
-    pending = await ReminderDigest.select(
-        *ReminderDigest.all_columns(), ReminderDigest.person.email.as_alias("email"), ReminderDigest.person.active.as_alias("active"),
-    ).where(ReminderDigest.sent_at.is_null() & (ReminderDigest.digest_on >= today - timedelta(days=RETRY_DAYS))
-            & (ReminderDigest.attempts < MAX_ATTEMPTS)).order_by(ReminderDigest.id)
+    pending = (
+        await ReminderDigest.select(
+            *ReminderDigest.all_columns(),
+            ReminderDigest.person.email.as_alias("email"),
+            ReminderDigest.person.active.as_alias("active"),
+        )
+        .where(
+            ReminderDigest.sent_at.is_null()
+            & (ReminderDigest.digest_on >= today - timedelta(days=RETRY_DAYS))
+            & (ReminderDigest.attempts < MAX_ATTEMPTS)
+        )
+        .order_by(ReminderDigest.id)
+    )
     for row in pending:
         if result.failed >= GIVE_UP_AFTER and not result.sent:
             break  # the server is down: leave the rest for the next run rather than wait on each
         if not row["active"] or not row["email"]:
             continue
-        if row["last_attempt_at"] is not None and now - row["last_attempt_at"] < timedelta(minutes=CLAIM_MINUTES):
+        if row["last_attempt_at"] is not None and now - row["last_attempt_at"] < timedelta(
+            minutes=CLAIM_MINUTES
+        ):
             continue  # another run is sending it right now
         async with db.write_transaction():
-            claimed = await ReminderDigest.update({ReminderDigest.attempts: row["attempts"] + 1, ReminderDigest.last_attempt_at: now}).where(
-                (ReminderDigest.id == row["id"]) & (ReminderDigest.attempts == row["attempts"]) & ReminderDigest.sent_at.is_null()
-            ).returning(ReminderDigest.id)
+            claimed = (
+                await ReminderDigest.update(
+                    {
+                        ReminderDigest.attempts: row["attempts"] + 1,
+                        ReminderDigest.last_attempt_at: now,
+                    }
+                )
+                .where(
+                    (ReminderDigest.id == row["id"])
+                    & (ReminderDigest.attempts == row["attempts"])
+                    & ReminderDigest.sent_at.is_null()
+                )
+                .returning(ReminderDigest.id)
+            )
         if not claimed:
             continue
         subject = f"Rounds: your follow-ups for {filters.day(row['digest_on'])}"
@@ -214,15 +309,20 @@ async def send_pending(settings, today: date) -> RunResult:
             await send_mail(settings, row["email"], subject, row["body"])
         except Exception as exc:  # SMTP down, refused, timed out: keep it and retry next run
             message = f"{type(exc).__name__}: {exc}"[:500]
-            log.warning("Reminder digest %s to person %s not sent: %s", row["id"], row["person"], message)
+            log.warning(
+                "Reminder digest %s to person %s not sent: %s", row["id"], row["person"], message
+            )
             async with db.write_transaction():
-                await ReminderDigest.update({ReminderDigest.last_error: message, ReminderDigest.last_attempt_at: None}).where(
-                    ReminderDigest.id == row["id"])
+                await ReminderDigest.update(
+                    {ReminderDigest.last_error: message, ReminderDigest.last_attempt_at: None}
+                ).where(ReminderDigest.id == row["id"])
             result.failed += 1
             result.errors.append(message)
             continue
         async with db.write_transaction():
-            await ReminderDigest.update({ReminderDigest.sent_at: clock.now(), ReminderDigest.last_error: ""}).where(ReminderDigest.id == row["id"])
+            await ReminderDigest.update(
+                {ReminderDigest.sent_at: clock.now(), ReminderDigest.last_error: ""}
+            ).where(ReminderDigest.id == row["id"])
         result.sent += 1
     return result
 

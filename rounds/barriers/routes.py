@@ -26,8 +26,13 @@ DONE = rules.DONE_MESSAGES
 
 
 def _vocab() -> dict:
-    return {"kinds": rules.KINDS, "levels": rules.LEVELS, "states": rules.FOLLOW_UP_STATES, "statuses": rules.STATUSES,
-            "level_label": rules.level_label}
+    return {
+        "kinds": rules.KINDS,
+        "levels": rules.LEVELS,
+        "states": rules.FOLLOW_UP_STATES,
+        "statuses": rules.STATUSES,
+        "level_label": rules.level_label,
+    }
 
 
 def _int(value: str) -> int | None:
@@ -47,25 +52,56 @@ def _back(value, barrier_id: int) -> str:
 
 # --- My follow-ups -------------------------------------------------------------------------
 
+
 @get("/barriers/mine", name="barriers_mine")
 async def mine(request: Request, viewer: ViewerDep, page: FromQuery[str] = "1") -> Response:
-    panel = await service.follow_ups_panel(viewer, show_all=True, back="/barriers/mine", page=_int(page) or 1)
-    return render(request, "barriers/mine.html", fragment="barriers/_followups.html", panel=panel,
-                  done=DONE.get(request.query_params.get("done", "")), errors={}, values={}, **_vocab())
+    panel = await service.follow_ups_panel(
+        viewer, show_all=True, back="/barriers/mine", page=_int(page) or 1
+    )
+    return render(
+        request,
+        "barriers/mine.html",
+        fragment="barriers/_followups.html",
+        panel=panel,
+        done=DONE.get(request.query_params.get("done", "")),
+        errors={},
+        values={},
+        **_vocab(),
+    )
 
 
 # --- one barrier ---------------------------------------------------------------------------
 
+
 @get("/barriers/{barrier_id:int}", name="barrier")
 async def barrier_page(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
     barrier = await service.get_barrier(viewer, barrier_id)
-    return await _detail(request, viewer, barrier, errors={}, values={}, done=DONE.get(request.query_params.get("done", "")))
+    return await _detail(
+        request,
+        viewer,
+        barrier,
+        errors={},
+        values={},
+        done=DONE.get(request.query_params.get("done", "")),
+    )
 
 
 async def _detail(request, viewer, barrier, *, errors, values, done=None, open_form=None):
-    people = await service.active_people() if barrier["can_act"] and barrier["status"] == "open" else []
-    return render(request, "barriers/detail.html", barrier=barrier, errors=errors, values=values, done=done,
-                  open_form=open_form, people=people, default_next=local_today() + timedelta(days=7), **_vocab())
+    people = (
+        await service.active_people() if barrier["can_act"] and barrier["status"] == "open" else []
+    )
+    return render(
+        request,
+        "barriers/detail.html",
+        barrier=barrier,
+        errors=errors,
+        values=values,
+        done=done,
+        open_form=open_form,
+        people=people,
+        default_next=local_today() + timedelta(days=7),
+        **_vocab(),
+    )
 
 
 async def _act(request: Request, viewer, barrier_id: int, action: str, model, call) -> Response:
@@ -84,55 +120,137 @@ async def _act(request: Request, viewer, barrier_id: int, action: str, model, ca
         except service.BarrierConflict as exc:
             errors = {"__all__": str(exc)}
     if wants_fragment(request) and back in LIST_PAGES:
-        return await _followups_fragment(request, viewer, back, errors=errors, values=data, error_barrier=barrier_id, open_form=action)
+        return await _followups_fragment(
+            request,
+            viewer,
+            back,
+            errors=errors,
+            values=data,
+            error_barrier=barrier_id,
+            open_form=action,
+        )
     barrier = await service.get_barrier(viewer, barrier_id)
     return await _detail(request, viewer, barrier, errors=errors, values=data, open_form=action)
 
 
-async def _followups_fragment(request, viewer, back, *, done=None, errors=None, values=None, error_barrier=None, open_form=None):
+async def _followups_fragment(
+    request,
+    viewer,
+    back,
+    *,
+    done=None,
+    errors=None,
+    values=None,
+    error_barrier=None,
+    open_form=None,
+):
     panel = await service.follow_ups_panel(viewer, show_all=back != "/", back=back)
-    return render(request, "barriers/mine.html", fragment="barriers/_followups.html", panel=panel, done=done,
-                  errors=errors or {}, values=values or {}, error_barrier=error_barrier, open_form=open_form, **_vocab())
+    return render(
+        request,
+        "barriers/mine.html",
+        fragment="barriers/_followups.html",
+        panel=panel,
+        done=done,
+        errors=errors or {},
+        values=values or {},
+        error_barrier=error_barrier,
+        open_form=open_form,
+        **_vocab(),
+    )
 
 
 @post("/barriers/{barrier_id:int}/notes", name="barrier_note", status_code=200)
 async def add_note(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
-    return await _act(request, viewer, barrier_id, "note", forms.NoteForm, lambda f: service.add_note(
-        viewer, barrier_id, body=f.note_body or "", next_follow_up_on=f.note_next, version=f.version))
+    return await _act(
+        request,
+        viewer,
+        barrier_id,
+        "note",
+        forms.NoteForm,
+        lambda f: service.add_note(
+            viewer,
+            barrier_id,
+            body=f.note_body or "",
+            next_follow_up_on=f.note_next,
+            version=f.version,
+        ),
+    )
 
 
 @post("/barriers/{barrier_id:int}/escalate", name="barrier_escalate", status_code=200)
 async def escalate(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
-    return await _act(request, viewer, barrier_id, "escalated", forms.EscalateForm, lambda f: service.escalate(
-        viewer, barrier_id, to_level=f.esc_level or "", owner_id=f.esc_owner, reason=f.esc_reason or "",
-        next_follow_up_on=f.esc_next, version=f.version))
+    return await _act(
+        request,
+        viewer,
+        barrier_id,
+        "escalated",
+        forms.EscalateForm,
+        lambda f: service.escalate(
+            viewer,
+            barrier_id,
+            to_level=f.esc_level or "",
+            owner_id=f.esc_owner,
+            reason=f.esc_reason or "",
+            next_follow_up_on=f.esc_next,
+            version=f.version,
+        ),
+    )
 
 
 @post("/barriers/{barrier_id:int}/removed", name="barrier_removed", status_code=200)
 async def removed(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
-    return await _act(request, viewer, barrier_id, "removed", forms.RemovedForm, lambda f: service.mark_removed(
-        viewer, barrier_id, note=f.removed_note or "", version=f.version))
+    return await _act(
+        request,
+        viewer,
+        barrier_id,
+        "removed",
+        forms.RemovedForm,
+        lambda f: service.mark_removed(
+            viewer, barrier_id, note=f.removed_note or "", version=f.version
+        ),
+    )
 
 
 @post("/barriers/{barrier_id:int}/cannot-remove", name="barrier_cannot_remove", status_code=200)
 async def cannot_remove(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]) -> Response:
-    return await _act(request, viewer, barrier_id, "cannot_remove", forms.CannotRemoveForm, lambda f: service.mark_cannot_remove(
-        viewer, barrier_id, reason=f.cannot_reason or "", version=f.version))
+    return await _act(
+        request,
+        viewer,
+        barrier_id,
+        "cannot_remove",
+        forms.CannotRemoveForm,
+        lambda f: service.mark_cannot_remove(
+            viewer, barrier_id, reason=f.cannot_reason or "", version=f.version
+        ),
+    )
 
 
 # --- opening a barrier on an issue ---------------------------------------------------------
 
+
 async def _new_page(request, viewer, issue, *, values, errors):
-    return render(request, "barriers/new.html", issue=issue, values=values, errors=errors,
-                  people=await service.active_people(), min_date=local_today(), **_vocab())
+    return render(
+        request,
+        "barriers/new.html",
+        issue=issue,
+        values=values,
+        errors=errors,
+        people=await service.active_people(),
+        min_date=local_today(),
+        **_vocab(),
+    )
 
 
 @get("/issues/{issue_id:int}/barriers/new", name="barrier_new")
 async def new_barrier(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
     issue = await service.issue_for_new_barrier(viewer, issue_id)
-    values = {"kind": "other", "level": "executive", "owner": issue["default_owner"] or "",
-              "next_follow_up_on": (local_today() + timedelta(days=7)).isoformat(),
-              "idempotency_key": secrets.token_urlsafe(16)}
+    values = {
+        "kind": "other",
+        "level": "executive",
+        "owner": issue["default_owner"] or "",
+        "next_follow_up_on": (local_today() + timedelta(days=7)).isoformat(),
+        "idempotency_key": secrets.token_urlsafe(16),
+    }
     return await _new_page(request, viewer, issue, values=values, errors={})
 
 
@@ -144,9 +262,16 @@ async def create_barrier(request: Request, viewer: ViewerDep, issue_id: FromPath
     if form:
         try:
             barrier_id = await service.open_barrier(
-                viewer, issue_id, description=form.description or "", kind=form.kind or "", owner_id=form.owner,
-                level=form.level or "", next_follow_up_on=form.next_follow_up_on, idempotency_key=form.idempotency_key,
-                from_form=True)
+                viewer,
+                issue_id,
+                description=form.description or "",
+                kind=form.kind or "",
+                owner_id=form.owner,
+                level=form.level or "",
+                next_follow_up_on=form.next_follow_up_on,
+                idempotency_key=form.idempotency_key,
+                from_form=True,
+            )
             return redirect(request, f"/barriers/{barrier_id}")
         except IssueInputError as exc:
             errors = exc.errors
@@ -155,13 +280,21 @@ async def create_barrier(request: Request, viewer: ViewerDep, issue_id: FromPath
 
 # --- the board -----------------------------------------------------------------------------
 
+
 @get("/barriers", name="barrier_board")
 async def board_page(request: Request, viewer: ViewerDep, unit: FromQuery[str] = "") -> Response:
     unit_id = _int(unit)
     data = await service.board(viewer, unit_id=unit_id)
     units = await _units_for(viewer)
-    return render(request, "barriers/board.html", fragment="barriers/_board.html", board=data, units=units,
-                  unit_id=unit_id, **_vocab())
+    return render(
+        request,
+        "barriers/board.html",
+        fragment="barriers/_board.html",
+        board=data,
+        units=units,
+        unit_id=unit_id,
+        **_vocab(),
+    )
 
 
 async def _units_for(viewer) -> list[dict]:
@@ -175,19 +308,50 @@ async def export_csv(request: Request, viewer: ViewerDep, unit: FromQuery[str] =
     data = await service.board(viewer, unit_id=_int(unit))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Barrier", "Unit", "Safety issue", "Kind", "Escalation level", "Owner", "Opened on", "Age (days)",
-                     "Next follow-up", "Days overdue", "Escalation due", "Suggested next level", "Link"])
+    writer.writerow(
+        [
+            "Barrier",
+            "Unit",
+            "Safety issue",
+            "Kind",
+            "Escalation level",
+            "Owner",
+            "Opened on",
+            "Age (days)",
+            "Next follow-up",
+            "Days overdue",
+            "Escalation due",
+            "Suggested next level",
+            "Link",
+        ]
+    )
     for level, rows in data["groups"]:
         for r in rows:
-            writer.writerow([_cell(r["description"]), _cell(r["unit_name"]), _cell(r["issue_description"]),
-                             rules.KINDS.get(r["kind"], r["kind"]), rules.level_label(level), _cell(r["owner_name"] or ""),
-                             r["created_at"].date().isoformat() if hasattr(r["created_at"], "date") else r["created_at"],
-                             r["age_days"], r["next_follow_up_on"].isoformat() if r["next_follow_up_on"] else "",
-                             r["days_overdue"], "yes" if r["state"] == "escalation_due" else "",
-                             rules.level_label(r["suggested_level"]) if r["suggested_level"] else "", f"/barriers/{r['id']}"])
+            writer.writerow(
+                [
+                    _cell(r["description"]),
+                    _cell(r["unit_name"]),
+                    _cell(r["issue_description"]),
+                    rules.KINDS.get(r["kind"], r["kind"]),
+                    rules.level_label(level),
+                    _cell(r["owner_name"] or ""),
+                    r["created_at"].date().isoformat()
+                    if hasattr(r["created_at"], "date")
+                    else r["created_at"],
+                    r["age_days"],
+                    r["next_follow_up_on"].isoformat() if r["next_follow_up_on"] else "",
+                    r["days_overdue"],
+                    "yes" if r["state"] == "escalation_due" else "",
+                    rules.level_label(r["suggested_level"]) if r["suggested_level"] else "",
+                    f"/barriers/{r['id']}",
+                ]
+            )
     filename = f"open-barriers-{local_today().isoformat()}.csv"
-    return Response(content=out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content=out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _cell(text: str) -> str:
@@ -197,6 +361,7 @@ def _cell(text: str) -> str:
 
 
 # --- reminders -----------------------------------------------------------------------------
+
 
 @get("/reminders", name="reminders")
 async def reminders_page(request: Request, viewer: ViewerDep) -> Response:
@@ -208,12 +373,23 @@ async def reminders_page(request: Request, viewer: ViewerDep) -> Response:
 
 # --- admin settings ------------------------------------------------------------------------
 
+
 @get("/admin/barrier-settings", name="barrier_settings")
 async def settings_page(request: Request, viewer: ViewerDep) -> Response:
     ensure_admin(viewer)
     current = await service.barrier_settings()
-    values = {**current, "seen_wip_limit": current["wip_limit"], "seen_escalate_after_days": current["escalate_after_days"]}
-    return render(request, "barriers/settings.html", values=values, errors={}, saved=request.query_params.get("saved"))
+    values = {
+        **current,
+        "seen_wip_limit": current["wip_limit"],
+        "seen_escalate_after_days": current["escalate_after_days"],
+    }
+    return render(
+        request,
+        "barriers/settings.html",
+        values=values,
+        errors={},
+        saved=request.query_params.get("saved"),
+    )
 
 
 @post("/admin/barrier-settings", name="barrier_settings_save", status_code=200)
@@ -223,18 +399,42 @@ async def settings_save(request: Request, viewer: ViewerDep) -> Response:
     form, errors = validate(forms.SettingsForm, data)
     if form:
         try:
-            seen = {"wip_limit": form.seen_wip_limit, "escalate_after_days": form.seen_escalate_after_days}
-            await service.save_barrier_settings(viewer, wip_limit=form.wip_limit, escalate_after_days=form.escalate_after_days,
-                                                seen={k: v for k, v in seen.items() if v is not None})
+            seen = {
+                "wip_limit": form.seen_wip_limit,
+                "escalate_after_days": form.seen_escalate_after_days,
+            }
+            await service.save_barrier_settings(
+                viewer,
+                wip_limit=form.wip_limit,
+                escalate_after_days=form.escalate_after_days,
+                seen={k: v for k, v in seen.items() if v is not None},
+            )
             return redirect(request, "/admin/barrier-settings?saved=1")
         except IssueInputError as exc:
             errors = exc.errors
             if "__all__" in errors:
                 current = await service.barrier_settings()
-                data = {**current, "seen_wip_limit": current["wip_limit"], "seen_escalate_after_days": current["escalate_after_days"]}
+                data = {
+                    **current,
+                    "seen_wip_limit": current["wip_limit"],
+                    "seen_escalate_after_days": current["escalate_after_days"],
+                }
     return render(request, "barriers/settings.html", values=data, errors=errors, saved=None)
 
 
-route_handlers = [mine, barrier_page, add_note, escalate, removed, cannot_remove, new_barrier, create_barrier,
-                  board_page, export_csv, reminders_page, settings_page, settings_save]
+route_handlers = [
+    mine,
+    barrier_page,
+    add_note,
+    escalate,
+    removed,
+    cannot_remove,
+    new_barrier,
+    create_barrier,
+    board_page,
+    export_csv,
+    reminders_page,
+    settings_page,
+    settings_save,
+]
 nav = [NavItem("Barriers", "/barriers", order=40)]

@@ -13,7 +13,13 @@ KINDS = {
     "staffing": "Staffing",
     "other": "Other",
 }
-LEVELS = {"unit": "Unit", "department": "Department", "executive": "Executive partner", "c_suite": "C-suite", "board": "Board"}
+LEVELS = {
+    "unit": "Unit",
+    "department": "Department",
+    "executive": "Executive partner",
+    "c_suite": "C-suite",
+    "board": "Board",
+}
 LEVEL_ORDER = list(LEVELS)
 STATUSES = {"open": "Open", "removed": "Removed", "cannot_remove": "Cannot remove"}
 
@@ -24,7 +30,11 @@ def next_level(level: str) -> str | None:
 
 
 def is_higher(new: str, old: str) -> bool:
-    return new in LEVEL_ORDER and old in LEVEL_ORDER and LEVEL_ORDER.index(new) > LEVEL_ORDER.index(old)
+    return (
+        new in LEVEL_ORDER
+        and old in LEVEL_ORDER
+        and LEVEL_ORDER.index(new) > LEVEL_ORDER.index(old)
+    )
 
 
 def days_overdue(next_follow_up_on: date, today: date) -> int:
@@ -59,7 +69,9 @@ def follow_up_state(next_follow_up_on: date | None, today: date, escalate_after_
     return "later"
 
 
-def is_escalation_due(next_follow_up_on: date | None, today: date, escalate_after_days: int) -> bool:
+def is_escalation_due(
+    next_follow_up_on: date | None, today: date, escalate_after_days: int
+) -> bool:
     return follow_up_state(next_follow_up_on, today, escalate_after_days) == "escalation_due"
 
 

@@ -43,12 +43,17 @@ class BarrierConflict(Exception):
 
 # --- settings ------------------------------------------------------------------------------
 
-SETTING_KEYS = {"wip_limit": "barriers.wip_limit", "escalate_after_days": "barriers.escalate_after_days"}
+SETTING_KEYS = {
+    "wip_limit": "barriers.wip_limit",
+    "escalate_after_days": "barriers.escalate_after_days",
+}
 
 
 async def barrier_settings() -> dict[str, int]:
     """{"wip_limit": 5, "escalate_after_days": 7} from the Setting rows (one query)."""
-    rows = await Setting.select(Setting.key, Setting.value).where(Setting.key.is_in(list(SETTING_KEYS.values())))
+    rows = await Setting.select(Setting.key, Setting.value).where(
+        Setting.key.is_in(list(SETTING_KEYS.values()))
+    )
     stored = {row["key"]: row["value"] for row in rows}
     result = {}
     for name, key in SETTING_KEYS.items():
@@ -60,7 +65,9 @@ async def barrier_settings() -> dict[str, int]:
     return result
 
 
-async def save_barrier_settings(viewer: Viewer, *, wip_limit: int, escalate_after_days: int, seen: dict[str, int]) -> None:
+async def save_barrier_settings(
+    viewer: Viewer, *, wip_limit: int, escalate_after_days: int, seen: dict[str, int]
+) -> None:
     """Admins only. `seen` is what the form showed: a change made meanwhile is not overwritten."""
     ensure_admin(viewer)
     errors = {}
@@ -74,8 +81,12 @@ async def save_barrier_settings(viewer: Viewer, *, wip_limit: int, escalate_afte
     async with db.write_transaction():
         current = await barrier_settings()
         if any(current[name] != seen.get(name, current[name]) for name in new):
-            raise IssueInputError({"__all__": "Another administrator changed these settings while you were editing. "
-                                              "Their values are shown below; yours were not saved."})
+            raise IssueInputError(
+                {
+                    "__all__": "Another administrator changed these settings while you were editing. "
+                    "Their values are shown below; yours were not saved."
+                }
+            )
         changes = audit.diff(current, new)
         if not changes:
             return
@@ -90,8 +101,13 @@ async def save_barrier_settings(viewer: Viewer, *, wip_limit: int, escalate_afte
 
 # --- reading -------------------------------------------------------------------------------
 
+
 async def unit_executive(unit_id: int) -> int | None:
-    row = await Membership.select(Membership.person).where((Membership.unit == unit_id) & (Membership.unit_role == "executive")).first()
+    row = (
+        await Membership.select(Membership.person)
+        .where((Membership.unit == unit_id) & (Membership.unit_role == "executive"))
+        .first()
+    )
     return row["person"] if row else None
 
 
@@ -109,7 +125,9 @@ def can_act(viewer: Viewer, barrier: dict) -> bool:
 def _decorate(row: dict, today: date, escalate_after_days: int) -> dict:
     if row.get("status", "open") == "open":
         row["state"] = rules.follow_up_state(row["next_follow_up_on"], today, escalate_after_days)
-        row["days_overdue"] = rules.days_overdue(row["next_follow_up_on"], today) if row["next_follow_up_on"] else 0
+        row["days_overdue"] = (
+            rules.days_overdue(row["next_follow_up_on"], today) if row["next_follow_up_on"] else 0
+        )
     else:
         row["state"], row["days_overdue"] = "closed", 0
     row["suggested_level"] = rules.next_level(row["level"])
@@ -119,21 +137,30 @@ def _decorate(row: dict, today: date, escalate_after_days: int) -> dict:
 
 async def get_barrier(viewer: Viewer, barrier_id: int) -> dict:
     """One barrier with its follow-up log (newest first). Another unit's barrier is a 404."""
-    row = await Barrier.select(
-        *Barrier.all_columns(),
-        Barrier.owner.display_name.as_alias("owner_name"),
-        Barrier.owner.job_title.as_alias("owner_title"),
-        Barrier.unit.name.as_alias("unit_name"),
-        Barrier.issue.description.as_alias("issue_description"),
-        Barrier.issue.status.as_alias("issue_status"),
-    ).where(Barrier.id == barrier_id).first()
+    row = (
+        await Barrier.select(
+            *Barrier.all_columns(),
+            Barrier.owner.display_name.as_alias("owner_name"),
+            Barrier.owner.job_title.as_alias("owner_title"),
+            Barrier.unit.name.as_alias("unit_name"),
+            Barrier.issue.description.as_alias("issue_description"),
+            Barrier.issue.status.as_alias("issue_status"),
+        )
+        .where(Barrier.id == barrier_id)
+        .first()
+    )
     if row is None or not _can_see(viewer, row):
         raise NotFoundException()
     settings = await barrier_settings()
     _decorate(row, local_today(), settings["escalate_after_days"])
-    row["notes"] = await BarrierNote.select(
-        *BarrierNote.all_columns(), BarrierNote.author.display_name.as_alias("author_name")
-    ).where(BarrierNote.barrier == barrier_id).order_by(BarrierNote.at, ascending=False).order_by(BarrierNote.id, ascending=False)
+    row["notes"] = (
+        await BarrierNote.select(
+            *BarrierNote.all_columns(), BarrierNote.author.display_name.as_alias("author_name")
+        )
+        .where(BarrierNote.barrier == barrier_id)
+        .order_by(BarrierNote.at, ascending=False)
+        .order_by(BarrierNote.id, ascending=False)
+    )
     row["can_act"] = can_act(viewer, row)
     return row
 
@@ -143,14 +170,22 @@ async def barriers_for_issue(viewer: Viewer, issue_id: int, unit_id: int) -> lis
 
     The caller has already checked that the viewer can see the issue's unit."""
     ensure_can_see(viewer, unit_id)
-    barriers = await Barrier.select(
-        *Barrier.all_columns(), Barrier.owner.display_name.as_alias("owner_name")
-    ).where(Barrier.issue == issue_id).order_by(Barrier.created_at)
+    barriers = (
+        await Barrier.select(
+            *Barrier.all_columns(), Barrier.owner.display_name.as_alias("owner_name")
+        )
+        .where(Barrier.issue == issue_id)
+        .order_by(Barrier.created_at)
+    )
     if not barriers:
         return []
-    notes = await BarrierNote.select(
-        *BarrierNote.all_columns(), BarrierNote.author.display_name.as_alias("author_name")
-    ).where(BarrierNote.barrier.is_in([b["id"] for b in barriers])).order_by(BarrierNote.at, ascending=False)
+    notes = (
+        await BarrierNote.select(
+            *BarrierNote.all_columns(), BarrierNote.author.display_name.as_alias("author_name")
+        )
+        .where(BarrierNote.barrier.is_in([b["id"] for b in barriers]))
+        .order_by(BarrierNote.at, ascending=False)
+    )
     by_barrier: dict[int, list[dict]] = {}
     for note in notes:
         by_barrier.setdefault(note["barrier"], []).append(note)
@@ -171,20 +206,35 @@ async def my_follow_ups(viewer: Viewer, *, show_all: bool = False, page: int = 1
     today = local_today()
     week_end = today + timedelta(days=7)
     escalation_from = today - timedelta(days=settings["escalate_after_days"])
-    counts = (await db.raw(
-        "SELECT COUNT(*) AS open_count, "
-        "COALESCE(SUM(CASE WHEN next_follow_up_on < {} THEN 1 ELSE 0 END), 0) AS overdue_count, "
-        "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS escalation_due_count, "
-        "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS due_count "
-        "FROM barrier WHERE owner = {} AND status = 'open'",
-        today, escalation_from, week_end, viewer.id,
-    ))[0]
+    counts = (
+        await db.raw(
+            "SELECT COUNT(*) AS open_count, "
+            "COALESCE(SUM(CASE WHEN next_follow_up_on < {} THEN 1 ELSE 0 END), 0) AS overdue_count, "
+            "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS escalation_due_count, "
+            "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS due_count "
+            "FROM barrier WHERE owner = {} AND status = 'open'",
+            today,
+            escalation_from,
+            week_end,
+            viewer.id,
+        )
+    )[0]
     counts = {key: int(value or 0) for key, value in counts.items()}
     page = min(max(1, page), 100_000)
     query = Barrier.select(
-        Barrier.id, Barrier.description, Barrier.kind, Barrier.level, Barrier.status, Barrier.owner,
-        Barrier.next_follow_up_on, Barrier.version, Barrier.issue, Barrier.unit, Barrier.created_at,
-        Barrier.unit.name.as_alias("unit_name"), Barrier.issue.description.as_alias("issue_description"),
+        Barrier.id,
+        Barrier.description,
+        Barrier.kind,
+        Barrier.level,
+        Barrier.status,
+        Barrier.owner,
+        Barrier.next_follow_up_on,
+        Barrier.version,
+        Barrier.issue,
+        Barrier.unit,
+        Barrier.created_at,
+        Barrier.unit.name.as_alias("unit_name"),
+        Barrier.issue.description.as_alias("issue_description"),
     ).where((Barrier.owner == viewer.id) & (Barrier.status == "open"))
     if show_all:
         query = query.offset((page - 1) * MINE_PAGE).limit(MINE_PAGE)
@@ -207,28 +257,46 @@ async def my_follow_ups(viewer: Viewer, *, show_all: bool = False, page: int = 1
 
 
 async def follow_ups_panel(viewer: Viewer, *, show_all: bool, back: str, page: int = 1) -> dict:
-    """"My follow-ups" plus what its one-tap forms need (four queries)."""
+    """ "My follow-ups" plus what its one-tap forms need (four queries)."""
     panel = await my_follow_ups(viewer, show_all=show_all, page=page)
     panel["people"] = await escalation_people() if panel["barriers"] else []
     panel["show_all"] = show_all
     panel["back"] = back
     panel["default_next"] = panel["today"] + timedelta(days=7)
-    panel["levels"], panel["states"], panel["messages"] = rules.LEVELS, rules.FOLLOW_UP_STATES, rules.DONE_MESSAGES
+    panel["levels"], panel["states"], panel["messages"] = (
+        rules.LEVELS,
+        rules.FOLLOW_UP_STATES,
+        rules.DONE_MESSAGES,
+    )
     return panel
 
 
 async def escalation_people() -> list[tuple[int, str]]:
     """Likely owners one level up: executives, admins, senior leaders (the full list of active
     people is on the barrier's own page)."""
-    rows = await Person.select(Person.id, Person.display_name, Person.job_title).where(
-        (Person.active == True) & Person.role.is_in(["executive", "admin", "leader"])  # noqa: E712
-    ).order_by(Person.display_name)
-    return [(r["id"], r["display_name"] + (f" – {r['job_title']}" if r["job_title"] else "")) for r in rows]
+    rows = (
+        await Person.select(Person.id, Person.display_name, Person.job_title)
+        .where(
+            (Person.active == True) & Person.role.is_in(["executive", "admin", "leader"])  # noqa: E712
+        )
+        .order_by(Person.display_name)
+    )
+    return [
+        (r["id"], r["display_name"] + (f" – {r['job_title']}" if r["job_title"] else ""))
+        for r in rows
+    ]
 
 
 async def active_people() -> list[tuple[int, str]]:
-    rows = await Person.select(Person.id, Person.display_name, Person.job_title).where(Person.active == True).order_by(Person.display_name)  # noqa: E712
-    return [(r["id"], r["display_name"] + (f" – {r['job_title']}" if r["job_title"] else "")) for r in rows]
+    rows = (
+        await Person.select(Person.id, Person.display_name, Person.job_title)
+        .where(Person.active == True)
+        .order_by(Person.display_name)
+    )  # noqa: E712
+    return [
+        (r["id"], r["display_name"] + (f" – {r['job_title']}" if r["job_title"] else ""))
+        for r in rows
+    ]
 
 
 def _visible(query, viewer: Viewer):
@@ -247,9 +315,19 @@ async def board(viewer: Viewer, *, unit_id: int | None = None) -> dict:
     settings = await barrier_settings()
     today = local_today()
     query = Barrier.select(
-        Barrier.id, Barrier.description, Barrier.kind, Barrier.level, Barrier.status, Barrier.owner,
-        Barrier.next_follow_up_on, Barrier.issue, Barrier.unit, Barrier.created_at, Barrier.version,
-        Barrier.owner.display_name.as_alias("owner_name"), Barrier.unit.name.as_alias("unit_name"),
+        Barrier.id,
+        Barrier.description,
+        Barrier.kind,
+        Barrier.level,
+        Barrier.status,
+        Barrier.owner,
+        Barrier.next_follow_up_on,
+        Barrier.issue,
+        Barrier.unit,
+        Barrier.created_at,
+        Barrier.version,
+        Barrier.owner.display_name.as_alias("owner_name"),
+        Barrier.unit.name.as_alias("unit_name"),
         Barrier.issue.description.as_alias("issue_description"),
     ).where(Barrier.status == "open")
     query = _visible(query, viewer)
@@ -280,9 +358,17 @@ def _local_date(value) -> date:
 
 
 async def issue_for_new_barrier(viewer: Viewer, issue_id: int) -> dict:
-    issue = await SafetyIssue.select(
-        SafetyIssue.id, SafetyIssue.unit, SafetyIssue.description, SafetyIssue.status, SafetyIssue.unit.name.as_alias("unit_name")
-    ).where(SafetyIssue.id == issue_id).first()
+    issue = (
+        await SafetyIssue.select(
+            SafetyIssue.id,
+            SafetyIssue.unit,
+            SafetyIssue.description,
+            SafetyIssue.status,
+            SafetyIssue.unit.name.as_alias("unit_name"),
+        )
+        .where(SafetyIssue.id == issue_id)
+        .first()
+    )
     if issue is None:
         raise NotFoundException()
     ensure_can_contribute(viewer, issue["unit"])
@@ -292,8 +378,11 @@ async def issue_for_new_barrier(viewer: Viewer, issue_id: int) -> dict:
 
 # --- writing -------------------------------------------------------------------------------
 
+
 async def _check_owner(owner_id: int | None, field: str, errors: dict[str, str]) -> None:
-    if owner_id is not None and not await Person.exists().where((Person.id == owner_id) & (Person.active == True)):  # noqa: E712
+    if owner_id is not None and not await Person.exists().where(
+        (Person.id == owner_id) & (Person.active == True)
+    ):  # noqa: E712
         errors[field] = "Choose an owner from the list of active people."
 
 
@@ -313,7 +402,11 @@ async def open_barrier(
     unit without one, the person opening it); the first
     follow-up defaults to a week from today. A repeated idempotency key returns the first barrier.
     Raises IssueInputError with field messages; `from_form` also requires the owner and the date."""
-    issue = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit).where(SafetyIssue.id == issue_id).first()
+    issue = (
+        await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit)
+        .where(SafetyIssue.id == issue_id)
+        .first()
+    )
     if issue is None:
         raise NotFoundException()
     unit_id = issue["unit"]
@@ -344,26 +437,70 @@ async def open_barrier(
     elif follow_up > today + timedelta(days=366):
         errors["next_follow_up_on"] = "Choose a date within the next year."
     await _check_owner(owner_id, "owner", errors)
-    errors.update({k: v for k, v in screen({"description": description}).items() if k not in errors})
+    errors.update(
+        {k: v for k, v in screen({"description": description}).items() if k not in errors}
+    )
     if errors:
         raise IssueInputError(errors)
     # Never without an owner: the executive partner, else whoever opened it.
     owner = owner_id or await unit_executive(unit_id) or viewer.id
     now = clock.now()
-    values = {"issue": issue_id, "unit": unit_id, "description": description, "kind": kind, "owner": owner,
-              "level": level, "next_follow_up_on": follow_up, "status": "open"}
+    values = {
+        "issue": issue_id,
+        "unit": unit_id,
+        "description": description,
+        "kind": kind,
+        "owner": owner,
+        "level": level,
+        "next_follow_up_on": follow_up,
+        "status": "open",
+    }
     try:
         async with db.write_transaction():
-            if key and (existing := await Barrier.select(Barrier.id).where(Barrier.idempotency_key == key).first()):
+            if key and (
+                existing := await Barrier.select(Barrier.id)
+                .where(Barrier.idempotency_key == key)
+                .first()
+            ):
                 return existing["id"]
-            row = (await Barrier.insert(Barrier(**values, idempotency_key=key, created_by=viewer.id, created_at=now,
-                                                updated_at=now, version=1)).returning(Barrier.id))[0]
-            await BarrierNote.insert(BarrierNote(barrier=row["id"], author=viewer.id, at=now, kind="created", body=description,
-                                                 next_follow_up_on=follow_up, to_level=level))
-            await audit.record(viewer.actor, "create", "barrier", row["id"], unit_id=unit_id, changes=audit.created(values))
+            row = (
+                await Barrier.insert(
+                    Barrier(
+                        **values,
+                        idempotency_key=key,
+                        created_by=viewer.id,
+                        created_at=now,
+                        updated_at=now,
+                        version=1,
+                    )
+                ).returning(Barrier.id)
+            )[0]
+            await BarrierNote.insert(
+                BarrierNote(
+                    barrier=row["id"],
+                    author=viewer.id,
+                    at=now,
+                    kind="created",
+                    body=description,
+                    next_follow_up_on=follow_up,
+                    to_level=level,
+                )
+            )
+            await audit.record(
+                viewer.actor,
+                "create",
+                "barrier",
+                row["id"],
+                unit_id=unit_id,
+                changes=audit.created(values),
+            )
     except Exception:
         # A concurrent double tap with the same key won the race: return what it created.
-        if key and (existing := await Barrier.select(Barrier.id).where(Barrier.idempotency_key == key).first()):
+        if key and (
+            existing := await Barrier.select(Barrier.id)
+            .where(Barrier.idempotency_key == key)
+            .first()
+        ):
             return existing["id"]
         raise
     return row["id"]
@@ -374,7 +511,9 @@ async def _load_for_action(viewer: Viewer, barrier_id: int) -> dict:
     if row is None or not _can_see(viewer, row):
         raise NotFoundException()
     if not can_act(viewer, row):
-        raise PermissionDeniedException("Only the barrier's owner and the unit's CUSP team can update it.")
+        raise PermissionDeniedException(
+            "Only the barrier's owner and the unit's CUSP team can update it."
+        )
     return row
 
 
@@ -396,7 +535,9 @@ def _text_errors(text: str, field: str, empty_message: str, errors: dict[str, st
         errors.update(screen({field: text}))
 
 
-async def _apply(viewer: Viewer, barrier_id: int, version: int | None, values: dict, note: dict) -> bool:
+async def _apply(
+    viewer: Viewer, barrier_id: int, version: int | None, values: dict, note: dict
+) -> bool:
     """Write a change and its log entry if the barrier is still at `version`.
 
     Returns False when the very same change by the same person is already there (a double tap).
@@ -406,23 +547,48 @@ async def _apply(viewer: Viewer, barrier_id: int, version: int | None, values: d
         if current is None:
             raise NotFoundException()
         if version is None or current["version"] != version:
-            latest = await BarrierNote.select(*BarrierNote.all_columns(), BarrierNote.author.display_name.as_alias("author_name")).where(
-                BarrierNote.barrier == barrier_id).order_by(BarrierNote.id, ascending=False).first()
-            if latest and latest["author"] == viewer.id and latest["kind"] == note["kind"] and latest["body"] == note["body"]:
+            latest = (
+                await BarrierNote.select(
+                    *BarrierNote.all_columns(),
+                    BarrierNote.author.display_name.as_alias("author_name"),
+                )
+                .where(BarrierNote.barrier == barrier_id)
+                .order_by(BarrierNote.id, ascending=False)
+                .first()
+            )
+            if (
+                latest
+                and latest["author"] == viewer.id
+                and latest["kind"] == note["kind"]
+                and latest["body"] == note["body"]
+            ):
                 return False
             raise BarrierConflict(current, latest)
         if current["status"] != "open":
-            raise IssueInputError({"__all__": "This barrier is already closed; nothing was changed."})
+            raise IssueInputError(
+                {"__all__": "This barrier is already closed; nothing was changed."}
+            )
         now = clock.now()
-        await Barrier.update({**values, "updated_at": now, "version": version + 1}).where(Barrier.id == barrier_id)
+        await Barrier.update({**values, "updated_at": now, "version": version + 1}).where(
+            Barrier.id == barrier_id
+        )
         await BarrierNote.insert(BarrierNote(barrier=barrier_id, author=viewer.id, at=now, **note))
         changes = audit.diff(current, values)
         changes[f"{note['kind']}_note"] = [None, note["body"]]
-        await audit.record(viewer.actor, "update", "barrier", barrier_id, unit_id=current["unit"], changes=changes)
+        await audit.record(
+            viewer.actor, "update", "barrier", barrier_id, unit_id=current["unit"], changes=changes
+        )
     return True
 
 
-async def add_note(viewer: Viewer, barrier_id: int, *, body: str, next_follow_up_on: date | None, version: int | None) -> bool:
+async def add_note(
+    viewer: Viewer,
+    barrier_id: int,
+    *,
+    body: str,
+    next_follow_up_on: date | None,
+    version: int | None,
+) -> bool:
     """A dated follow-up note and the date of the next follow-up."""
     await _load_for_action(viewer, barrier_id)
     body = (body or "").strip()
@@ -431,8 +597,13 @@ async def add_note(viewer: Viewer, barrier_id: int, *, body: str, next_follow_up
     _follow_up_errors(next_follow_up_on, "note_next", errors)
     if errors:
         raise IssueInputError(errors)
-    return await _apply(viewer, barrier_id, version, {"next_follow_up_on": next_follow_up_on},
-                        {"kind": "note", "body": body, "next_follow_up_on": next_follow_up_on})
+    return await _apply(
+        viewer,
+        barrier_id,
+        version,
+        {"next_follow_up_on": next_follow_up_on},
+        {"kind": "note", "body": body, "next_follow_up_on": next_follow_up_on},
+    )
 
 
 async def escalate(
@@ -460,10 +631,19 @@ async def escalate(
     if errors:
         raise IssueInputError(errors)
     values = {"level": to_level, "owner": owner_id, "next_follow_up_on": next_follow_up_on}
-    return await _apply(viewer, barrier_id, version, values, {
-        "kind": "escalated", "body": reason, "next_follow_up_on": next_follow_up_on,
-        "from_level": current["level"], "to_level": to_level,
-    })
+    return await _apply(
+        viewer,
+        barrier_id,
+        version,
+        values,
+        {
+            "kind": "escalated",
+            "body": reason,
+            "next_follow_up_on": next_follow_up_on,
+            "from_level": current["level"],
+            "to_level": to_level,
+        },
+    )
 
 
 async def mark_removed(viewer: Viewer, barrier_id: int, *, note: str, version: int | None) -> bool:
@@ -474,18 +654,34 @@ async def mark_removed(viewer: Viewer, barrier_id: int, *, note: str, version: i
     _text_errors(note, "removed_note", "Say how the barrier was removed.", errors)
     if errors:
         raise IssueInputError(errors)
-    return await _apply(viewer, barrier_id, version, {"status": "removed", "closed_at": clock.now()},
-                        {"kind": "removed", "body": note})
+    return await _apply(
+        viewer,
+        barrier_id,
+        version,
+        {"status": "removed", "closed_at": clock.now()},
+        {"kind": "removed", "body": note},
+    )
 
 
-async def mark_cannot_remove(viewer: Viewer, barrier_id: int, *, reason: str, version: int | None) -> bool:
+async def mark_cannot_remove(
+    viewer: Viewer, barrier_id: int, *, reason: str, version: int | None
+) -> bool:
     """The barrier cannot be removed: the reason is kept and shown."""
     await _load_for_action(viewer, barrier_id)
     reason = (reason or "").strip()
     errors: dict[str, str] = {}
-    _text_errors(reason, "cannot_reason", "Say why it cannot be removed – the team and staff will be told.", errors)
+    _text_errors(
+        reason,
+        "cannot_reason",
+        "Say why it cannot be removed – the team and staff will be told.",
+        errors,
+    )
     if errors:
         raise IssueInputError(errors)
-    return await _apply(viewer, barrier_id, version,
-                        {"status": "cannot_remove", "cannot_remove_reason": reason, "closed_at": clock.now()},
-                        {"kind": "cannot_remove", "body": reason})
+    return await _apply(
+        viewer,
+        barrier_id,
+        version,
+        {"status": "cannot_remove", "cannot_remove_reason": reason, "closed_at": clock.now()},
+        {"kind": "cannot_remove", "body": reason},
+    )

@@ -56,7 +56,12 @@ async def ensure_defaults() -> None:
     async with db.write_transaction():
         existing = {row["name"] for row in await Category.select(Category.name)}
         if not existing:
-            await Category.insert(*[Category(name=name, position=i, active=True) for i, name in enumerate(DEFAULT_CATEGORIES)])
+            await Category.insert(
+                *[
+                    Category(name=name, position=i, active=True)
+                    for i, name in enumerate(DEFAULT_CATEGORIES)
+                ]
+            )
         have = {row["key"] for row in await Setting.select(Setting.key)}
         missing = [Setting(key=k, value=v) for k, v in DEFAULT_SETTINGS.items() if k not in have]
         if missing:

@@ -18,7 +18,16 @@ from rounds.core.tables import (
 APP_CONFIG = AppConfig(
     app_name="rounds_core",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Person,Unit,Membership,WebSession,LoginThrottle,AuditEntry,AuditHead,Setting],
+    table_classes=[
+        Person,
+        Unit,
+        Membership,
+        WebSession,
+        LoginThrottle,
+        AuditEntry,
+        AuditHead,
+        Setting,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -31,9 +31,21 @@ async def home(request: Request, viewer: ViewerDep) -> Response:
 @get("/units/{unit_id:int}", name="unit")
 async def unit_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
     unit = await get_unit(viewer, unit_id)
-    links = [(label, path.format(unit_id=unit_id)) for label, path in UNIT_LINKS if _route_exists(request, path)]
-    return render(request, "home/unit.html", unit=unit, team=await unit_team(unit_id), links=links,
-                  kinds=UNIT_KINDS, unit_role_labels=UNIT_ROLE_LABELS, my_role=viewer.unit_role(unit_id))
+    links = [
+        (label, path.format(unit_id=unit_id))
+        for label, path in UNIT_LINKS
+        if _route_exists(request, path)
+    ]
+    return render(
+        request,
+        "home/unit.html",
+        unit=unit,
+        team=await unit_team(unit_id),
+        links=links,
+        kinds=UNIT_KINDS,
+        unit_role_labels=UNIT_ROLE_LABELS,
+        my_role=viewer.unit_role(unit_id),
+    )
 
 
 def _route_exists(request: Request, path_template: str) -> bool:

@@ -76,9 +76,15 @@ def export_rows(issues: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS)
     labels = {
-        "source": rules.SOURCES, "harm": rules.HARMS, "likelihood": rules.LIKELIHOODS, "ease": rules.EASE,
-        "status": rules.STATUSES, "feedback_how": rules.FEEDBACK_HOW,
-        "priority_override": {k: v for k, v in (("high", "High"), ("medium", "Medium"), ("low", "Low"))},
+        "source": rules.SOURCES,
+        "harm": rules.HARMS,
+        "likelihood": rules.LIKELIHOODS,
+        "ease": rules.EASE,
+        "status": rules.STATUSES,
+        "feedback_how": rules.FEEDBACK_HOW,
+        "priority_override": {
+            k: v for k, v in (("high", "High"), ("medium", "Medium"), ("low", "Low"))
+        },
     }
     for issue in issues:
         row = []
@@ -95,9 +101,10 @@ def export_rows(issues: list[dict]) -> str:
 
 # --- import -------------------------------------------------------------------------------
 
+
 @dataclass
 class ImportRow:
-    number: int                      # the spreadsheet's row number (header is row 1)
+    number: int  # the spreadsheet's row number (header is row 1)
     values: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -105,7 +112,7 @@ class ImportRow:
 @dataclass
 class ImportResult:
     rows: list[ImportRow] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)   # file-level problems
+    problems: list[str] = field(default_factory=list)  # file-level problems
 
     @property
     def ok(self) -> bool:
@@ -127,7 +134,12 @@ def _code(value: str, mapping: dict[str, str]) -> str | None:
     return None
 
 
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 
 
 def parse_date(text: str) -> date | None:
@@ -139,7 +151,9 @@ def parse_date(text: str) -> date | None:
         return date(int(m[1]), int(m[2]), int(m[3]))
     if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
         return date(int(m[3]), int(m[1]), int(m[2]))
-    if m := re.fullmatch(r"(?:[A-Za-z]{3},?\s+)?(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})", text):
+    if m := re.fullmatch(
+        r"(?:[A-Za-z]{3},?\s+)?(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})", text
+    ):
         if m[2].lower() in _MONTHS:
             return date(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
     if m := re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})", text):
@@ -157,7 +171,9 @@ async def parse(unit_id: int, raw: bytes, filename: str = "") -> ImportResult:
     """Check a CSV file row by row. Saves nothing."""
     result = ImportResult()
     if len(raw) > MAX_BYTES:
-        result.problems.append(f"The file is too large ({len(raw) // 1024:,} KB). The limit is {MAX_BYTES // 1_000_000} MB – split it into smaller files.")
+        result.problems.append(
+            f"The file is too large ({len(raw) // 1024:,} KB). The limit is {MAX_BYTES // 1_000_000} MB – split it into smaller files."
+        )
         return result
     if not raw.strip():
         result.problems.append("The file is empty.")
@@ -170,43 +186,64 @@ async def parse(unit_id: int, raw: bytes, filename: str = "") -> ImportResult:
         except UnicodeDecodeError:
             text = ""
     if not text or "\x00" in text:
-        result.problems.append("This does not look like a CSV file. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that.")
+        result.problems.append(
+            "This does not look like a CSV file. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that."
+        )
         return result
     try:
         reader = csv.reader(io.StringIO(text))
         header = next(reader)
     except (csv.Error, StopIteration):
-        result.problems.append("This does not look like a CSV file. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that.")
+        result.problems.append(
+            "This does not look like a CSV file. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that."
+        )
         return result
     names = [h.strip().lower() for h in header]
     unknown = [h for h in header if h.strip() and h.strip().lower() not in _BY_HEADER]
     if unknown:
-        result.problems.append("Unknown columns: " + ", ".join(f"“{h.strip()}”" for h in unknown[:8])
-                               + ". Use the column names of the export (download the template).")
+        result.problems.append(
+            "Unknown columns: "
+            + ", ".join(f"“{h.strip()}”" for h in unknown[:8])
+            + ". Use the column names of the export (download the template)."
+        )
     if "description" not in names:
         result.problems.append("The file needs a “Description” column.")
     if result.problems:
         return result
     fields = [_BY_HEADER.get(n) for n in names]
-    categories = {c["name"].lower(): c["id"] for c in await Category.select(Category.id, Category.name, Category.active) if c["active"]}
-    team = {r["email"].lower(): r["id"] for r in await Membership.select(
-        Membership.person.id.as_alias("id"), Membership.person.email.as_alias("email")).where(Membership.unit == unit_id)}
+    categories = {
+        c["name"].lower(): c["id"]
+        for c in await Category.select(Category.id, Category.name, Category.active)
+        if c["active"]
+    }
+    team = {
+        r["email"].lower(): r["id"]
+        for r in await Membership.select(
+            Membership.person.id.as_alias("id"), Membership.person.email.as_alias("email")
+        ).where(Membership.unit == unit_id)
+    }
     today = local_today()
     try:
         for number, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue
             if len(result.rows) >= MAX_ROWS:
-                result.problems.append(f"The file has more than {MAX_ROWS:,} rows – split it into smaller files.")
+                result.problems.append(
+                    f"The file has more than {MAX_ROWS:,} rows – split it into smaller files."
+                )
                 return result
             row = ImportRow(number)
-            data = {f: _unwrap(cells[i]) if i < len(cells) else "" for i, f in enumerate(fields) if f}
+            data = {
+                f: _unwrap(cells[i]) if i < len(cells) else "" for i, f in enumerate(fields) if f
+            }
             if len(cells) > len(fields):
                 row.errors.append("This row has more cells than the header has columns.")
             _check_row(row, data, categories, team, today)
             result.rows.append(row)
     except csv.Error as exc:
-        result.problems.append(f"The file could not be read as CSV near row {reader.line_num}: {exc}.")
+        result.problems.append(
+            f"The file could not be read as CSV near row {reader.line_num}: {exc}."
+        )
     if not result.rows and not result.problems:
         result.problems.append("The file has a header but no rows.")
     return result
@@ -224,9 +261,17 @@ def _check_row(row: ImportRow, data: dict, categories: dict, team: dict, today: 
     if len(v["raised_by"]) > 80:
         err.append("Raised by: use a role such as “RN, nights” (at most 80 characters).")
     for name, mapping, label in (
-        ("source", rules.SOURCES, "Source"), ("harm", rules.HARMS, "Harm"), ("likelihood", rules.LIKELIHOODS, "Likelihood"),
-        ("ease", rules.EASE, "Ease"), ("status", rules.STATUSES, "Status"), ("feedback_how", rules.FEEDBACK_HOW, "Feedback how"),
-        ("priority_override", {"high": "High", "medium": "Medium", "low": "Low"}, "Priority set by team"),
+        ("source", rules.SOURCES, "Source"),
+        ("harm", rules.HARMS, "Harm"),
+        ("likelihood", rules.LIKELIHOODS, "Likelihood"),
+        ("ease", rules.EASE, "Ease"),
+        ("status", rules.STATUSES, "Status"),
+        ("feedback_how", rules.FEEDBACK_HOW, "Feedback how"),
+        (
+            "priority_override",
+            {"high": "High", "medium": "Medium", "low": "Low"},
+            "Priority set by team",
+        ),
     ):
         code = _code(data.get(name, ""), mapping)
         if code is None:
@@ -235,8 +280,14 @@ def _check_row(row: ImportRow, data: dict, categories: dict, team: dict, today: 
         v[name] = code
     v["source"] = v["source"] or "other"
     v["status"] = v["status"] or "new"
-    for name, label in (("identified_on", "Identified on"), ("due_on", "Due"), ("resolved_on", "Resolved on"),
-                        ("closed_on", "Closed on"), ("feedback_due_on", "Feedback due"), ("feedback_given_on", "Feedback given on")):
+    for name, label in (
+        ("identified_on", "Identified on"),
+        ("due_on", "Due"),
+        ("resolved_on", "Resolved on"),
+        ("closed_on", "Closed on"),
+        ("feedback_due_on", "Feedback due"),
+        ("feedback_given_on", "Feedback given on"),
+    ):
         try:
             v[name] = parse_date(data.get(name, ""))
         except ValueError:
@@ -250,7 +301,9 @@ def _check_row(row: ImportRow, data: dict, categories: dict, team: dict, today: 
         if cat.lower() in categories:
             v["category"] = categories[cat.lower()]
         else:
-            err.append(f"Category: “{cat}” is not one of the categories (ask an admin to add it, or use one from the list).")
+            err.append(
+                f"Category: “{cat}” is not one of the categories (ask an admin to add it, or use one from the list)."
+            )
     email = data.get("owner_email", "").strip().lower()
     v["owner"] = None
     if email:
@@ -258,19 +311,47 @@ def _check_row(row: ImportRow, data: dict, categories: dict, team: dict, today: 
             v["owner"] = team[email]
         else:
             err.append(f"Owner e-mail: “{email}” is not on this unit's team.")
-    for name in ("priority_reason", "action_plan", "success_measure", "cannot_do_reason", "feedback_said", "outcome"):
+    for name in (
+        "priority_reason",
+        "action_plan",
+        "success_measure",
+        "cannot_do_reason",
+        "feedback_said",
+        "outcome",
+    ):
         v[name] = data.get(name, "").strip()
-    v["needs_executive_help"] = data.get("needs_executive_help", "").strip().lower() in ("yes", "y", "true", "1", "x")
+    v["needs_executive_help"] = data.get("needs_executive_help", "").strip().lower() in (
+        "yes",
+        "y",
+        "true",
+        "1",
+        "x",
+    )
     if v["priority_override"] and not v["priority_reason"]:
         err.append("Priority set by team needs a priority reason.")
     if v["status"] == "cannot_do" and not v["cannot_do_reason"]:
         err.append("Status is cannot do, so the cannot-do reason is needed.")
     if v["status"] == "closed" and not v["feedback_given_on"]:
-        err.append("Status is closed, so “Feedback given on” is needed (staff must have been told).")
+        err.append(
+            "Status is closed, so “Feedback given on” is needed (staff must have been told)."
+        )
     if v["feedback_given_on"] and not v["feedback_how"]:
         err.append("Feedback given on is filled in, so “Feedback how” is needed.")
-    found = screen({k: v[k] for k in ("description", "raised_by", "priority_reason", "action_plan", "success_measure",
-                                     "cannot_do_reason", "feedback_said", "outcome")})
+    found = screen(
+        {
+            k: v[k]
+            for k in (
+                "description",
+                "raised_by",
+                "priority_reason",
+                "action_plan",
+                "success_measure",
+                "cannot_do_reason",
+                "feedback_said",
+                "outcome",
+            )
+        }
+    )
     for name, message in found.items():
         err.append(f"{name.replace('_', ' ').capitalize()}: {message}")
     v["priority"] = rules.effective_priority(v["harm"], v["likelihood"], v["priority_override"])
@@ -290,7 +371,9 @@ async def save(viewer: Viewer, unit_id: int, raw: bytes) -> int:
     window = None
     added = 0
     async with db.write_transaction():
-        if await SafetyIssue.exists().where(SafetyIssue.idempotency_key == f"import-{digest}-{result.rows[0].number}"):
+        if await SafetyIssue.exists().where(
+            SafetyIssue.idempotency_key == f"import-{digest}-{result.rows[0].number}"
+        ):
             return 0
         if window is None:
             from rounds.issues.service import feedback_window_days
@@ -302,20 +385,53 @@ async def save(viewer: Viewer, unit_id: int, raw: bytes) -> int:
         for row in result.rows:
             v = dict(row.values)
             identified = v["identified_on"] or local_today()
-            objects.append(SafetyIssue(
-                unit=unit_id, identified_on=identified, source=v["source"], description=v["description"], raised_by=v["raised_by"],
-                category=v["category"], harm=v["harm"], likelihood=v["likelihood"], ease=v["ease"], priority=v["priority"],
-                priority_override=v["priority_override"], priority_reason=v["priority_reason"], action_plan=v["action_plan"],
-                owner=v["owner"], due_on=v["due_on"], success_measure=v["success_measure"], status=v["status"],
-                status_changed_at=now, cannot_do_reason=v["cannot_do_reason"], resolved_on=v["resolved_on"], closed_on=v["closed_on"],
-                feedback_due_on=v["feedback_due_on"] or identified + timedelta(days=window), feedback_given_on=v["feedback_given_on"],
-                feedback_how=v["feedback_how"], feedback_said=v["feedback_said"], outcome=v["outcome"],
-                needs_executive_help=v["needs_executive_help"], idempotency_key=f"import-{digest}-{row.number}",
-                created_by=viewer.id, created_at=now, updated_at=now, version=1,
-            ))
+            objects.append(
+                SafetyIssue(
+                    unit=unit_id,
+                    identified_on=identified,
+                    source=v["source"],
+                    description=v["description"],
+                    raised_by=v["raised_by"],
+                    category=v["category"],
+                    harm=v["harm"],
+                    likelihood=v["likelihood"],
+                    ease=v["ease"],
+                    priority=v["priority"],
+                    priority_override=v["priority_override"],
+                    priority_reason=v["priority_reason"],
+                    action_plan=v["action_plan"],
+                    owner=v["owner"],
+                    due_on=v["due_on"],
+                    success_measure=v["success_measure"],
+                    status=v["status"],
+                    status_changed_at=now,
+                    cannot_do_reason=v["cannot_do_reason"],
+                    resolved_on=v["resolved_on"],
+                    closed_on=v["closed_on"],
+                    feedback_due_on=v["feedback_due_on"] or identified + timedelta(days=window),
+                    feedback_given_on=v["feedback_given_on"],
+                    feedback_how=v["feedback_how"],
+                    feedback_said=v["feedback_said"],
+                    outcome=v["outcome"],
+                    needs_executive_help=v["needs_executive_help"],
+                    idempotency_key=f"import-{digest}-{row.number}",
+                    created_by=viewer.id,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
         inserted = await SafetyIssue.insert(*objects).returning(SafetyIssue.id)
         added = len(inserted)
-        await audit.record(viewer.actor, "create", "safety_issue_import", digest[:12], unit_id=unit_id,
-                           changes={"rows": [None, added], "issue_ids": [None, f"{inserted[0]['id']}-{inserted[-1]['id']}"]})
+        await audit.record(
+            viewer.actor,
+            "create",
+            "safety_issue_import",
+            digest[:12],
+            unit_id=unit_id,
+            changes={
+                "rows": [None, added],
+                "issue_ids": [None, f"{inserted[0]['id']}-{inserted[-1]['id']}"],
+            },
+        )
     return added
-

@@ -68,9 +68,9 @@ class IssueForm(_Form):
     outcome: str = Field(default="", max_length=2000)
     needs_executive_help: bool = False
 
-    _blank = field_validator("category", "owner", "due_on", "feedback_due_on", "feedback_given_on", mode="before")(
-        classmethod(lambda cls, v: _blank_none(v))
-    )
+    _blank = field_validator(
+        "category", "owner", "due_on", "feedback_due_on", "feedback_given_on", mode="before"
+    )(classmethod(lambda cls, v: _blank_none(v)))
 
     @field_validator("needs_executive_help", mode="before")
     @classmethod

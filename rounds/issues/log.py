@@ -33,12 +33,12 @@ SORTS = {
 @dataclass
 class LogFilters:
     unit: int | None = None
-    status: str = ""      # a status, or "open"
+    status: str = ""  # a status, or "open"
     category: int | None = None
     priority: int | None = None
-    owner: str = ""       # a person id, or "me", or "none"
+    owner: str = ""  # a person id, or "me", or "none"
     source: str = ""
-    overdue: str = ""     # "fix" or "feedback"
+    overdue: str = ""  # "fix" or "feedback"
     easy: bool = False
     q: str = ""
     sort: str = "priority"
@@ -106,11 +106,28 @@ class LogFilters:
     def quick_filters(self) -> list[tuple[str, bool, str]]:
         """The one-tap chips: (label, on, the query that toggles it), back to page 1."""
         return [
-            ("Open", self.status == "open", self.query_string(status=None if self.status == "open" else "open", page=None)),
-            ("Mine", self.owner == "me", self.query_string(owner=None if self.owner == "me" else "me", page=None)),
-            ("Fix overdue", self.overdue == "fix", self.query_string(overdue=None if self.overdue == "fix" else "fix", page=None)),
-            ("Feedback overdue", self.overdue == "feedback",
-             self.query_string(overdue=None if self.overdue == "feedback" else "feedback", page=None)),
+            (
+                "Open",
+                self.status == "open",
+                self.query_string(status=None if self.status == "open" else "open", page=None),
+            ),
+            (
+                "Mine",
+                self.owner == "me",
+                self.query_string(owner=None if self.owner == "me" else "me", page=None),
+            ),
+            (
+                "Fix overdue",
+                self.overdue == "fix",
+                self.query_string(overdue=None if self.overdue == "fix" else "fix", page=None),
+            ),
+            (
+                "Feedback overdue",
+                self.overdue == "feedback",
+                self.query_string(
+                    overdue=None if self.overdue == "feedback" else "feedback", page=None
+                ),
+            ),
             ("Easy wins", self.easy, self.query_string(easy=not self.easy, page=None)),
         ]
 
@@ -126,7 +143,7 @@ ORDER_BY = {
     "oldest": "identified_on, i.id",
     "due": f"{_OPEN_FIRST}, CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, i.id",
     "feedback": "CASE WHEN feedback_given_on IS NULL THEN 1 ELSE 0 END DESC, "
-                "CASE WHEN feedback_due_on IS NULL THEN 1 ELSE 0 END, feedback_due_on, i.id",
+    "CASE WHEN feedback_due_on IS NULL THEN 1 ELSE 0 END, feedback_due_on, i.id",
     "updated": "i.updated_at DESC, i.id DESC",
 }
 _SEARCHED = ("description", "action_plan", "outcome", "raised_by", "success_measure")
@@ -136,7 +153,9 @@ _SEARCHED = ("description", "action_plan", "outcome", "raised_by", "success_meas
 _IS_OPEN = f"i.status IN {_OPEN}"
 _EASY_WIN = "(i.priority >= 2 AND i.ease = 'easy')"
 _FIX_OVERDUE = f"({_IS_OPEN} AND i.due_on < {{}})"
-_FEEDBACK_OVERDUE = "(i.feedback_given_on IS NULL AND i.status <> 'closed' AND i.feedback_due_on < {})"
+_FEEDBACK_OVERDUE = (
+    "(i.feedback_given_on IS NULL AND i.status <> 'closed' AND i.feedback_due_on < {})"
+)
 
 # What a row of the log shows, and nothing more.
 _ROW_COLUMNS = (
@@ -146,8 +165,10 @@ _ROW_COLUMNS = (
     "EXISTS (SELECT 1 FROM barrier b WHERE b.issue = i.id AND b.status = 'open') AS has_barrier, "
     f"{_IS_OPEN} AS is_open, {_EASY_WIN} AS easy_win, {_FIX_OVERDUE} AS fix_overdue, {_FEEDBACK_OVERDUE} AS feedback_overdue"
 )
-_JOINS = ("FROM safety_issue i JOIN unit u ON u.id = i.unit LEFT JOIN person p ON p.id = i.owner "
-          "LEFT JOIN category c ON c.id = i.category")
+_JOINS = (
+    "FROM safety_issue i JOIN unit u ON u.id = i.unit LEFT JOIN person p ON p.id = i.owner "
+    "LEFT JOIN category c ON c.id = i.category"
+)
 
 
 def _placeholders(values) -> str:
@@ -199,7 +220,10 @@ def where_sql(viewer: Viewer, f: LogFilters, today: date) -> tuple[str, list]:
         like = "LIKE" if db.is_sqlite() else "ILIKE"  # SQLite's LIKE already ignores case (ASCII)
         for word in [w for w in f.q.split() if w][:6]:
             pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", " ").strip() + "%"
-            add("(" + " OR ".join(f"i.{column} {like} {{}}" for column in _SEARCHED) + ")", *[pattern] * len(_SEARCHED))
+            add(
+                "(" + " OR ".join(f"i.{column} {like} {{}}" for column in _SEARCHED) + ")",
+                *[pattern] * len(_SEARCHED),
+            )
     return (" AND ".join(terms) or "1 = 1"), args
 
 
@@ -265,12 +289,16 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
     offset = (f.page - 1) * per_page
     rows = await db.fetch(
         f"SELECT {_ROW_COLUMNS} {_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {per_page + 1} OFFSET {offset}",
-        today, today, *args,
+        today,
+        today,
+        *args,
     )
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     if has_next or (f.page > 1 and not rows):
-        total = (await db.fetch(f"SELECT COUNT(*) AS n FROM safety_issue i WHERE {where}", *args))[0]["n"]
+        total = (await db.fetch(f"SELECT COUNT(*) AS n FROM safety_issue i WHERE {where}", *args))[
+            0
+        ]["n"]
     else:
         total = offset + len(rows)
     return LogPage([decorate_row(row, today) for row in rows], total, has_next, f, today)
@@ -281,18 +309,21 @@ async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -
     if f.unit is not None and not viewer.can_see(f.unit):
         return []
     where, args = where_sql(viewer, f, local_today())
-    return [dict(row) for row in await db.raw(
-        "SELECT i.*, p.display_name AS owner_name, p.email AS owner_email, c.name AS category_name, u.name AS unit_name "
-        f"{_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {int(limit)}",
-        *args,
-    )]
+    return [
+        dict(row)
+        for row in await db.raw(
+            "SELECT i.*, p.display_name AS owner_name, p.email AS owner_email, c.name AS category_name, u.name AS unit_name "
+            f"{_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {int(limit)}",
+            *args,
+        )
+    ]
 
 
 @dataclass
 class FilterChoices:
-    units: list[dict]                  # the units this person can see: {id, name, active}
+    units: list[dict]  # the units this person can see: {id, name, active}
     categories: list[tuple[int, str]]  # active ones, plus the one filtered on
-    owners: list[tuple[int, str]]      # people on the units in view
+    owners: list[tuple[int, str]]  # people on the units in view
 
 
 async def filter_choices(viewer: Viewer, f: LogFilters) -> FilterChoices:
@@ -319,7 +350,15 @@ async def filter_choices(viewer: Viewer, f: LogFilters) -> FilterChoices:
         *args,
     )
     return FilterChoices(
-        units=[{"id": r["id"], "name": r["name"], "active": bool(r["active"])} for r in rows if r["kind"] == "u"],
-        categories=[(r["id"], r["name"]) for r in rows if r["kind"] == "c" and (r["active"] or r["id"] == f.category)],
+        units=[
+            {"id": r["id"], "name": r["name"], "active": bool(r["active"])}
+            for r in rows
+            if r["kind"] == "u"
+        ],
+        categories=[
+            (r["id"], r["name"])
+            for r in rows
+            if r["kind"] == "c" and (r["active"] or r["id"] == f.category)
+        ],
         owners=[(r["id"], r["name"]) for r in rows if r["kind"] == "o"],
     )

@@ -25,22 +25,43 @@ async def home_panel(viewer: Viewer) -> dict | None:
     units = list(viewer.unit_roles)
     if viewer.role == "executive":
         since = clock.now() - timedelta(days=14)
-        rows = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
-            SafetyIssue.unit.is_in(units)
-            & (SafetyIssue.status_changed_at >= since)
-            & SafetyIssue.status.is_in(["planned", "in_progress", "resolved", "cannot_do", "closed"])
-        ).order_by(SafetyIssue.status_changed_at, ascending=False).limit(LIMIT)
+        rows = (
+            await SafetyIssue.select(*ISSUE_COLUMNS())
+            .where(
+                SafetyIssue.unit.is_in(units)
+                & (SafetyIssue.status_changed_at >= since)
+                & SafetyIssue.status.is_in(
+                    ["planned", "in_progress", "resolved", "cannot_do", "closed"]
+                )
+            )
+            .order_by(SafetyIssue.status_changed_at, ascending=False)
+            .limit(LIMIT)
+        )
         return {"kind": "executive", "changed": [decorate(r) for r in rows]}
     today = local_today()
-    feedback = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
-        SafetyIssue.unit.is_in(units)
-        & SafetyIssue.feedback_given_on.is_null()
-        & (SafetyIssue.status != "closed")
-        & (SafetyIssue.feedback_due_on <= today + timedelta(days=7))
-    ).order_by(SafetyIssue.feedback_due_on).limit(LIMIT)
-    overdue = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
-        SafetyIssue.unit.is_in(units)
-        & SafetyIssue.status.is_in(list(rules.OPEN_STATUSES))
-        & (SafetyIssue.due_on < today)
-    ).order_by(SafetyIssue.due_on).limit(LIMIT)
-    return {"kind": "team", "feedback": [decorate(r) for r in feedback], "overdue": [decorate(r) for r in overdue]}
+    feedback = (
+        await SafetyIssue.select(*ISSUE_COLUMNS())
+        .where(
+            SafetyIssue.unit.is_in(units)
+            & SafetyIssue.feedback_given_on.is_null()
+            & (SafetyIssue.status != "closed")
+            & (SafetyIssue.feedback_due_on <= today + timedelta(days=7))
+        )
+        .order_by(SafetyIssue.feedback_due_on)
+        .limit(LIMIT)
+    )
+    overdue = (
+        await SafetyIssue.select(*ISSUE_COLUMNS())
+        .where(
+            SafetyIssue.unit.is_in(units)
+            & SafetyIssue.status.is_in(list(rules.OPEN_STATUSES))
+            & (SafetyIssue.due_on < today)
+        )
+        .order_by(SafetyIssue.due_on)
+        .limit(LIMIT)
+    )
+    return {
+        "kind": "team",
+        "feedback": [decorate(r) for r in feedback],
+        "overdue": [decorate(r) for r in overdue],
+    }

@@ -9,7 +9,7 @@ from rounds.issues.tables import Category, DefectLearning, IssueUpdate, SafetyIs
 APP_CONFIG = AppConfig(
     app_name="rounds_issues",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Category,SafetyIssue,IssueUpdate,DefectLearning],
+    table_classes=[Category, SafetyIssue, IssueUpdate, DefectLearning],
     migration_dependencies=["rounds.rounding.piccolo_app"],
     commands=[],
 )

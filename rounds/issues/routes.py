@@ -38,6 +38,7 @@ def _new_key() -> str:
 
 # --- the tracking log ---------------------------------------------------------------------
 
+
 @get("/issues", name="issues")
 async def log_page(request: Request, viewer: ViewerDep) -> Response:
     filters = log.LogFilters.from_query(request.query_params)
@@ -45,9 +46,16 @@ async def log_page(request: Request, viewer: ViewerDep) -> Response:
     choices = await log.filter_choices(viewer, filters)
     unit_name = next((u["name"] for u in choices.units if u["id"] == filters.unit), None)
     return render(
-        request, "issues/log.html", fragment="issues/_list.html",
-        log=page, f=filters, units=choices.units, unit_name=unit_name,
-        categories=choices.categories, owners=choices.owners, **VOCAB,
+        request,
+        "issues/log.html",
+        fragment="issues/_list.html",
+        log=page,
+        f=filters,
+        units=choices.units,
+        unit_name=unit_name,
+        categories=choices.categories,
+        owners=choices.owners,
+        **VOCAB,
     )
 
 
@@ -57,24 +65,33 @@ async def log_export(request: Request, viewer: ViewerDep) -> Response:
     rows = await log.all_matching(viewer, filters)
     stamp = local_today().isoformat()
     return Response(
-        content=csvio.export_rows(rows), media_type="text/csv; charset=utf-8",
+        content=csvio.export_rows(rows),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="tracking-log-{stamp}.csv"'},
     )
 
 
 @get("/issues/template.csv")
 async def import_template(viewer: ViewerDep) -> Response:
-    return Response(content=csvio.export_rows([]), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="tracking-log-template.csv"'})
+    return Response(
+        content=csvio.export_rows([]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tracking-log-template.csv"'},
+    )
 
 
 # --- quick capture --------------------------------------------------------------------------
 
+
 async def _capture_context(viewer, unit, values, errors, added=None):
     return {
-        "unit": unit, "values": values, "errors": errors, "added": added,
+        "unit": unit,
+        "values": values,
+        "errors": errors,
+        "added": added,
         "recent": await service.recently_captured(viewer, unit["id"]),
-        "categories": await service.category_choices(), **VOCAB,
+        "categories": await service.category_choices(),
+        **VOCAB,
     }
 
 
@@ -83,9 +100,18 @@ async def capture_page(request: Request, viewer: ViewerDep, unit_id: FromPath[in
     unit = await get_unit(viewer, unit_id)
     ensure_can_contribute(viewer, unit_id)
     added = request.query_params.get("added")
-    values = {"idempotency_key": _new_key(), "source": request.query_params.get("source") or "safety_round"}
-    return render(request, "issues/capture.html", fragment="issues/_capture.html",
-                  **await _capture_context(viewer, unit, values, {}, added=int(added) if (added or "").isdigit() else None))
+    values = {
+        "idempotency_key": _new_key(),
+        "source": request.query_params.get("source") or "safety_round",
+    }
+    return render(
+        request,
+        "issues/capture.html",
+        fragment="issues/_capture.html",
+        **await _capture_context(
+            viewer, unit, values, {}, added=int(added) if (added or "").isdigit() else None
+        ),
+    )
 
 
 @post("/units/{unit_id:int}/issues/new")
@@ -97,23 +123,44 @@ async def capture_save(request: Request, viewer: ViewerDep, unit_id: FromPath[in
     if form and not errors:
         try:
             captured = await service.capture(
-                viewer, unit_id, description=form.description, raised_by=form.raised_by, source=form.source,
-                category_id=form.category, needs_executive_help=form.needs_executive_help,
+                viewer,
+                unit_id,
+                description=form.description,
+                raised_by=form.raised_by,
+                source=form.source,
+                category_id=form.category,
+                needs_executive_help=form.needs_executive_help,
                 idempotency_key=form.idempotency_key or None,
             )
         except service.IssueInputError as exc:
             errors = exc.errors
         else:
-            fresh = {"idempotency_key": _new_key(), "source": form.source, "raised_by": "", "category": ""}
+            fresh = {
+                "idempotency_key": _new_key(),
+                "source": form.source,
+                "raised_by": "",
+                "category": "",
+            }
             if request.headers.get("hx-request") == "true":
-                return render(request, "issues/capture.html", fragment="issues/_capture.html",
-                              **await _capture_context(viewer, unit, fresh, {}, added=captured.id))
-            return redirect(request, f"/units/{unit_id}/issues/new?added={captured.id}&source={form.source}")
-    return render(request, "issues/capture.html", fragment="issues/_capture.html",
-                  **await _capture_context(viewer, unit, data, errors))
+                return render(
+                    request,
+                    "issues/capture.html",
+                    fragment="issues/_capture.html",
+                    **await _capture_context(viewer, unit, fresh, {}, added=captured.id),
+                )
+            return redirect(
+                request, f"/units/{unit_id}/issues/new?added={captured.id}&source={form.source}"
+            )
+    return render(
+        request,
+        "issues/capture.html",
+        fragment="issues/_capture.html",
+        **await _capture_context(viewer, unit, data, errors),
+    )
 
 
 # --- the issue page -------------------------------------------------------------------------
+
 
 def _form_values(issue: dict) -> dict:
     values = {name: issue.get(name) for name in service.EDITABLE}
@@ -123,8 +170,18 @@ def _form_values(issue: dict) -> dict:
     return values
 
 
-async def _issue_context(viewer, issue, *, values=None, errors=None, status_errors=None, status_values=None,
-                         update_errors=None, update_values=None, conflict=None):
+async def _issue_context(
+    viewer,
+    issue,
+    *,
+    values=None,
+    errors=None,
+    status_errors=None,
+    status_values=None,
+    update_errors=None,
+    update_values=None,
+    conflict=None,
+):
     from rounds.barriers.service import barriers_for_issue
 
     team = await service.unit_team_choices(issue["unit"])
@@ -158,7 +215,12 @@ async def _issue_context(viewer, issue, *, values=None, errors=None, status_erro
 @get("/issues/{issue_id:int}")
 async def issue_page(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
     issue = await service.get_issue(viewer, issue_id)
-    return render(request, "issues/issue.html", fragment="issues/_issue.html", **await _issue_context(viewer, issue))
+    return render(
+        request,
+        "issues/issue.html",
+        fragment="issues/_issue.html",
+        **await _issue_context(viewer, issue),
+    )
 
 
 def _conflict_changes(exc: service.Conflict, names: dict) -> list[dict]:
@@ -194,9 +256,15 @@ async def issue_edit(request: Request, viewer: ViewerDep, issue_id: FromPath[int
             # Keep what this person typed, but against the current version: saving again is a
             # deliberate choice made after seeing what changed.
             data = {**data, "version": issue["version"]}
-            errors = {"__all__": "Someone else changed this issue while you were editing. Nothing you typed was saved yet."}
-    return render(request, "issues/issue.html", fragment="issues/_issue.html",
-                  **await _issue_context(viewer, issue, values=data, errors=errors, conflict=conflict))
+            errors = {
+                "__all__": "Someone else changed this issue while you were editing. Nothing you typed was saved yet."
+            }
+    return render(
+        request,
+        "issues/issue.html",
+        fragment="issues/_issue.html",
+        **await _issue_context(viewer, issue, values=data, errors=errors, conflict=conflict),
+    )
 
 
 @post("/issues/{issue_id:int}/status")
@@ -208,7 +276,9 @@ async def issue_status(request: Request, viewer: ViewerDep, issue_id: FromPath[i
     conflict = None
     if form and not errors:
         try:
-            await service.change_status(viewer, issue_id, form.status, reason=form.reason, version=form.version)
+            await service.change_status(
+                viewer, issue_id, form.status, reason=form.reason, version=form.version
+            )
             return redirect(request, f"/issues/{issue_id}?status=1")
         except service.IssueInputError as exc:
             errors = exc.errors
@@ -216,13 +286,23 @@ async def issue_status(request: Request, viewer: ViewerDep, issue_id: FromPath[i
             issue = await service.get_issue(viewer, issue_id)
             ctx = await _issue_context(viewer, issue)
             conflict = _conflict_changes(exc, ctx["names"])
-            errors = {"status": "Someone else changed this issue a moment ago – check what changed below, then choose again."}
-    return render(request, "issues/issue.html", fragment="issues/_issue.html",
-                  **await _issue_context(viewer, issue, status_errors=errors, status_values=data, conflict=conflict))
+            errors = {
+                "status": "Someone else changed this issue a moment ago – check what changed below, then choose again."
+            }
+    return render(
+        request,
+        "issues/issue.html",
+        fragment="issues/_issue.html",
+        **await _issue_context(
+            viewer, issue, status_errors=errors, status_values=data, conflict=conflict
+        ),
+    )
 
 
 @post("/issues/{issue_id:int}/updates")
-async def issue_update_add(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
+async def issue_update_add(
+    request: Request, viewer: ViewerDep, issue_id: FromPath[int]
+) -> Response:
     issue = await service.get_issue(viewer, issue_id)
     data = await read_form(request)
     form, errors = validate(UpdateForm, data)
@@ -232,11 +312,16 @@ async def issue_update_add(request: Request, viewer: ViewerDep, issue_id: FromPa
             return redirect(request, f"/issues/{issue_id}#updates")
         except service.IssueInputError as exc:
             errors = exc.errors
-    return render(request, "issues/issue.html", fragment="issues/_issue.html",
-                  **await _issue_context(viewer, issue, update_errors=errors, update_values=data))
+    return render(
+        request,
+        "issues/issue.html",
+        fragment="issues/_issue.html",
+        **await _issue_context(viewer, issue, update_errors=errors, update_values=data),
+    )
 
 
 # --- staff stoplight report ------------------------------------------------------------------
+
 
 def _days(request: Request) -> int:
     value = request.query_params.get("days") or ""
@@ -252,22 +337,36 @@ async def stoplight_page(request: Request, viewer: ViewerDep, unit_id: FromPath[
 
 
 @get("/units/{unit_id:int}/stoplight.md")
-async def stoplight_markdown(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+async def stoplight_markdown(
+    request: Request, viewer: ViewerDep, unit_id: FromPath[int]
+) -> Response:
     return _markdown(await service.stoplight_report(viewer, unit_id, days=_days(request)))
 
 
 def _markdown(report: dict) -> Response:
-    return Response(content=service.stoplight_markdown(report), media_type="text/markdown; charset=utf-8")
+    return Response(
+        content=service.stoplight_markdown(report), media_type="text/markdown; charset=utf-8"
+    )
 
 
 # --- import ----------------------------------------------------------------------------------
+
 
 @get("/units/{unit_id:int}/issues/import")
 async def import_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
     unit = await get_unit(viewer, unit_id)
     ensure_can_manage(viewer, unit_id)
-    return render(request, "issues/import.html", unit=unit, result=None, csv_text="", errors={},
-                  headers=csvio.HEADERS, max_mb=csvio.MAX_BYTES // 1_000_000, max_rows=csvio.MAX_ROWS)
+    return render(
+        request,
+        "issues/import.html",
+        unit=unit,
+        result=None,
+        csv_text="",
+        errors={},
+        headers=csvio.HEADERS,
+        max_mb=csvio.MAX_BYTES // 1_000_000,
+        max_rows=csvio.MAX_ROWS,
+    )
 
 
 @post("/units/{unit_id:int}/issues/import")
@@ -283,8 +382,17 @@ async def import_post(request: Request, viewer: ViewerDep, unit_id: FromPath[int
         if result.ok:
             added = await csvio.save(viewer, unit_id, raw)
             return redirect(request, f"/issues?unit={unit_id}&sort=newest&imported={added}")
-        return render(request, "issues/import.html", unit=unit, result=result, csv_text="", errors={},
-                      headers=csvio.HEADERS, max_mb=csvio.MAX_BYTES // 1_000_000, max_rows=csvio.MAX_ROWS)
+        return render(
+            request,
+            "issues/import.html",
+            unit=unit,
+            result=result,
+            csv_text="",
+            errors={},
+            headers=csvio.HEADERS,
+            max_mb=csvio.MAX_BYTES // 1_000_000,
+            max_rows=csvio.MAX_ROWS,
+        )
     raw = b""
     if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
         errors["file"] = "Choose the CSV file of your tracking log."
@@ -292,20 +400,38 @@ async def import_post(request: Request, viewer: ViewerDep, unit_id: FromPath[int
         raw = await upload.read(csvio.MAX_BYTES + 1)
         name = (upload.filename or "").lower()
         if name.endswith((".xlsx", ".xls", ".ods", ".numbers", ".pdf", ".docx")):
-            errors["file"] = "This is a spreadsheet or document file, not CSV. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that."
+            errors["file"] = (
+                "This is a spreadsheet or document file, not CSV. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that."
+            )
     result = None
     if not errors:
         result = await csvio.parse(unit_id, raw, getattr(upload, "filename", ""))
     csv_text = raw.decode("utf-8-sig", errors="replace") if result and result.ok else ""
-    return render(request, "issues/import.html", unit=unit, result=result, csv_text=csv_text, errors=errors,
-                  headers=csvio.HEADERS, max_mb=csvio.MAX_BYTES // 1_000_000, max_rows=csvio.MAX_ROWS)
+    return render(
+        request,
+        "issues/import.html",
+        unit=unit,
+        result=result,
+        csv_text=csv_text,
+        errors=errors,
+        headers=csvio.HEADERS,
+        max_mb=csvio.MAX_BYTES // 1_000_000,
+        max_rows=csvio.MAX_ROWS,
+    )
 
 
 # --- categories (admin) ----------------------------------------------------------------------
 
+
 async def _categories_page(request, errors=None, values=None, row_errors=None):
-    return render(request, "issues/categories.html", categories=await service.list_categories(),
-                  errors=errors or {}, values=values or {}, row_errors=row_errors or {})
+    return render(
+        request,
+        "issues/categories.html",
+        categories=await service.list_categories(),
+        errors=errors or {},
+        values=values or {},
+        row_errors=row_errors or {},
+    )
 
 
 @get("/admin/categories")
@@ -329,7 +455,9 @@ async def category_add(request: Request, viewer: ViewerDep) -> Response:
 
 
 @post("/admin/categories/{category_id:int}")
-async def category_change(request: Request, viewer: ViewerDep, category_id: FromPath[int]) -> Response:
+async def category_change(
+    request: Request, viewer: ViewerDep, category_id: FromPath[int]
+) -> Response:
     ensure_admin(viewer)
     data = await read_form(request)
     action = data.get("action", "rename")
@@ -346,14 +474,30 @@ async def category_change(request: Request, viewer: ViewerDep, category_id: From
                 raise service.IssueInputError(errors)
             await service.save_category(viewer, form.name, category_id)
     except service.IssueInputError as exc:
-        return await _categories_page(request, row_errors={category_id: exc.errors.get("name", "Check this name.")},
-                                      values={f"name-{category_id}": data.get("name", "")})
+        return await _categories_page(
+            request,
+            row_errors={category_id: exc.errors.get("name", "Check this name.")},
+            values={f"name-{category_id}": data.get("name", "")},
+        )
     return redirect(request, f"/admin/categories?saved=1#category-{category_id}")
 
 
 route_handlers = [
-    log_page, log_export, import_template, capture_page, capture_save, issue_page, issue_edit, issue_status,
-    issue_update_add, stoplight_page, stoplight_markdown, import_page, import_post, categories_page, category_add,
+    log_page,
+    log_export,
+    import_template,
+    capture_page,
+    capture_save,
+    issue_page,
+    issue_edit,
+    issue_status,
+    issue_update_add,
+    stoplight_page,
+    stoplight_markdown,
+    import_page,
+    import_post,
+    categories_page,
+    category_add,
     category_change,
 ]
 nav = [NavItem("Tracking log", "/issues", order=20)]

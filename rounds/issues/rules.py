@@ -14,7 +14,13 @@ SOURCES = {
     "team_meeting": "Team meeting",
     "other": "Other",
 }
-HARMS = {"none": "None", "mild": "Mild", "moderate": "Moderate", "severe": "Severe", "death": "Death"}
+HARMS = {
+    "none": "None",
+    "mild": "Mild",
+    "moderate": "Moderate",
+    "severe": "Severe",
+    "death": "Death",
+}
 LIKELIHOODS = {"rare": "Rare", "possible": "Possible", "likely": "Likely", "frequent": "Frequent"}
 EASE = {"easy": "Easy", "moderate": "Moderate", "hard": "Hard"}
 STATUSES = {
@@ -25,7 +31,12 @@ STATUSES = {
     "cannot_do": "Cannot do",
     "closed": "Closed",
 }
-FEEDBACK_HOW = {"huddle": "Huddle", "email": "E-mail", "posted_report": "Posted report", "in_person": "In person"}
+FEEDBACK_HOW = {
+    "huddle": "Huddle",
+    "email": "E-mail",
+    "posted_report": "Posted report",
+    "in_person": "In person",
+}
 PRIORITY_LABELS = {3: "High", 2: "Medium", 1: "Low", 0: "Not rated"}
 PRIORITY_CODES = {"high": 3, "medium": 2, "low": 1}
 
@@ -83,7 +94,9 @@ TRANSITIONS = {
 OPEN_STATUSES = ("new", "planned", "in_progress")
 
 
-def transition_problem(current: str, target: str, *, cannot_do_reason: str, feedback_given: bool) -> str | None:
+def transition_problem(
+    current: str, target: str, *, cannot_do_reason: str, feedback_given: bool
+) -> str | None:
     """Why a status change is refused, in words a person can act on; None if allowed."""
     if target not in STATUSES:
         return "Choose a status from the list."

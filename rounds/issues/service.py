@@ -81,14 +81,26 @@ async def capture(
     if category_id is not None:
         from rounds.issues.tables import Category
 
-        if not await Category.exists().where((Category.id == category_id) & (Category.active == True)):  # noqa: E712
+        if not await Category.exists().where(
+            (Category.id == category_id) & (Category.active == True)
+        ):  # noqa: E712
             errors["category"] = "Choose a category from the list."
-    errors.update({k: v for k, v in screen({"description": description, "raised_by": raised_by}).items() if k not in errors})
+    errors.update(
+        {
+            k: v
+            for k, v in screen({"description": description, "raised_by": raised_by}).items()
+            if k not in errors
+        }
+    )
     if errors:
         raise IssueInputError(errors)
     key = (idempotency_key or "").strip()[:64] or None
     if key:
-        existing = await SafetyIssue.select(SafetyIssue.id).where(SafetyIssue.idempotency_key == key).first()
+        existing = (
+            await SafetyIssue.select(SafetyIssue.id)
+            .where(SafetyIssue.idempotency_key == key)
+            .first()
+        )
         if existing:
             return Captured(existing["id"], False)
     identified = identified_on or local_today()
@@ -109,17 +121,41 @@ async def capture(
     try:
         async with db.write_transaction():
             if key and await SafetyIssue.exists().where(SafetyIssue.idempotency_key == key):
-                row = await SafetyIssue.select(SafetyIssue.id).where(SafetyIssue.idempotency_key == key).first()
+                row = (
+                    await SafetyIssue.select(SafetyIssue.id)
+                    .where(SafetyIssue.idempotency_key == key)
+                    .first()
+                )
                 return Captured(row["id"], False)
-            row = (await SafetyIssue.insert(SafetyIssue(
-                **values, idempotency_key=key, created_by=viewer.id, created_at=now, updated_at=now,
-                status_changed_at=now, version=1,
-            )).returning(SafetyIssue.id))[0]
-            await audit.record(viewer.actor, "create", "safety_issue", row["id"], unit_id=unit_id, changes=audit.created(values))
+            row = (
+                await SafetyIssue.insert(
+                    SafetyIssue(
+                        **values,
+                        idempotency_key=key,
+                        created_by=viewer.id,
+                        created_at=now,
+                        updated_at=now,
+                        status_changed_at=now,
+                        version=1,
+                    )
+                ).returning(SafetyIssue.id)
+            )[0]
+            await audit.record(
+                viewer.actor,
+                "create",
+                "safety_issue",
+                row["id"],
+                unit_id=unit_id,
+                changes=audit.created(values),
+            )
     except Exception:
         # A concurrent retry with the same key won the race: return the issue it created.
         if key:
-            existing = await SafetyIssue.select(SafetyIssue.id).where(SafetyIssue.idempotency_key == key).first()
+            existing = (
+                await SafetyIssue.select(SafetyIssue.id)
+                .where(SafetyIssue.idempotency_key == key)
+                .first()
+            )
             if existing:
                 return Captured(existing["id"], False)
         raise
@@ -168,10 +204,13 @@ async def assign(
             update["status_changed_at"] = clock.now()
         await SafetyIssue.update(update).where(SafetyIssue.id == issue_id)
         changes["version"] = [issue["version"], issue["version"] + 1]
-        await audit.record(viewer.actor, "update", "safety_issue", issue_id, unit_id=issue["unit"], changes=changes)
+        await audit.record(
+            viewer.actor, "update", "safety_issue", issue_id, unit_id=issue["unit"], changes=changes
+        )
 
 
 # --- reading ------------------------------------------------------------------------------
+
 
 class Conflict(Exception):
     """Someone saved the issue after the form was opened. `changes`: [(field label, old, new, who, when)]."""
@@ -204,11 +243,15 @@ def decorate(issue: dict) -> dict:
     issue["priority_label"] = rules.PRIORITY_LABELS.get(issue["priority"], "Not rated")
     issue["easy_win"] = rules.is_easy_win(issue["priority"], issue["ease"])
     issue["feedback_overdue"] = (
-        issue.get("feedback_given_on") is None and issue.get("feedback_due_on") is not None
-        and issue["feedback_due_on"] < local_today() and issue["status"] != "closed"
+        issue.get("feedback_given_on") is None
+        and issue.get("feedback_due_on") is not None
+        and issue["feedback_due_on"] < local_today()
+        and issue["status"] != "closed"
     )
     issue["fix_overdue"] = (
-        issue["status"] in rules.OPEN_STATUSES and issue.get("due_on") is not None and issue["due_on"] < local_today()
+        issue["status"] in rules.OPEN_STATUSES
+        and issue.get("due_on") is not None
+        and issue["due_on"] < local_today()
     )
     return issue
 
@@ -225,7 +268,9 @@ def can_edit(viewer: Viewer, issue: dict) -> bool:
     """Champions, executive partners and admins edit any issue of their unit; members edit what they own."""
     if viewer.read_only:
         return False
-    return viewer.can_manage(issue["unit"]) or (viewer.can_contribute(issue["unit"]) and issue.get("owner") == viewer.id)
+    return viewer.can_manage(issue["unit"]) or (
+        viewer.can_contribute(issue["unit"]) and issue.get("owner") == viewer.id
+    )
 
 
 def ensure_can_edit(viewer: Viewer, issue: dict) -> None:
@@ -233,32 +278,50 @@ def ensure_can_edit(viewer: Viewer, issue: dict) -> None:
     if not can_edit(viewer, issue):
         from litestar.exceptions import PermissionDeniedException
 
-        raise PermissionDeniedException("Only the unit's champions, executive partners, admins and the issue's owner can change it.")
+        raise PermissionDeniedException(
+            "Only the unit's champions, executive partners, admins and the issue's owner can change it."
+        )
 
 
 async def unit_team_choices(unit_id: int) -> list[tuple[int, str]]:
     """People on the unit's team, as (id, "Name – role") for the owner select."""
-    rows = await Membership.select(
-        Membership.person.id.as_alias("id"), Membership.person.display_name.as_alias("name"),
-        Membership.person.job_title.as_alias("title"), Membership.person.active.as_alias("active"),
-    ).where(Membership.unit == unit_id).order_by(Membership.person.display_name)
+    rows = (
+        await Membership.select(
+            Membership.person.id.as_alias("id"),
+            Membership.person.display_name.as_alias("name"),
+            Membership.person.job_title.as_alias("title"),
+            Membership.person.active.as_alias("active"),
+        )
+        .where(Membership.unit == unit_id)
+        .order_by(Membership.person.display_name)
+    )
     seen, out = set(), []
     for row in rows:
         if row["id"] not in seen and row["active"]:
             seen.add(row["id"])
-            out.append((row["id"], f"{row['name']}" + (f" – {row['title']}" if row["title"] else "")))
+            out.append(
+                (row["id"], f"{row['name']}" + (f" – {row['title']}" if row["title"] else ""))
+            )
     return out
 
 
 async def category_choices(*, include_inactive_id: int | None = None) -> list[tuple[int, str]]:
-    rows = await Category.select(Category.id, Category.name, Category.active).order_by(Category.position).order_by(Category.name)
+    rows = (
+        await Category.select(Category.id, Category.name, Category.active)
+        .order_by(Category.position)
+        .order_by(Category.name)
+    )
     return [(r["id"], r["name"]) for r in rows if r["active"] or r["id"] == include_inactive_id]
 
 
 async def updates_for(issue_id: int) -> list[dict]:
-    return await IssueUpdate.select(
-        *IssueUpdate.all_columns(), IssueUpdate.author.display_name.as_alias("author_name")
-    ).where(IssueUpdate.issue == issue_id).order_by(IssueUpdate.at)
+    return (
+        await IssueUpdate.select(
+            *IssueUpdate.all_columns(), IssueUpdate.author.display_name.as_alias("author_name")
+        )
+        .where(IssueUpdate.issue == issue_id)
+        .order_by(IssueUpdate.at)
+    )
 
 
 # --- changing an issue --------------------------------------------------------------------
@@ -291,11 +354,37 @@ FIELD_LABELS = {
     "needs_executive_help": "Needs the executive partner's help",
 }
 EDITABLE = (
-    "identified_on", "source", "description", "raised_by", "category", "harm", "likelihood", "ease",
-    "priority_override", "priority_reason", "action_plan", "owner", "due_on", "success_measure",
-    "feedback_due_on", "feedback_given_on", "feedback_how", "feedback_said", "outcome", "needs_executive_help",
+    "identified_on",
+    "source",
+    "description",
+    "raised_by",
+    "category",
+    "harm",
+    "likelihood",
+    "ease",
+    "priority_override",
+    "priority_reason",
+    "action_plan",
+    "owner",
+    "due_on",
+    "success_measure",
+    "feedback_due_on",
+    "feedback_given_on",
+    "feedback_how",
+    "feedback_said",
+    "outcome",
+    "needs_executive_help",
 )
-FREE_TEXT = ("description", "raised_by", "priority_reason", "action_plan", "success_measure", "feedback_said", "outcome", "cannot_do_reason")
+FREE_TEXT = (
+    "description",
+    "raised_by",
+    "priority_reason",
+    "action_plan",
+    "success_measure",
+    "feedback_said",
+    "outcome",
+    "cannot_do_reason",
+)
 
 
 async def _changes_since(issue_id: int, version: int) -> list[dict]:
@@ -309,8 +398,16 @@ async def _changes_since(issue_id: int, version: int) -> list[dict]:
         for name, (old, new) in changes.items():
             if name in ("version", "updated_at", "status_changed_at", "priority"):
                 continue
-            out.append({"field": name, "label": FIELD_LABELS.get(name, name.replace("_", " ")), "old": old, "new": new,
-                        "who": entry["actor_label"], "at": entry["at"]})
+            out.append(
+                {
+                    "field": name,
+                    "label": FIELD_LABELS.get(name, name.replace("_", " ")),
+                    "old": old,
+                    "new": new,
+                    "who": entry["actor_label"],
+                    "at": entry["at"],
+                }
+            )
     return out
 
 
@@ -336,13 +433,17 @@ async def _write(viewer: Viewer, issue: dict, values: dict) -> dict:
     update = {**values, "updated_at": now, "version": issue["version"] + 1}
     if "status" in changes:
         update["status_changed_at"] = now
-    result = await SafetyIssue.update(update).where(
-        (SafetyIssue.id == issue["id"]) & (SafetyIssue.version == issue["version"])
-    ).returning(SafetyIssue.id)
+    result = (
+        await SafetyIssue.update(update)
+        .where((SafetyIssue.id == issue["id"]) & (SafetyIssue.version == issue["version"]))
+        .returning(SafetyIssue.id)
+    )
     if not result:
         raise Conflict(await _changes_since(issue["id"], issue["version"]), issue)
     changes["version"] = [issue["version"], issue["version"] + 1]
-    await audit.record(viewer.actor, "update", "safety_issue", issue["id"], unit_id=issue["unit"], changes=changes)
+    await audit.record(
+        viewer.actor, "update", "safety_issue", issue["id"], unit_id=issue["unit"], changes=changes
+    )
     return changes
 
 
@@ -360,13 +461,20 @@ async def update_issue(viewer: Viewer, issue_id: int, values: dict, *, version: 
         errors = await _field_problems(issue, values)
         if errors:
             raise IssueInputError(errors)
-        values["priority"] = rules.effective_priority(values.get("harm", issue["harm"]), values.get("likelihood", issue["likelihood"]),
-                                                      values.get("priority_override", issue["priority_override"]))
+        values["priority"] = rules.effective_priority(
+            values.get("harm", issue["harm"]),
+            values.get("likelihood", issue["likelihood"]),
+            values.get("priority_override", issue["priority_override"]),
+        )
         if not values.get("priority_override", issue["priority_override"]):
             values["priority_reason"] = ""
         # An owner and a due date make a new issue planned.
         status = issue["status"]
-        if status == "new" and values.get("owner", issue["owner"]) and values.get("due_on", issue["due_on"]):
+        if (
+            status == "new"
+            and values.get("owner", issue["owner"])
+            and values.get("due_on", issue["due_on"])
+        ):
             values["status"] = "planned"
         return await _write(viewer, issue, values)
 
@@ -375,30 +483,56 @@ async def _field_problems(issue: dict, values: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     if "description" in values and not values["description"]:
         errors["description"] = "Describe the concern in the staff's words."
-    limits = {"description": 4000, "raised_by": 80, "priority_reason": 2000, "action_plan": 4000, "success_measure": 2000,
-              "feedback_said": 4000, "outcome": 2000}
+    limits = {
+        "description": 4000,
+        "raised_by": 80,
+        "priority_reason": 2000,
+        "action_plan": 4000,
+        "success_measure": 2000,
+        "feedback_said": 4000,
+        "outcome": 2000,
+    }
     for name, limit in limits.items():
         if len(values.get(name) or "") > limit:
             errors.setdefault(name, f"Keep it under {limit:,} characters.")
-    if values.get("priority_override") and not values.get("priority_reason", issue["priority_reason"]).strip():
-        errors["priority_reason"] = "Say why the team set this priority (for example “easy win, staff raise it every round”)."
+    if (
+        values.get("priority_override")
+        and not values.get("priority_reason", issue["priority_reason"]).strip()
+    ):
+        errors["priority_reason"] = (
+            "Say why the team set this priority (for example “easy win, staff raise it every round”)."
+        )
     if "owner" in values and values["owner"] is not None and values["owner"] != issue["owner"]:
-        if not await Membership.exists().where((Membership.unit == issue["unit"]) & (Membership.person == values["owner"])):
+        if not await Membership.exists().where(
+            (Membership.unit == issue["unit"]) & (Membership.person == values["owner"])
+        ):
             errors["owner"] = "Choose an owner from this unit's team."
-    if "category" in values and values["category"] is not None and values["category"] != issue["category"]:
-        if not await Category.exists().where((Category.id == values["category"]) & (Category.active == True)):  # noqa: E712
+    if (
+        "category" in values
+        and values["category"] is not None
+        and values["category"] != issue["category"]
+    ):
+        if not await Category.exists().where(
+            (Category.id == values["category"]) & (Category.active == True)
+        ):  # noqa: E712
             errors["category"] = "Choose a category from the list."
     today = local_today()
     given = values.get("feedback_given_on", issue["feedback_given_on"])
     if given and given > today:
-        errors["feedback_given_on"] = "Staff cannot have been told in the future – use today's date or earlier."
+        errors["feedback_given_on"] = (
+            "Staff cannot have been told in the future – use today's date or earlier."
+        )
     if given and not values.get("feedback_how", issue["feedback_how"]):
-        errors["feedback_how"] = "Say how staff were told (huddle, e-mail, posted report, in person)."
+        errors["feedback_how"] = (
+            "Say how staff were told (huddle, e-mail, posted report, in person)."
+        )
     identified = values.get("identified_on", issue["identified_on"])
     if identified and identified > today:
         errors["identified_on"] = "The date it was raised cannot be in the future."
     if issue["status"] == "closed" and "feedback_given_on" in values and not given:
-        errors["feedback_given_on"] = "This issue is closed: staff feedback must stay recorded (reopen it first)."
+        errors["feedback_given_on"] = (
+            "This issue is closed: staff feedback must stay recorded (reopen it first)."
+        )
     problems = screen({k: values[k] for k in FREE_TEXT if isinstance(values.get(k), str)})
     for k, v in problems.items():
         errors.setdefault(k, v)
@@ -416,10 +550,14 @@ NEXT_ACTION = {
 
 
 def status_choices(status: str) -> list[tuple[str, str]]:
-    return [(s, rules.STATUSES[s]) for s in rules.STATUSES if s in rules.TRANSITIONS.get(status, set())]
+    return [
+        (s, rules.STATUSES[s]) for s in rules.STATUSES if s in rules.TRANSITIONS.get(status, set())
+    ]
 
 
-async def change_status(viewer: Viewer, issue_id: int, target: str, *, reason: str = "", version: int | None = None) -> dict:
+async def change_status(
+    viewer: Viewer, issue_id: int, target: str, *, reason: str = "", version: int | None = None
+) -> dict:
     """Move an issue along new -> planned -> in progress -> resolved / cannot do -> closed.
 
     Closing needs staff feedback recorded; "cannot do" needs the reason staff will be told."""
@@ -428,14 +566,21 @@ async def change_status(viewer: Viewer, issue_id: int, target: str, *, reason: s
         issue = await _load_for_change(viewer, issue_id)
         await _check_version(issue, version)
         problem = rules.transition_problem(
-            issue["status"], target, cannot_do_reason=reason or (issue["cannot_do_reason"] if target != "cannot_do" else ""),
+            issue["status"],
+            target,
+            cannot_do_reason=reason or (issue["cannot_do_reason"] if target != "cannot_do" else ""),
             feedback_given=issue["feedback_given_on"] is not None,
         )
         errors = {}
         if problem:
             errors["reason" if target == "cannot_do" and not reason else "status"] = problem
         if reason:
-            errors.update({("reason" if k == "cannot_do_reason" else k): v for k, v in screen({"cannot_do_reason": reason}).items()})
+            errors.update(
+                {
+                    ("reason" if k == "cannot_do_reason" else k): v
+                    for k, v in screen({"cannot_do_reason": reason}).items()
+                }
+            )
         if errors:
             raise IssueInputError(errors)
         if target == issue["status"]:
@@ -457,7 +602,11 @@ async def change_status(viewer: Viewer, issue_id: int, target: str, *, reason: s
 
 async def add_update(viewer: Viewer, issue_id: int, body: str) -> int:
     """A dated note on the issue (any member of the unit's team)."""
-    issue = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit).where(SafetyIssue.id == issue_id).first()
+    issue = (
+        await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit)
+        .where(SafetyIssue.id == issue_id)
+        .first()
+    )
     if issue is None:
         raise _not_found()
     ensure_can_contribute(viewer, issue["unit"])
@@ -470,10 +619,22 @@ async def add_update(viewer: Viewer, issue_id: int, body: str) -> int:
     if errors:
         raise IssueInputError(errors)
     async with db.write_transaction():
-        row = (await IssueUpdate.insert(IssueUpdate(issue=issue_id, author=viewer.id, at=clock.now(), body=body)).returning(IssueUpdate.id))[0]
-        await SafetyIssue.update({SafetyIssue.updated_at: clock.now()}).where(SafetyIssue.id == issue_id)
-        await audit.record(viewer.actor, "create", "issue_update", row["id"], unit_id=issue["unit"],
-                           changes={"issue": [None, issue_id], "body": [None, body]})
+        row = (
+            await IssueUpdate.insert(
+                IssueUpdate(issue=issue_id, author=viewer.id, at=clock.now(), body=body)
+            ).returning(IssueUpdate.id)
+        )[0]
+        await SafetyIssue.update({SafetyIssue.updated_at: clock.now()}).where(
+            SafetyIssue.id == issue_id
+        )
+        await audit.record(
+            viewer.actor,
+            "create",
+            "issue_update",
+            row["id"],
+            unit_id=issue["unit"],
+            changes={"issue": [None, issue_id], "body": [None, body]},
+        )
     return row["id"]
 
 
@@ -484,43 +645,81 @@ async def recently_captured(viewer: Viewer, unit_id: int, *, limit: int = 20) ->
     from rounds.web.filters import _tz
 
     start = datetime.combine(local_today(), time.min, tzinfo=_tz)
-    rows = await SafetyIssue.select(*ISSUE_COLUMNS()).where(
-        (SafetyIssue.unit == unit_id) & (SafetyIssue.created_by == viewer.id) & (SafetyIssue.created_at >= start)
-    ).order_by(SafetyIssue.id, ascending=False).limit(limit)
+    rows = (
+        await SafetyIssue.select(*ISSUE_COLUMNS())
+        .where(
+            (SafetyIssue.unit == unit_id)
+            & (SafetyIssue.created_by == viewer.id)
+            & (SafetyIssue.created_at >= start)
+        )
+        .order_by(SafetyIssue.id, ascending=False)
+        .limit(limit)
+    )
     return [decorate(r) for r in rows]
 
 
 # --- staff stoplight report -----------------------------------------------------------------
 
+
 async def stoplight_report(viewer: Viewer, unit_id: int, *, days: int = 90) -> dict:
-    """"You said, we did": issues with a stoplight that changed in the last `days` days, plus
+    """ "You said, we did": issues with a stoplight that changed in the last `days` days, plus
     everything still in progress. Only staff words, outcomes and reasons - no names."""
     ensure_can_see(viewer, unit_id)
     unit = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
     if unit is None:
         raise _not_found()
     since = clock.now() - timedelta(days=days)
-    rows = await SafetyIssue.select(
-        SafetyIssue.id, SafetyIssue.description, SafetyIssue.status, SafetyIssue.outcome, SafetyIssue.cannot_do_reason,
-        SafetyIssue.action_plan, SafetyIssue.identified_on, SafetyIssue.status_changed_at, SafetyIssue.category.name.as_alias("category_name"),
-    ).where(
-        (SafetyIssue.unit == unit_id)
-        & SafetyIssue.status.is_in(["planned", "in_progress", "resolved", "cannot_do", "closed"])
-        & ((SafetyIssue.status_changed_at >= since) | SafetyIssue.status.is_in(["planned", "in_progress"]))
-    ).order_by(SafetyIssue.status_changed_at, ascending=False)
+    rows = (
+        await SafetyIssue.select(
+            SafetyIssue.id,
+            SafetyIssue.description,
+            SafetyIssue.status,
+            SafetyIssue.outcome,
+            SafetyIssue.cannot_do_reason,
+            SafetyIssue.action_plan,
+            SafetyIssue.identified_on,
+            SafetyIssue.status_changed_at,
+            SafetyIssue.category.name.as_alias("category_name"),
+        )
+        .where(
+            (SafetyIssue.unit == unit_id)
+            & SafetyIssue.status.is_in(
+                ["planned", "in_progress", "resolved", "cannot_do", "closed"]
+            )
+            & (
+                (SafetyIssue.status_changed_at >= since)
+                | SafetyIssue.status.is_in(["planned", "in_progress"])
+            )
+        )
+        .order_by(SafetyIssue.status_changed_at, ascending=False)
+    )
     groups = {"green": [], "yellow": [], "red": []}
     for row in rows:
         row["light"] = rules.stoplight(row["status"])
         groups[row["light"]].append(row)
-    return {"unit": unit, "groups": groups, "days": days, "today": local_today(), "count": len(rows)}
+    return {
+        "unit": unit,
+        "groups": groups,
+        "days": days,
+        "today": local_today(),
+        "count": len(rows),
+    }
 
 
 def stoplight_markdown(report: dict) -> str:
     from rounds.web.filters import day
 
-    lines = [f"# {report['unit']['name']} – you said, we did", "",
-             f"Safety concerns staff raised and what happened, as of {day(report['today'])}.", ""]
-    titles = {"green": "Done (green)", "yellow": "In progress (yellow)", "red": "Can't do – here's why (red)"}
+    lines = [
+        f"# {report['unit']['name']} – you said, we did",
+        "",
+        f"Safety concerns staff raised and what happened, as of {day(report['today'])}.",
+        "",
+    ]
+    titles = {
+        "green": "Done (green)",
+        "yellow": "In progress (yellow)",
+        "red": "Can't do – here's why (red)",
+    }
     for light in ("green", "yellow", "red"):
         items = report["groups"][light]
         lines.append(f"## {titles[light]} – {len(items)}")
@@ -543,6 +742,7 @@ def stoplight_markdown(report: dict) -> str:
 
 # --- categories (admin) ---------------------------------------------------------------------
 
+
 def _contains(column, pattern: str):
     """Case-insensitive LIKE: SQLite's LIKE already is (for ASCII); PostgreSQL needs ILIKE."""
     return column.like(pattern) if db.is_sqlite() else column.ilike(pattern)
@@ -562,21 +762,45 @@ async def save_category(viewer: Viewer, name: str, category_id: int | None = Non
     if len(name) > 80:
         raise IssueInputError({"name": "Use at most 80 characters."})
     async with db.write_transaction():
-        clash = await Category.select(Category.id).where(_contains(Category.name, name.replace("%", "").replace("_", " "))).first()
+        clash = (
+            await Category.select(Category.id)
+            .where(_contains(Category.name, name.replace("%", "").replace("_", " ")))
+            .first()
+        )
         if clash and clash["id"] != category_id:
             raise IssueInputError({"name": "There is already a category with this name."})
         if category_id is None:
-            last = await Category.select(Category.position).order_by(Category.position, ascending=False).first()
+            last = (
+                await Category.select(Category.position)
+                .order_by(Category.position, ascending=False)
+                .first()
+            )
             position = (last["position"] + 1) if last else 0
-            row = (await Category.insert(Category(name=name, position=position, active=True)).returning(Category.id))[0]
-            await audit.record(viewer.actor, "create", "category", row["id"], changes=audit.created({"name": name, "position": position}))
+            row = (
+                await Category.insert(
+                    Category(name=name, position=position, active=True)
+                ).returning(Category.id)
+            )[0]
+            await audit.record(
+                viewer.actor,
+                "create",
+                "category",
+                row["id"],
+                changes=audit.created({"name": name, "position": position}),
+            )
             return row["id"]
         old = await Category.select().where(Category.id == category_id).first()
         if old is None:
             raise _not_found()
         if old["name"] != name:
             await Category.update({Category.name: name}).where(Category.id == category_id)
-            await audit.record(viewer.actor, "update", "category", category_id, changes={"name": [old["name"], name]})
+            await audit.record(
+                viewer.actor,
+                "update",
+                "category",
+                category_id,
+                changes={"name": [old["name"], name]},
+            )
         return category_id
 
 
@@ -590,7 +814,13 @@ async def set_category_active(viewer: Viewer, category_id: int, active: bool) ->
             raise _not_found()
         if old["active"] != active:
             await Category.update({Category.active: active}).where(Category.id == category_id)
-            await audit.record(viewer.actor, "update", "category", category_id, changes={"active": [old["active"], active]})
+            await audit.record(
+                viewer.actor,
+                "update",
+                "category",
+                category_id,
+                changes={"active": [old["active"], active]},
+            )
 
 
 async def move_category(viewer: Viewer, category_id: int, direction: int) -> None:
@@ -599,7 +829,11 @@ async def move_category(viewer: Viewer, category_id: int, direction: int) -> Non
 
     ensure_admin(viewer)
     async with db.write_transaction():
-        rows = await Category.select(Category.id, Category.position).order_by(Category.position).order_by(Category.name)
+        rows = (
+            await Category.select(Category.id, Category.position)
+            .order_by(Category.position)
+            .order_by(Category.name)
+        )
         ids = [r["id"] for r in rows]
         if category_id not in ids:
             raise _not_found()
@@ -612,4 +846,6 @@ async def move_category(viewer: Viewer, category_id: int, direction: int) -> Non
             old = next(r["position"] for r in rows if r["id"] == cid)
             if old != position:
                 await Category.update({Category.position: position}).where(Category.id == cid)
-        await audit.record(viewer.actor, "update", "category", category_id, changes={"position": [i, j]})
+        await audit.record(
+            viewer.actor, "update", "category", category_id, changes={"position": [i, j]}
+        )

@@ -33,14 +33,24 @@ HELP_LEVELS = ("executive", "c_suite", "board")
 
 
 _ISSUE_COLUMNS = (
-    SafetyIssue.id, SafetyIssue.description, SafetyIssue.identified_on, SafetyIssue.status, SafetyIssue.priority,
-    SafetyIssue.due_on, SafetyIssue.raised_by, SafetyIssue.resolved_on, SafetyIssue.cannot_do_reason,
-    SafetyIssue.needs_executive_help, SafetyIssue.owner,
+    SafetyIssue.id,
+    SafetyIssue.description,
+    SafetyIssue.identified_on,
+    SafetyIssue.status,
+    SafetyIssue.priority,
+    SafetyIssue.due_on,
+    SafetyIssue.raised_by,
+    SafetyIssue.resolved_on,
+    SafetyIssue.cannot_do_reason,
+    SafetyIssue.needs_executive_help,
+    SafetyIssue.owner,
 )
 
 
 def _issue_query():
-    return SafetyIssue.select(*_ISSUE_COLUMNS, SafetyIssue.owner.display_name.as_alias("owner_name"))
+    return SafetyIssue.select(
+        *_ISSUE_COLUMNS, SafetyIssue.owner.display_name.as_alias("owner_name")
+    )
 
 
 def _decorate(issue: dict) -> dict:
@@ -51,9 +61,12 @@ def _decorate(issue: dict) -> dict:
 
 
 async def previous_meeting(meeting: dict) -> dict | None:
-    return await Meeting.select(Meeting.id, Meeting.scheduled_at).where(
-        (Meeting.unit == meeting["unit"]) & (Meeting.scheduled_at < meeting["scheduled_at"])
-    ).order_by(Meeting.scheduled_at, ascending=False).first()
+    return (
+        await Meeting.select(Meeting.id, Meeting.scheduled_at)
+        .where((Meeting.unit == meeting["unit"]) & (Meeting.scheduled_at < meeting["scheduled_at"]))
+        .order_by(Meeting.scheduled_at, ascending=False)
+        .first()
+    )
 
 
 async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
@@ -62,13 +75,29 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
     meeting_on = local(meeting["scheduled_at"]).date()
     finalised = meeting["finalised_at"] is not None
     previous = await previous_meeting(meeting)
-    since = rules.since_date(local(previous["scheduled_at"]).date() if previous else None, meeting_on)
+    since = rules.since_date(
+        local(previous["scheduled_at"]).date() if previous else None, meeting_on
+    )
     until = meeting_on if finalised or meeting_on < today else today
-    items = await MeetingItem.select(*MeetingItem.all_columns()).where(MeetingItem.meeting == meeting_id).order_by(
-        MeetingItem.position).order_by(MeetingItem.id)
-    ranked = [i for i in items if i["section"] == "priorities" and i["issue"] is not None and not i["removed"]]
+    items = (
+        await MeetingItem.select(*MeetingItem.all_columns())
+        .where(MeetingItem.meeting == meeting_id)
+        .order_by(MeetingItem.position)
+        .order_by(MeetingItem.id)
+    )
+    ranked = [
+        i
+        for i in items
+        if i["section"] == "priorities" and i["issue"] is not None and not i["removed"]
+    ]
 
-    context: dict = {"meeting": meeting, "previous": previous, "since": since, "meeting_on": meeting_on, "finalised": finalised}
+    context: dict = {
+        "meeting": meeting,
+        "previous": previous,
+        "since": since,
+        "meeting_on": meeting_on,
+        "finalised": finalised,
+    }
     if only_priorities:
         context["priorities"] = await _priorities(unit_id, ranked, None)
         return context
@@ -76,51 +105,82 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
     from rounds.meetings.service import unit_team
 
     team = await unit_team(unit_id)
-    attendees = await MeetingAttendee.select(*MeetingAttendee.all_columns()).where(MeetingAttendee.meeting == meeting_id).order_by(MeetingAttendee.id)
-    actions = await MeetingAction.select(
-        *MeetingAction.all_columns(),
-        MeetingAction.owner.display_name.as_alias("owner_name"),
-        MeetingAction.issue.description.as_alias("issue_description"),
-        MeetingAction.issue.status.as_alias("issue_status"),
-        MeetingAction.issue.resolved_on.as_alias("issue_resolved_on"),
-    ).where(MeetingAction.meeting == meeting_id).order_by(MeetingAction.id)
-    addenda = await MeetingAddendum.select(
-        *MeetingAddendum.all_columns(), MeetingAddendum.author.display_name.as_alias("author_name")
-    ).where(MeetingAddendum.meeting == meeting_id).order_by(MeetingAddendum.at)
-    measures = await UnitMeasure.select(*UnitMeasure.all_columns()).where(
-        (UnitMeasure.unit == unit_id) & (UnitMeasure.month <= meeting_on)
-    ).order_by(UnitMeasure.month, ascending=False).limit(3)
-    events = await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(LastEvent.unit == unit_id)
+    attendees = (
+        await MeetingAttendee.select(*MeetingAttendee.all_columns())
+        .where(MeetingAttendee.meeting == meeting_id)
+        .order_by(MeetingAttendee.id)
+    )
+    actions = (
+        await MeetingAction.select(
+            *MeetingAction.all_columns(),
+            MeetingAction.owner.display_name.as_alias("owner_name"),
+            MeetingAction.issue.description.as_alias("issue_description"),
+            MeetingAction.issue.status.as_alias("issue_status"),
+            MeetingAction.issue.resolved_on.as_alias("issue_resolved_on"),
+        )
+        .where(MeetingAction.meeting == meeting_id)
+        .order_by(MeetingAction.id)
+    )
+    addenda = (
+        await MeetingAddendum.select(
+            *MeetingAddendum.all_columns(),
+            MeetingAddendum.author.display_name.as_alias("author_name"),
+        )
+        .where(MeetingAddendum.meeting == meeting_id)
+        .order_by(MeetingAddendum.at)
+    )
+    measures = (
+        await UnitMeasure.select(*UnitMeasure.all_columns())
+        .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month <= meeting_on))
+        .order_by(UnitMeasure.month, ascending=False)
+        .limit(3)
+    )
+    events = await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(
+        LastEvent.unit == unit_id
+    )
 
     for action in actions:
         action["light"] = issue_rules.stoplight(action["issue_status"] or "")
-        action["done_on_time"] = rules.action_done_on_time(action["issue_status"] or "", action["issue_resolved_on"], action["due_on"])
+        action["done_on_time"] = rules.action_done_on_time(
+            action["issue_status"] or "", action["issue_resolved_on"], action["due_on"]
+        )
     reference_day = min(today, meeting_on)
     days_since = []
     order = list(EVENT_KINDS)
-    for event in sorted(events, key=lambda e: (order.index(e["kind"]) if e["kind"] in order else len(order), e["kind"])):
+    for event in sorted(
+        events,
+        key=lambda e: (order.index(e["kind"]) if e["kind"] in order else len(order), e["kind"]),
+    ):
         if event["occurred_on"] is None or event["occurred_on"] > reference_day:
             continue
-        days_since.append({
-            "label": EVENT_KINDS.get(event["kind"], event["kind"].replace("_", " ")),
-            "days": (reference_day - event["occurred_on"]).days,
-            "on": event["occurred_on"],
-        })
+        days_since.append(
+            {
+                "label": EVENT_KINDS.get(event["kind"], event["kind"].replace("_", " ")),
+                "days": (reference_day - event["occurred_on"]).days,
+                "on": event["occurred_on"],
+            }
+        )
     for measure in measures:
         measure["rates"] = _rates(measure)
 
     present_ids = {a["person"] for a in attendees if a["person"] is not None and a["present"]}
-    context.update({
-        "team": team,
-        "present_ids": present_ids,
-        "guests": [a for a in attendees if a["person"] is None],
-        "executives_present": [m for m in team if m["unit_role"] == "executive" and m["person_id"] in present_ids],
-        "actions": actions,
-        "addenda": addenda,
-        "measures": measures,
-        "days_since": days_since,
-        "removed_items": [i for i in items if i["removed"] and i["issue"] is None and i["barrier"] is None],
-    })
+    context.update(
+        {
+            "team": team,
+            "present_ids": present_ids,
+            "guests": [a for a in attendees if a["person"] is None],
+            "executives_present": [
+                m for m in team if m["unit_role"] == "executive" and m["person_id"] in present_ids
+            ],
+            "actions": actions,
+            "addenda": addenda,
+            "measures": measures,
+            "days_since": days_since,
+            "removed_items": [
+                i for i in items if i["removed"] and i["issue"] is None and i["barrier"] is None
+            ],
+        }
+    )
 
     case = None
     if meeting["case_issue"]:
@@ -130,63 +190,133 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
     context["case"] = case
 
     if finalised:
-        linked = [i for i in items if (i["issue"] is not None or i["barrier"] is not None) and not i["removed"]]
-        context.update({"new_issues": [], "overdue": [], "barriers": [], "wins": [], "priorities": [],
-                        "case_candidates": [], "issue_choices": {}, "barriers_needing_help": [], "linked": linked})
+        linked = [
+            i
+            for i in items
+            if (i["issue"] is not None or i["barrier"] is not None) and not i["removed"]
+        ]
+        context.update(
+            {
+                "new_issues": [],
+                "overdue": [],
+                "barriers": [],
+                "wins": [],
+                "priorities": [],
+                "case_candidates": [],
+                "issue_choices": {},
+                "barriers_needing_help": [],
+                "linked": linked,
+            }
+        )
     else:
         # "priority IN (every value)" lets the (unit, priority, identified_on) index answer the
         # date range within the unit (measured on 100,000 issues: 14 ms -> 1 ms on SQLite).
-        new_issues = await _issue_query().where(
-            (SafetyIssue.unit == unit_id) & SafetyIssue.priority.is_in(list(issue_rules.PRIORITY_LABELS))
-            & (SafetyIssue.identified_on >= since) & (SafetyIssue.identified_on <= until)
-        ).order_by(SafetyIssue.identified_on, ascending=False).order_by(SafetyIssue.id, ascending=False).limit(LIST_LIMIT + 1)
-        overdue = await _issue_query().where(
-            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES)) & (SafetyIssue.due_on < today)
-        ).order_by(SafetyIssue.due_on).limit(LIST_LIMIT + 1)
-        wins = await _issue_query().where(
-            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(["resolved", "closed"]) & (SafetyIssue.resolved_on >= since)
-        ).order_by(SafetyIssue.resolved_on, ascending=False).limit(LIST_LIMIT + 1)
-        barriers = await Barrier.select(
-            *Barrier.all_columns(), Barrier.owner.display_name.as_alias("owner_name"),
-            Barrier.issue.description.as_alias("issue_description"),
-        ).where((Barrier.unit == unit_id) & (Barrier.status == "open")).order_by(Barrier.next_follow_up_on).limit(LIST_LIMIT)
+        new_issues = (
+            await _issue_query()
+            .where(
+                (SafetyIssue.unit == unit_id)
+                & SafetyIssue.priority.is_in(list(issue_rules.PRIORITY_LABELS))
+                & (SafetyIssue.identified_on >= since)
+                & (SafetyIssue.identified_on <= until)
+            )
+            .order_by(SafetyIssue.identified_on, ascending=False)
+            .order_by(SafetyIssue.id, ascending=False)
+            .limit(LIST_LIMIT + 1)
+        )
+        overdue = (
+            await _issue_query()
+            .where(
+                (SafetyIssue.unit == unit_id)
+                & SafetyIssue.status.is_in(list(OPEN_STATUSES))
+                & (SafetyIssue.due_on < today)
+            )
+            .order_by(SafetyIssue.due_on)
+            .limit(LIST_LIMIT + 1)
+        )
+        wins = (
+            await _issue_query()
+            .where(
+                (SafetyIssue.unit == unit_id)
+                & SafetyIssue.status.is_in(["resolved", "closed"])
+                & (SafetyIssue.resolved_on >= since)
+            )
+            .order_by(SafetyIssue.resolved_on, ascending=False)
+            .limit(LIST_LIMIT + 1)
+        )
+        barriers = (
+            await Barrier.select(
+                *Barrier.all_columns(),
+                Barrier.owner.display_name.as_alias("owner_name"),
+                Barrier.issue.description.as_alias("issue_description"),
+            )
+            .where((Barrier.unit == unit_id) & (Barrier.status == "open"))
+            .order_by(Barrier.next_follow_up_on)
+            .limit(LIST_LIMIT)
+        )
         notes_by_barrier: dict[int, list[dict]] = {}
         if barriers:
-            notes = await BarrierNote.select(
-                BarrierNote.barrier, BarrierNote.at, BarrierNote.kind, BarrierNote.body, BarrierNote.next_follow_up_on,
-                BarrierNote.author.display_name.as_alias("author_name"),
-            ).where(BarrierNote.barrier.is_in([b["id"] for b in barriers])).order_by(BarrierNote.at, ascending=False).limit(LIST_LIMIT * 10)
+            notes = (
+                await BarrierNote.select(
+                    BarrierNote.barrier,
+                    BarrierNote.at,
+                    BarrierNote.kind,
+                    BarrierNote.body,
+                    BarrierNote.next_follow_up_on,
+                    BarrierNote.author.display_name.as_alias("author_name"),
+                )
+                .where(BarrierNote.barrier.is_in([b["id"] for b in barriers]))
+                .order_by(BarrierNote.at, ascending=False)
+                .limit(LIST_LIMIT * 10)
+            )
             for note in notes:
                 notes_by_barrier.setdefault(note["barrier"], []).append(note)
         for barrier in barriers:
             barrier["notes"] = notes_by_barrier.get(barrier["id"], [])
-            barrier["overdue"] = barrier["next_follow_up_on"] is not None and barrier["next_follow_up_on"] < today
+            barrier["overdue"] = (
+                barrier["next_follow_up_on"] is not None and barrier["next_follow_up_on"] < today
+            )
             barrier["level_label"] = BARRIER_LEVELS.get(barrier["level"], barrier["level"])
-        open_issues = await _issue_query().where(
-            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES))
-        ).order_by(SafetyIssue.priority, ascending=False).order_by(SafetyIssue.due_on).order_by(SafetyIssue.id).limit(OPEN_LIMIT)
+        open_issues = (
+            await _issue_query()
+            .where((SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES)))
+            .order_by(SafetyIssue.priority, ascending=False)
+            .order_by(SafetyIssue.due_on)
+            .order_by(SafetyIssue.id)
+            .limit(OPEN_LIMIT)
+        )
         for row in (*new_issues, *overdue, *wins, *open_issues):
             _decorate(row)
         priorities = await _priorities(unit_id, ranked, open_issues)
-        barrier_issues = [{"id": b["issue"], "description": b["issue_description"] or ""} for b in barriers]
+        barrier_issues = [
+            {"id": b["issue"], "description": b["issue_description"] or ""} for b in barriers
+        ]
         top_new = new_issues[:LIST_LIMIT]
         candidates = _unique([case] if case else [], top_new, priorities)
-        context.update({
-            "new_issues": new_issues[:LIST_LIMIT], "more_new_issues": len(new_issues) > LIST_LIMIT,
-            "overdue": overdue[:LIST_LIMIT], "more_overdue": len(overdue) > LIST_LIMIT,
-            "wins": wins[:LIST_LIMIT], "more_wins": len(wins) > LIST_LIMIT,
-            "barriers": barriers,
-            "barriers_needing_help": [b for b in barriers if b["level"] in HELP_LEVELS],
-            "priorities": priorities,
-            "case_candidates": candidates,
-            # the issues an action item in each section may update: the ones that section shows
-            "issue_choices": {
-                "data": priorities, "new_issues": _unique(top_new), "commitments": _unique(overdue[:LIST_LIMIT], barrier_issues),
-                "case": candidates, "priorities": priorities, "wins": _unique(wins[:LIST_LIMIT], priorities),
-                "upward": _unique(barrier_issues, priorities),
-            },
-            "linked": [],
-        })
+        context.update(
+            {
+                "new_issues": new_issues[:LIST_LIMIT],
+                "more_new_issues": len(new_issues) > LIST_LIMIT,
+                "overdue": overdue[:LIST_LIMIT],
+                "more_overdue": len(overdue) > LIST_LIMIT,
+                "wins": wins[:LIST_LIMIT],
+                "more_wins": len(wins) > LIST_LIMIT,
+                "barriers": barriers,
+                "barriers_needing_help": [b for b in barriers if b["level"] in HELP_LEVELS],
+                "priorities": priorities,
+                "case_candidates": candidates,
+                # the issues an action item in each section may update: the ones that section shows
+                "issue_choices": {
+                    "data": priorities,
+                    "new_issues": _unique(top_new),
+                    "commitments": _unique(overdue[:LIST_LIMIT], barrier_issues),
+                    "case": candidates,
+                    "priorities": priorities,
+                    "wins": _unique(wins[:LIST_LIMIT], priorities),
+                    "upward": _unique(barrier_issues, priorities),
+                },
+                "linked": [],
+            }
+        )
 
     visible = [i for i in items if not i["removed"]]
     context["all_items"] = [i for i in visible if i["issue"] is None and i["barrier"] is None]
@@ -195,19 +325,34 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         actions_by_item.setdefault(action["item"], []).append(action)
     sections = []
     for key, label in rules.SECTIONS.items():
-        sections.append({
-            "key": key, "label": label, "hint": rules.SECTION_HINTS[key],
-            "entries": [i for i in context["all_items"] if i["section"] == key],
-            "linked": [i for i in context["linked"] if i["section"] == key],
-        })
+        sections.append(
+            {
+                "key": key,
+                "label": label,
+                "hint": rules.SECTION_HINTS[key],
+                "entries": [i for i in context["all_items"] if i["section"] == key],
+                "linked": [i for i in context["linked"] if i["section"] == key],
+            }
+        )
     strays = [i for i in context["all_items"] if i["section"] not in rules.SECTIONS]
     stray_links = [i for i in context["linked"] if i["section"] not in rules.SECTIONS]
     if strays or stray_links:  # items from an older agenda layout or an import: never hidden
-        sections.append({"key": "other", "label": "Other items", "hint": "Items kept from an earlier agenda.",
-                         "entries": strays, "linked": stray_links})
+        sections.append(
+            {
+                "key": "other",
+                "label": "Other items",
+                "hint": "Items kept from an earlier agenda.",
+                "entries": strays,
+                "linked": stray_links,
+            }
+        )
     context["sections"] = sections
     context["actions_by_item"] = actions_by_item
-    context["unassigned_actions"] = [a for a in actions if a["item"] is None or a["item"] not in {i["id"] for i in context["all_items"]}]
+    context["unassigned_actions"] = [
+        a
+        for a in actions
+        if a["item"] is None or a["item"] not in {i["id"] for i in context["all_items"]}
+    ]
     return context
 
 
@@ -223,12 +368,19 @@ def _unique(*lists: list[dict]) -> list[dict]:
     return out
 
 
-async def _priorities(unit_id: int, ranked: list[dict], open_issues: list[dict] | None) -> list[dict]:
+async def _priorities(
+    unit_id: int, ranked: list[dict], open_issues: list[dict] | None
+) -> list[dict]:
     """The top open issues: the meeting's own ranking first, then by priority and due date."""
     if open_issues is None:
-        open_issues = await _issue_query().where(
-            (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES))
-        ).order_by(SafetyIssue.priority, ascending=False).order_by(SafetyIssue.due_on).order_by(SafetyIssue.id).limit(OPEN_LIMIT)
+        open_issues = (
+            await _issue_query()
+            .where((SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES)))
+            .order_by(SafetyIssue.priority, ascending=False)
+            .order_by(SafetyIssue.due_on)
+            .order_by(SafetyIssue.id)
+            .limit(OPEN_LIMIT)
+        )
         for row in open_issues:
             _decorate(row)
     by_id = {i["id"]: i for i in open_issues}
@@ -261,7 +413,11 @@ def _owner_due(issue: dict) -> str:
     if issue.get("owner_name"):
         bits.append(f"owner {issue['owner_name']}")
     if issue.get("due_on"):
-        bits.append(f"{due(issue['due_on'])}" if issue["status"] in OPEN_STATUSES else f"due {day(issue['due_on'])}")
+        bits.append(
+            f"{due(issue['due_on'])}"
+            if issue["status"] in OPEN_STATUSES
+            else f"due {day(issue['due_on'])}"
+        )
     bits.append(issue.get("status_label", ""))
     return " · ".join(b for b in bits if b)
 
@@ -270,30 +426,73 @@ def snapshot_items(meeting_id: int, context: dict) -> list[MeetingItem]:
     """The agenda as discussed, kept with the final minutes (issue and barrier items)."""
     rows: list[MeetingItem] = []
 
-    def add(section: str, title: str, *, issue: int | None = None, barrier: int | None = None) -> None:
+    def add(
+        section: str, title: str, *, issue: int | None = None, barrier: int | None = None
+    ) -> None:
         base = rules.SECTION_ORDER.index(section) * 10
         position = base + 1 + sum(1 for r in rows if r.section == section)
-        rows.append(MeetingItem(meeting=meeting_id, section=section, position=position, title=title[:300], issue=issue,
-                                barrier=barrier, minutes="", decisions="", removed=False, version=1))
+        rows.append(
+            MeetingItem(
+                meeting=meeting_id,
+                section=section,
+                position=position,
+                title=title[:300],
+                issue=issue,
+                barrier=barrier,
+                minutes="",
+                decisions="",
+                removed=False,
+                version=1,
+            )
+        )
 
     def short(text: str, room: int) -> str:
         text = " ".join((text or "").split())
         return text if len(text) <= room else text[: room - 1].rstrip() + "…"
 
     for issue in context["new_issues"]:
-        add("new_issues", f"{short(issue['description'], 200)} — identified {day(issue['identified_on'])} · {issue['status_label']}", issue=issue["id"])
+        add(
+            "new_issues",
+            f"{short(issue['description'], 200)} — identified {day(issue['identified_on'])} · {issue['status_label']}",
+            issue=issue["id"],
+        )
     for issue in context["overdue"]:
-        add("commitments", f"{short(issue['description'], 200)} — {_owner_due(issue)}", issue=issue["id"])
+        add(
+            "commitments",
+            f"{short(issue['description'], 200)} — {_owner_due(issue)}",
+            issue=issue["id"],
+        )
     for barrier in context["barriers"]:
-        follow = f"next follow-up {day(barrier['next_follow_up_on'])}" if barrier["next_follow_up_on"] else ""
+        follow = (
+            f"next follow-up {day(barrier['next_follow_up_on'])}"
+            if barrier["next_follow_up_on"]
+            else ""
+        )
         owner = f"owner {barrier['owner_name']}" if barrier.get("owner_name") else ""
         meta = " · ".join(b for b in (barrier["level_label"], owner, follow) if b)
-        add("commitments", f"Barrier: {short(barrier['description'], 180)} — {meta}", issue=barrier["issue"], barrier=barrier["id"])
+        add(
+            "commitments",
+            f"Barrier: {short(barrier['description'], 180)} — {meta}",
+            issue=barrier["issue"],
+            barrier=barrier["id"],
+        )
     if context.get("case"):
-        add("case", f"Case of the month: {short(context['case']['description'], 220)}", issue=context["case"]["id"])
+        add(
+            "case",
+            f"Case of the month: {short(context['case']['description'], 220)}",
+            issue=context["case"]["id"],
+        )
     for issue in context["priorities"]:
-        add("priorities", f"{short(issue['description'], 200)} — {_owner_due(issue)}", issue=issue["id"])
+        add(
+            "priorities",
+            f"{short(issue['description'], 200)} — {_owner_due(issue)}",
+            issue=issue["id"],
+        )
     for issue in context["wins"]:
-        resolved = f"resolved {day(issue['resolved_on'])}" if issue.get("resolved_on") else issue["status_label"]
+        resolved = (
+            f"resolved {day(issue['resolved_on'])}"
+            if issue.get("resolved_on")
+            else issue["status_label"]
+        )
         add("wins", f"{short(issue['description'], 220)} — {resolved}", issue=issue["id"])
     return rows

@@ -64,14 +64,26 @@ MINUTES = {
     ],
 }
 DECISIONS = {
-    "commitments": ["Keep the budget barrier at executive level one more month, then escalate.",
-                    "Escalate the pharmacy delay to the C-suite if there is no date by the next meeting."],
-    "priorities": ["Top priority: bed-alarm audibility. Second: weekend supply par levels.",
-                   "Easy wins first: label the spare suction regulators this week."],
-    "case": ["Add the transfer checklist to the handoff tool.", "Share the case at the next staff meeting, without names."],
+    "commitments": [
+        "Keep the budget barrier at executive level one more month, then escalate.",
+        "Escalate the pharmacy delay to the C-suite if there is no date by the next meeting.",
+    ],
+    "priorities": [
+        "Top priority: bed-alarm audibility. Second: weekend supply par levels.",
+        "Easy wins first: label the spare suction regulators this week.",
+    ],
+    "case": [
+        "Add the transfer checklist to the handoff tool.",
+        "Share the case at the next staff meeting, without names.",
+    ],
     "wins": ["Post the stoplight report on the staff board this week."],
 }
-GUESTS = ["Pharmacy director", "Infection prevention nurse", "Biomedical engineering lead", "Patient and family advisor"]
+GUESTS = [
+    "Pharmacy director",
+    "Infection prevention nurse",
+    "Biomedical engineering lead",
+    "Patient and family advisor",
+]
 ADDENDA = [
     "Correction: the capital request goes to the finance committee next month, not this month.",
     "Addition: the respiratory therapy lead also agreed to review the suction regulator checks.",
@@ -102,10 +114,19 @@ async def seed(ctx: DemoContext) -> None:
     tz = _hospital_tz()
     rng = ctx.rng
     unit_ids = [u["id"] for u in ctx.units]
-    issues = await SafetyIssue.select(
-        SafetyIssue.id, SafetyIssue.unit, SafetyIssue.identified_on, SafetyIssue.description, SafetyIssue.owner,
-        SafetyIssue.status, SafetyIssue.resolved_on,
-    ).where(SafetyIssue.unit.is_in(unit_ids)).order_by(SafetyIssue.identified_on)
+    issues = (
+        await SafetyIssue.select(
+            SafetyIssue.id,
+            SafetyIssue.unit,
+            SafetyIssue.identified_on,
+            SafetyIssue.description,
+            SafetyIssue.owner,
+            SafetyIssue.status,
+            SafetyIssue.resolved_on,
+        )
+        .where(SafetyIssue.unit.is_in(unit_ids))
+        .order_by(SafetyIssue.identified_on)
+    )
     by_unit: dict[int, list[dict]] = {}
     for issue in issues:
         by_unit.setdefault(issue["unit"], []).append(issue)
@@ -124,7 +145,11 @@ async def seed(ctx: DemoContext) -> None:
     for unit_id, day, past in plans:
         since = previous_day.get(unit_id, day - timedelta(days=31))
         previous_day[unit_id] = day
-        new_issues = [i for i in by_unit.get(unit_id, []) if since <= i["identified_on"] <= day] if past else []
+        new_issues = (
+            [i for i in by_unit.get(unit_id, []) if since <= i["identified_on"] <= day]
+            if past
+            else []
+        )
         covered.append((new_issues, rng.choice(new_issues) if new_issues else None))
 
     async with db.write_transaction():
@@ -132,57 +157,140 @@ async def seed(ctx: DemoContext) -> None:
         for (unit_id, day, past), (_new, case) in zip(plans, covered, strict=True):
             at = datetime.combine(day, time(14, 0), tzinfo=tz)
             champion = (ctx.team.get(unit_id, {}).get("champion") or [None])[0]
-            meeting_rows.append(Meeting(
-                unit=unit_id, scheduled_at=at, status="finalised" if past else "scheduled",
-                upward_summary=_summary(ctx, unit_id, day, rng) if past else "", case_issue=case["id"] if case else None,
-                finalised_at=at + timedelta(days=1, hours=2) if past else None, finalised_by=champion if past else None,
-                created_at=at - timedelta(days=40), version=2 if past else 1,
-            ))
+            meeting_rows.append(
+                Meeting(
+                    unit=unit_id,
+                    scheduled_at=at,
+                    status="finalised" if past else "scheduled",
+                    upward_summary=_summary(ctx, unit_id, day, rng) if past else "",
+                    case_issue=case["id"] if case else None,
+                    finalised_at=at + timedelta(days=1, hours=2) if past else None,
+                    finalised_by=champion if past else None,
+                    created_at=at - timedelta(days=40),
+                    version=2 if past else 1,
+                )
+            )
         ids = [r["id"] for r in await Meeting.insert(*meeting_rows).returning(Meeting.id)]
 
         items, attendees, actions, addenda = [], [], [], []
-        for meeting_id, (unit_id, day, past), (new_issues, case) in zip(ids, plans, covered, strict=True):
+        for meeting_id, (unit_id, day, past), (new_issues, case) in zip(
+            ids, plans, covered, strict=True
+        ):
             team = ctx.team.get(unit_id, {})
             unit_issues = by_unit.get(unit_id, [])
             for index, (key, label) in enumerate(rules.SECTIONS.items()):
                 minutes = rng.choice(MINUTES[key]) if past else ""
-                decisions = rng.choice(DECISIONS[key]) if past and key in DECISIONS and rng.random() < 0.7 else ""
-                items.append(MeetingItem(meeting=meeting_id, section=key, position=index * 10, title=label, minutes=minutes,
-                                         decisions=decisions, removed=False, version=2 if minutes else 1))
+                decisions = (
+                    rng.choice(DECISIONS[key])
+                    if past and key in DECISIONS and rng.random() < 0.7
+                    else ""
+                )
+                items.append(
+                    MeetingItem(
+                        meeting=meeting_id,
+                        section=key,
+                        position=index * 10,
+                        title=label,
+                        minutes=minutes,
+                        decisions=decisions,
+                        removed=False,
+                        version=2 if minutes else 1,
+                    )
+                )
             if not past:
                 continue
             for n, issue in enumerate(new_issues[:6]):
                 seen = issue["identified_on"]
-                items.append(MeetingItem(meeting=meeting_id, section="new_issues", position=11 + n, issue=issue["id"],
-                                         title=f"{issue['description'][:200]} — identified {seen:%a} {seen.day} {seen:%b}",
-                                         minutes="", decisions="", removed=False, version=1))
+                items.append(
+                    MeetingItem(
+                        meeting=meeting_id,
+                        section="new_issues",
+                        position=11 + n,
+                        issue=issue["id"],
+                        title=f"{issue['description'][:200]} — identified {seen:%a} {seen.day} {seen:%b}",
+                        minutes="",
+                        decisions="",
+                        removed=False,
+                        version=1,
+                    )
+                )
             if case:
-                items.append(MeetingItem(meeting=meeting_id, section="case", position=31, issue=case["id"],
-                                         title=f"Case of the month: {case['description'][:220]}", minutes="", decisions="", removed=False, version=1))
+                items.append(
+                    MeetingItem(
+                        meeting=meeting_id,
+                        section="case",
+                        position=31,
+                        issue=case["id"],
+                        title=f"Case of the month: {case['description'][:220]}",
+                        minutes="",
+                        decisions="",
+                        removed=False,
+                        version=1,
+                    )
+                )
             # attendance: the champion always; the executive partner at most meetings; members mostly
             for person in team.get("champion", []):
-                attendees.append(MeetingAttendee(meeting=meeting_id, person=person, guest_role="", present=True))
+                attendees.append(
+                    MeetingAttendee(meeting=meeting_id, person=person, guest_role="", present=True)
+                )
             for person in team.get("executive", []):
                 if rng.random() < 0.85:
-                    attendees.append(MeetingAttendee(meeting=meeting_id, person=person, guest_role="", present=True))
+                    attendees.append(
+                        MeetingAttendee(
+                            meeting=meeting_id, person=person, guest_role="", present=True
+                        )
+                    )
             for person in team.get("member", []):
                 if rng.random() < 0.75:
-                    attendees.append(MeetingAttendee(meeting=meeting_id, person=person, guest_role="", present=True))
+                    attendees.append(
+                        MeetingAttendee(
+                            meeting=meeting_id, person=person, guest_role="", present=True
+                        )
+                    )
             if rng.random() < 0.4:
-                attendees.append(MeetingAttendee(meeting=meeting_id, person=None, guest_role=rng.choice(GUESTS), present=True))
+                attendees.append(
+                    MeetingAttendee(
+                        meeting=meeting_id, person=None, guest_role=rng.choice(GUESTS), present=True
+                    )
+                )
             # action items: updates on issues open at the time, owned by the team
             candidates = [i for i in unit_issues if i["identified_on"] <= day]
             owners = team.get("member", []) + team.get("champion", [])
             for issue in rng.sample(candidates, k=min(len(candidates), rng.choice([1, 2, 2, 3]))):
-                owner = issue["owner"] if issue["owner"] in owners else (rng.choice(owners) if owners else None)
-                text = rng.choice(["Confirm the fix with staff at huddle", "Chase the vendor for a delivery date",
-                                   "Audit the change for two weeks and report back", "Agree the new par levels with supply chain"])
-                actions.append(MeetingAction(meeting=meeting_id, item=None, issue=issue["id"], kind="update", description=text,
-                                             owner=owner, due_on=day + timedelta(days=rng.choice([14, 21, 30])),
-                                             created_at=datetime.combine(day, time(15, 0), tzinfo=tz)))
+                owner = (
+                    issue["owner"]
+                    if issue["owner"] in owners
+                    else (rng.choice(owners) if owners else None)
+                )
+                text = rng.choice(
+                    [
+                        "Confirm the fix with staff at huddle",
+                        "Chase the vendor for a delivery date",
+                        "Audit the change for two weeks and report back",
+                        "Agree the new par levels with supply chain",
+                    ]
+                )
+                actions.append(
+                    MeetingAction(
+                        meeting=meeting_id,
+                        item=None,
+                        issue=issue["id"],
+                        kind="update",
+                        description=text,
+                        owner=owner,
+                        due_on=day + timedelta(days=rng.choice([14, 21, 30])),
+                        created_at=datetime.combine(day, time(15, 0), tzinfo=tz),
+                    )
+                )
             if rng.random() < 0.15:
-                addenda.append(MeetingAddendum(meeting=meeting_id, author=(team.get("champion") or [None])[0],
-                                               at=datetime.combine(day + timedelta(days=5), time(10, 0), tzinfo=tz), body=rng.choice(ADDENDA)))
+                addenda.append(
+                    MeetingAddendum(
+                        meeting=meeting_id,
+                        author=(team.get("champion") or [None])[0],
+                        at=datetime.combine(day + timedelta(days=5), time(10, 0), tzinfo=tz),
+                        body=rng.choice(ADDENDA),
+                    )
+                )
         await MeetingItem.insert(*items)
         if attendees:
             await MeetingAttendee.insert(*attendees)
@@ -195,6 +303,10 @@ async def seed(ctx: DemoContext) -> None:
 def _summary(ctx: DemoContext, unit_id: int, day: date, rng) -> str:
     name = next((u["name"] for u in ctx.units if u["id"] == unit_id), "The unit")
     return rules.draft_upward_summary(
-        name, f"{day:%a} {day.day} {day:%b}", [rng.choice(DECISIONS["priorities"])],
-        ["Capital funding for replacement infusion pumps"] if rng.random() < 0.5 else [], rng.choice([1, 2, 3]), rng.choice([0, 1, 2, 3]),
+        name,
+        f"{day:%a} {day.day} {day:%b}",
+        [rng.choice(DECISIONS["priorities"])],
+        ["Capital funding for replacement infusion pumps"] if rng.random() < 0.5 else [],
+        rng.choice([1, 2, 3]),
+        rng.choice([0, 1, 2, 3]),
     )

@@ -66,7 +66,9 @@ class ActionForm(_Form):
     item: int | None = None
     idempotency_key: str = Field(default="", max_length=64)
 
-    _blanks = field_validator("owner", "due_on", "issue", "item", mode="before")(lambda cls, v: _blank_none(v))
+    _blanks = field_validator("owner", "due_on", "issue", "item", mode="before")(
+        lambda cls, v: _blank_none(v)
+    )
 
 
 class AssignForm(_Form):

@@ -15,7 +15,7 @@ from rounds.meetings.tables import (
 APP_CONFIG = AppConfig(
     app_name="rounds_meetings",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Meeting,MeetingItem,MeetingAttendee,MeetingAction,MeetingAddendum],
+    table_classes=[Meeting, MeetingItem, MeetingAttendee, MeetingAction, MeetingAddendum],
     migration_dependencies=["rounds.barriers.piccolo_app"],
     commands=[],
 )

@@ -36,19 +36,41 @@ def _url(meeting_id: int, anchor: str = "") -> str:
 
 # --- lists ----------------------------------------------------------------------------------
 
+
 @get("/meetings", name="meetings")
 async def meetings_index(request: Request, viewer: ViewerDep) -> Response:
     lists = await service.list_for_viewer(viewer)
-    manageable = [uid for uid, role in viewer.unit_roles.items() if role in ("champion", "executive")]
-    return render(request, "meetings/index.html", **lists, today=local_today(), first_manageable=manageable[0] if manageable else None)
+    manageable = [
+        uid for uid, role in viewer.unit_roles.items() if role in ("champion", "executive")
+    ]
+    return render(
+        request,
+        "meetings/index.html",
+        **lists,
+        today=local_today(),
+        first_manageable=manageable[0] if manageable else None,
+    )
 
 
-async def _unit_page(request: Request, viewer, unit_id: int, *, values: dict | None = None, errors: dict | None = None,
-                     notice: str | None = None) -> Response:
+async def _unit_page(
+    request: Request,
+    viewer,
+    unit_id: int,
+    *,
+    values: dict | None = None,
+    errors: dict | None = None,
+    notice: str | None = None,
+) -> Response:
     history = await service.unit_history(viewer, unit_id)
     return render(
-        request, "meetings/unit.html", **history, can_manage=viewer.can_manage(unit_id), notice=notice,
-        values=values or {"first_on": "", "at": "14:00", "count": "6"}, errors=errors or {}, today=local_today(),
+        request,
+        "meetings/unit.html",
+        **history,
+        can_manage=viewer.can_manage(unit_id),
+        notice=notice,
+        values=values or {"first_on": "", "at": "14:00", "count": "6"},
+        errors=errors or {},
+        today=local_today(),
     )
 
 
@@ -71,8 +93,12 @@ async def unit_schedule(request: Request, viewer: ViewerDep, unit_id: FromPath[i
     form, errors = validate(ScheduleForm, data)
     if form:
         try:
-            created, skipped = await service.schedule(viewer, unit_id, first_on=form.first_on, at=form.at, count=form.count)
-            return redirect(request, f"/units/{unit_id}/meetings?scheduled={len(created)}&skipped={skipped}")
+            created, skipped = await service.schedule(
+                viewer, unit_id, first_on=form.first_on, at=form.at, count=form.count
+            )
+            return redirect(
+                request, f"/units/{unit_id}/meetings?scheduled={len(created)}&skipped={skipped}"
+            )
         except MeetingInputError as exc:
             errors = exc.errors
     return await _unit_page(request, viewer, unit_id, values=data, errors=errors)
@@ -80,15 +106,34 @@ async def unit_schedule(request: Request, viewer: ViewerDep, unit_id: FromPath[i
 
 # --- the meeting page -----------------------------------------------------------------------
 
-async def _meeting_page(request: Request, viewer, meeting_id: int, *, errors: dict[str, dict] | None = None,
-                        values: dict[str, dict] | None = None, item_state: dict[int, dict] | None = None,
-                        notice: str | None = None, problem: str | None = None, status_code: int = 200) -> Response:
+
+async def _meeting_page(
+    request: Request,
+    viewer,
+    meeting_id: int,
+    *,
+    errors: dict[str, dict] | None = None,
+    values: dict[str, dict] | None = None,
+    item_state: dict[int, dict] | None = None,
+    notice: str | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Response:
     context = await service.meeting_page(viewer, meeting_id)
     return render(
-        request, "meetings/meeting.html", **context, errors=errors or {}, values=values or {},
-        item_state=item_state or {}, notice=notice or _notice(request), problem=problem,
-        new_key=secrets.token_urlsafe(16), section_labels=rules.SECTIONS,
-        action_kinds=rules.ACTION_KINDS, today=local_today(), status_code=status_code,
+        request,
+        "meetings/meeting.html",
+        **context,
+        errors=errors or {},
+        values=values or {},
+        item_state=item_state or {},
+        notice=notice or _notice(request),
+        problem=problem,
+        new_key=secrets.token_urlsafe(16),
+        section_labels=rules.SECTIONS,
+        action_kinds=rules.ACTION_KINDS,
+        today=local_today(),
+        status_code=status_code,
     )
 
 
@@ -111,7 +156,9 @@ def _notice(request: Request) -> str | None:
 
 
 def _done(request: Request, meeting_id: int, what: str, anchor: str = "") -> Response:
-    return redirect(request, f"/meetings/{meeting_id}?done={what}" + (f"#{anchor}" if anchor else ""))
+    return redirect(
+        request, f"/meetings/{meeting_id}?done={what}" + (f"#{anchor}" if anchor else "")
+    )
 
 
 @get("/meetings/{meeting_id:int}", name="meeting")
@@ -119,12 +166,16 @@ async def meeting_view(request: Request, viewer: ViewerDep, meeting_id: FromPath
     return await _meeting_page(request, viewer, meeting_id)
 
 
-async def _locked_page(request: Request, viewer, meeting_id: int, exc: Locked, **extra: Any) -> Response:
+async def _locked_page(
+    request: Request, viewer, meeting_id: int, exc: Locked, **extra: Any
+) -> Response:
     return await _meeting_page(request, viewer, meeting_id, problem=str(exc), **extra)
 
 
 @post("/meetings/{meeting_id:int}/items/{item_id:int}")
-async def item_save(request: Request, viewer: ViewerDep, meeting_id: FromPath[int], item_id: FromPath[int]) -> Response:
+async def item_save(
+    request: Request, viewer: ViewerDep, meeting_id: FromPath[int], item_id: FromPath[int]
+) -> Response:
     """Autosave (htmx, as typed) or the item's Save button (plain form)."""
     meeting, item = await service.get_item(viewer, meeting_id, item_id)
     data = await read_form(request)
@@ -133,9 +184,22 @@ async def item_save(request: Request, viewer: ViewerDep, meeting_id: FromPath[in
     state: dict[str, Any] = {"mine": mine}
     if form:
         try:
-            saved = await service.save_item(viewer, meeting_id, item_id, minutes=form.minutes, decisions=form.decisions, version=form.version)
+            saved = await service.save_item(
+                viewer,
+                meeting_id,
+                item_id,
+                minutes=form.minutes,
+                decisions=form.decisions,
+                version=form.version,
+            )
             if wants_fragment(request):
-                return render(request, "meetings/_item_status.html", item=saved, state={"saved": True}, saved_at=time_of_day(clock.now()))
+                return render(
+                    request,
+                    "meetings/_item_status.html",
+                    item=saved,
+                    state={"saved": True},
+                    saved_at=time_of_day(clock.now()),
+                )
             return redirect(request, f"/meetings/{meeting_id}?done=saved#item-{item_id}")
         except Conflict as exc:
             state["conflict"] = exc.current
@@ -156,18 +220,27 @@ async def item_add(request: Request, viewer: ViewerDep, meeting_id: FromPath[int
     form, errors = validate(NewItemForm, data)
     try:
         if form:
-            item_id = await service.add_item(viewer, meeting_id, section=form.section, title=form.title)
+            item_id = await service.add_item(
+                viewer, meeting_id, section=form.section, title=form.title
+            )
             return _done(request, meeting_id, "item", f"item-{item_id}")
     except MeetingInputError as exc:
         errors = exc.errors
     except Locked as exc:
         return await _locked_page(request, viewer, meeting_id, exc)
-    return await _meeting_page(request, viewer, meeting_id, errors={"new_item": errors}, values={"new_item": data})
+    return await _meeting_page(
+        request, viewer, meeting_id, errors={"new_item": errors}, values={"new_item": data}
+    )
 
 
 @post("/meetings/{meeting_id:int}/items/{item_id:int}/{change:str}")
-async def item_change(request: Request, viewer: ViewerDep, meeting_id: FromPath[int], item_id: FromPath[int],
-                      change: FromPath[str]) -> Response:
+async def item_change(
+    request: Request,
+    viewer: ViewerDep,
+    meeting_id: FromPath[int],
+    item_id: FromPath[int],
+    change: FromPath[str],
+) -> Response:
     """Remove, put back, or move an agenda item up or down (the unit champion's agenda)."""
     try:
         if change == "remove":
@@ -186,32 +259,51 @@ async def item_change(request: Request, viewer: ViewerDep, meeting_id: FromPath[
 
 
 @post("/meetings/{meeting_id:int}/attendance")
-async def attendance_save(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
+async def attendance_save(
+    request: Request, viewer: ViewerDep, meeting_id: FromPath[int]
+) -> Response:
     data = await read_form(request)
     ids, problem = present_ids(data)
-    was, _ = present_ids({"present": [v for v in str(data.get("was", "")).split(",") if v]}) if "was" in data else (None, None)
+    was, _ = (
+        present_ids({"present": [v for v in str(data.get("was", "")).split(",") if v]})
+        if "was" in data
+        else (None, None)
+    )
     errors = {"present": problem} if problem else {}
     if not errors:
         try:
-            await service.set_attendance(viewer, meeting_id, present=ids, guest_role=str(data.get("guest_role", "")), was=was)
+            await service.set_attendance(
+                viewer, meeting_id, present=ids, guest_role=str(data.get("guest_role", "")), was=was
+            )
             return _done(request, meeting_id, "attendance", "attendance")
         except MeetingInputError as exc:
             errors = exc.errors
         except service.AttendanceChanged:
             # Show what is saved now (the other device's ticks); keep the typed guest role.
-            return await _meeting_page(request, viewer, meeting_id, errors={"attendance": {"present": ATTENDANCE_CHANGED}},
-                                       values={"attendance": {"guest_role": data.get("guest_role", "")}})
+            return await _meeting_page(
+                request,
+                viewer,
+                meeting_id,
+                errors={"attendance": {"present": ATTENDANCE_CHANGED}},
+                values={"attendance": {"guest_role": data.get("guest_role", "")}},
+            )
         except Locked as exc:
             return await _locked_page(request, viewer, meeting_id, exc)
-    return await _meeting_page(request, viewer, meeting_id, errors={"attendance": errors}, values={"attendance": data})
+    return await _meeting_page(
+        request, viewer, meeting_id, errors={"attendance": errors}, values={"attendance": data}
+    )
 
 
-ATTENDANCE_CHANGED = ("Attendance was changed on another device while you were ticking. Nothing was overwritten: "
-                      "the boxes now show what is saved – check them again and save.")
+ATTENDANCE_CHANGED = (
+    "Attendance was changed on another device while you were ticking. Nothing was overwritten: "
+    "the boxes now show what is saved – check them again and save."
+)
 
 
 @post("/meetings/{meeting_id:int}/guests/{attendee_id:int}/remove")
-async def guest_remove(request: Request, viewer: ViewerDep, meeting_id: FromPath[int], attendee_id: FromPath[int]) -> Response:
+async def guest_remove(
+    request: Request, viewer: ViewerDep, meeting_id: FromPath[int], attendee_id: FromPath[int]
+) -> Response:
     try:
         await service.remove_guest(viewer, meeting_id, attendee_id)
     except Locked as exc:
@@ -226,16 +318,27 @@ async def action_add(request: Request, viewer: ViewerDep, meeting_id: FromPath[i
     where = f"actions-{data.get('item', '')}"
     if form:
         try:
-            await service.add_action(viewer, meeting_id, service.ActionInput(
-                kind=form.kind, description=form.description, owner_id=form.owner, due_on=form.due_on,
-                issue_id=form.issue, item_id=form.item, idempotency_key=form.idempotency_key,
-            ))
+            await service.add_action(
+                viewer,
+                meeting_id,
+                service.ActionInput(
+                    kind=form.kind,
+                    description=form.description,
+                    owner_id=form.owner,
+                    due_on=form.due_on,
+                    issue_id=form.issue,
+                    item_id=form.item,
+                    idempotency_key=form.idempotency_key,
+                ),
+            )
             return _done(request, meeting_id, "action", where)
         except MeetingInputError as exc:
             errors = exc.errors
         except Locked as exc:
             return await _locked_page(request, viewer, meeting_id, exc)
-    return await _meeting_page(request, viewer, meeting_id, errors={"action": errors}, values={"action": data})
+    return await _meeting_page(
+        request, viewer, meeting_id, errors={"action": errors}, values={"action": data}
+    )
 
 
 @post("/meetings/{meeting_id:int}/case")
@@ -250,12 +353,19 @@ async def case_set(request: Request, viewer: ViewerDep, meeting_id: FromPath[int
             errors = exc.errors
         except Locked as exc:
             return await _locked_page(request, viewer, meeting_id, exc)
-    return await _meeting_page(request, viewer, meeting_id, errors={"case": errors}, values={"case": data})
+    return await _meeting_page(
+        request, viewer, meeting_id, errors={"case": errors}, values={"case": data}
+    )
 
 
 @post("/meetings/{meeting_id:int}/priorities/{issue_id:int}/{direction:str}")
-async def priority_move(request: Request, viewer: ViewerDep, meeting_id: FromPath[int], issue_id: FromPath[int],
-                        direction: FromPath[str]) -> Response:
+async def priority_move(
+    request: Request,
+    viewer: ViewerDep,
+    meeting_id: FromPath[int],
+    issue_id: FromPath[int],
+    direction: FromPath[str],
+) -> Response:
     if direction not in ("up", "down"):
         from litestar.exceptions import NotFoundException
 
@@ -268,18 +378,28 @@ async def priority_move(request: Request, viewer: ViewerDep, meeting_id: FromPat
 
 
 @post("/meetings/{meeting_id:int}/issues/{issue_id:int}/assign")
-async def issue_assign(request: Request, viewer: ViewerDep, meeting_id: FromPath[int], issue_id: FromPath[int]) -> Response:
+async def issue_assign(
+    request: Request, viewer: ViewerDep, meeting_id: FromPath[int], issue_id: FromPath[int]
+) -> Response:
     data = await read_form(request)
     form, errors = validate(AssignForm, data)
     if form:
         try:
-            await service.assign_from_agenda(viewer, meeting_id, issue_id, owner_id=form.owner, due_on=form.due_on)
+            await service.assign_from_agenda(
+                viewer, meeting_id, issue_id, owner_id=form.owner, due_on=form.due_on
+            )
             return _done(request, meeting_id, "assigned", f"top-{issue_id}")
         except MeetingInputError as exc:
             errors = exc.errors
         except Locked as exc:
             return await _locked_page(request, viewer, meeting_id, exc)
-    return await _meeting_page(request, viewer, meeting_id, errors={f"assign-{issue_id}": errors}, values={f"assign-{issue_id}": data})
+    return await _meeting_page(
+        request,
+        viewer,
+        meeting_id,
+        errors={f"assign-{issue_id}": errors},
+        values={f"assign-{issue_id}": data},
+    )
 
 
 @post("/meetings/{meeting_id:int}/summary")
@@ -289,15 +409,28 @@ async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath
     if data.get("draft"):
         # "Draft it for me": fill the box with a draft; nothing is saved until the person saves.
         draft = await service.draft_summary(viewer, meeting_id)
-        return await _meeting_page(request, viewer, meeting_id, values={"summary": {"upward_summary": draft, "version": data.get("version")}},
-                                   notice="Draft written from the decisions and the barriers that need help – edit it, then save.")
+        return await _meeting_page(
+            request,
+            viewer,
+            meeting_id,
+            values={"summary": {"upward_summary": draft, "version": data.get("version")}},
+            notice="Draft written from the decisions and the barriers that need help – edit it, then save.",
+        )
     form, errors = validate(SummaryForm, data)
     state: dict[str, Any] = {"mine": {"upward_summary": mine}}
     if form:
         try:
-            saved = await service.save_summary(viewer, meeting_id, text=form.upward_summary, version=form.version)
+            saved = await service.save_summary(
+                viewer, meeting_id, text=form.upward_summary, version=form.version
+            )
             if wants_fragment(request):
-                return render(request, "meetings/_summary_status.html", meeting=saved, state={"saved": True}, saved_at=time_of_day(clock.now()))
+                return render(
+                    request,
+                    "meetings/_summary_status.html",
+                    meeting=saved,
+                    state={"saved": True},
+                    saved_at=time_of_day(clock.now()),
+                )
             return _done(request, meeting_id, "summary", "summary")
         except Conflict as exc:
             state["conflict"] = exc.current
@@ -310,15 +443,26 @@ async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath
     if wants_fragment(request):
         meeting = await service.get_meeting(viewer, meeting_id)
         return render(request, "meetings/_summary_status.html", meeting=meeting, state=state)
-    return await _meeting_page(request, viewer, meeting_id, errors={"summary": state.get("errors", {})},
-                               values={"summary": {"upward_summary": mine, "version": data.get("version")}},
-                               problem=state.get("problem") or ("Not saved: the summary was changed on another device. Both versions are shown."
-                                                                 if "conflict" in state else None),
-                               item_state={"summary": state})
+    return await _meeting_page(
+        request,
+        viewer,
+        meeting_id,
+        errors={"summary": state.get("errors", {})},
+        values={"summary": {"upward_summary": mine, "version": data.get("version")}},
+        problem=state.get("problem")
+        or (
+            "Not saved: the summary was changed on another device. Both versions are shown."
+            if "conflict" in state
+            else None
+        ),
+        item_state={"summary": state},
+    )
 
 
 @post("/meetings/{meeting_id:int}/reschedule")
-async def meeting_reschedule(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
+async def meeting_reschedule(
+    request: Request, viewer: ViewerDep, meeting_id: FromPath[int]
+) -> Response:
     data = await read_form(request)
     form, errors = validate(RescheduleForm, data)
     if form:
@@ -329,11 +473,15 @@ async def meeting_reschedule(request: Request, viewer: ViewerDep, meeting_id: Fr
             errors = exc.errors
         except Locked as exc:
             return await _locked_page(request, viewer, meeting_id, exc)
-    return await _meeting_page(request, viewer, meeting_id, errors={"reschedule": errors}, values={"reschedule": data})
+    return await _meeting_page(
+        request, viewer, meeting_id, errors={"reschedule": errors}, values={"reschedule": data}
+    )
 
 
 @post("/meetings/{meeting_id:int}/finalise")
-async def meeting_finalise(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
+async def meeting_finalise(
+    request: Request, viewer: ViewerDep, meeting_id: FromPath[int]
+) -> Response:
     try:
         await service.finalise(viewer, meeting_id)
     except Locked as exc:
@@ -353,7 +501,14 @@ async def addendum_add(request: Request, viewer: ViewerDep, meeting_id: FromPath
             errors = exc.errors
     meeting = await service.get_meeting(viewer, meeting_id)
     problem = None if meeting["finalised_at"] else errors.get("body")
-    return await _meeting_page(request, viewer, meeting_id, errors={"addendum": errors}, values={"addendum": data}, problem=problem)
+    return await _meeting_page(
+        request,
+        viewer,
+        meeting_id,
+        errors={"addendum": errors},
+        values={"addendum": data},
+        problem=problem,
+    )
 
 
 @get("/meetings/{meeting_id:int}/print", name="meeting_print")
@@ -363,8 +518,23 @@ async def meeting_print(request: Request, viewer: ViewerDep, meeting_id: FromPat
 
 
 route_handlers = [
-    meetings_index, unit_meetings, unit_schedule, meeting_view, item_save, item_add, item_change, attendance_save,
-    guest_remove, action_add, case_set, priority_move, issue_assign, summary_save, meeting_reschedule, meeting_finalise, addendum_add,
+    meetings_index,
+    unit_meetings,
+    unit_schedule,
+    meeting_view,
+    item_save,
+    item_add,
+    item_change,
+    attendance_save,
+    guest_remove,
+    action_add,
+    case_set,
+    priority_move,
+    issue_assign,
+    summary_save,
+    meeting_reschedule,
+    meeting_finalise,
+    addendum_add,
     meeting_print,
 ]
 nav = [NavItem("Meetings", "/meetings", order=40)]

@@ -77,21 +77,36 @@ def since_date(previous_meeting_day: date | None, meeting_day: date) -> date:
 
 def action_done_on_time(status: str, resolved_on: date | None, due_on: date | None) -> bool:
     """An action counts as done by its due date when its issue was resolved (or closed) by then."""
-    return status in ("resolved", "closed") and resolved_on is not None and due_on is not None and resolved_on <= due_on
+    return (
+        status in ("resolved", "closed")
+        and resolved_on is not None
+        and due_on is not None
+        and resolved_on <= due_on
+    )
 
 
-def draft_upward_summary(unit_name: str, meeting_day: str, decisions: list[str], barriers: list[str],
-                         actions: int, wins: int) -> str:
+def draft_upward_summary(
+    unit_name: str,
+    meeting_day: str,
+    decisions: list[str],
+    barriers: list[str],
+    actions: int,
+    wins: int,
+) -> str:
     """One paragraph for senior leadership, drafted from the decisions and the barriers that
     need help. The team edits it before the minutes are finalised."""
     parts = [f"{unit_name} CUSP team met with its executive partner on {meeting_day}."]
     if wins:
-        parts.append(f"Since the last meeting the team resolved {wins} safety issue{'s' if wins != 1 else ''}.")
+        parts.append(
+            f"Since the last meeting the team resolved {wins} safety issue{'s' if wins != 1 else ''}."
+        )
     if decisions:
         cleaned = [_sentence(d) for d in decisions if d.strip()]
         parts.append("Decisions: " + " ".join(cleaned))
     if actions:
-        parts.append(f"{actions} action item{'s' if actions != 1 else ''} went onto the tracking log, each with an owner and a due date.")
+        parts.append(
+            f"{actions} action item{'s' if actions != 1 else ''} went onto the tracking log, each with an owner and a due date."
+        )
     if barriers:
         listed = "; ".join(b.strip().rstrip(".") for b in barriers[:5])
         more = f" (and {len(barriers) - 5} more)" if len(barriers) > 5 else ""

@@ -70,12 +70,17 @@ def meeting_day(meeting: dict) -> date:
 
 # --- reading --------------------------------------------------------------------------------
 
+
 async def get_meeting(viewer: Viewer, meeting_id: int) -> dict:
-    meeting = await Meeting.select(
-        *Meeting.all_columns(),
-        Meeting.unit.name.as_alias("unit_name"),
-        Meeting.finalised_by.display_name.as_alias("finalised_by_name"),
-    ).where(Meeting.id == meeting_id).first()
+    meeting = (
+        await Meeting.select(
+            *Meeting.all_columns(),
+            Meeting.unit.name.as_alias("unit_name"),
+            Meeting.finalised_by.display_name.as_alias("finalised_by_name"),
+        )
+        .where(Meeting.id == meeting_id)
+        .first()
+    )
     if meeting is None:
         raise NotFoundException()
     ensure_can_see(viewer, meeting["unit"])
@@ -109,16 +114,23 @@ async def meeting_page(viewer: Viewer, meeting_id: int) -> dict:
     unit_id = meeting["unit"]
     context["can_edit"] = viewer.can_contribute(unit_id) and meeting["finalised_at"] is None
     context["can_manage"] = viewer.can_manage(unit_id) and meeting["finalised_at"] is None
-    context["can_add_addendum"] = viewer.can_contribute(unit_id) and meeting["finalised_at"] is not None
+    context["can_add_addendum"] = (
+        viewer.can_contribute(unit_id) and meeting["finalised_at"] is not None
+    )
     return context
 
 
 async def list_for_viewer(viewer: Viewer, *, limit: int = 20) -> dict:
     """Upcoming meetings on the person's units, and recent ones."""
     start_of_today = datetime.combine(local_today(), time(0), tzinfo=tz())
+
     def base():
         return Meeting.select(
-            Meeting.id, Meeting.unit, Meeting.scheduled_at, Meeting.status, Meeting.finalised_at,
+            Meeting.id,
+            Meeting.unit,
+            Meeting.scheduled_at,
+            Meeting.status,
+            Meeting.finalised_at,
             Meeting.unit.name.as_alias("unit_name"),
         )
 
@@ -140,7 +152,10 @@ async def list_for_viewer(viewer: Viewer, *, limit: int = 20) -> dict:
 async def next_meeting(viewer: Viewer) -> dict | None:
     start_of_today = datetime.combine(local_today(), time(0), tzinfo=tz())
     query = Meeting.select(
-        Meeting.id, Meeting.unit, Meeting.scheduled_at, Meeting.unit.name.as_alias("unit_name"),
+        Meeting.id,
+        Meeting.unit,
+        Meeting.scheduled_at,
+        Meeting.unit.name.as_alias("unit_name"),
     ).where((Meeting.scheduled_at >= start_of_today) & (Meeting.finalised_at.is_null()))
     if not viewer.sees_all_units:
         if not viewer.unit_roles:
@@ -155,25 +170,38 @@ async def unit_history(viewer: Viewer, unit_id: int) -> dict:
     unit = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
     if unit is None:
         raise NotFoundException()
-    meetings = await Meeting.select(
-        Meeting.id, Meeting.scheduled_at, Meeting.status, Meeting.finalised_at,
-    ).where(Meeting.unit == unit_id).order_by(Meeting.scheduled_at, ascending=False)
+    meetings = (
+        await Meeting.select(
+            Meeting.id,
+            Meeting.scheduled_at,
+            Meeting.status,
+            Meeting.finalised_at,
+        )
+        .where(Meeting.unit == unit_id)
+        .order_by(Meeting.scheduled_at, ascending=False)
+    )
     team = await unit_team(unit_id)
     executives = [m["person_id"] for m in team if m["unit_role"] == "executive"]
     ids = [m["id"] for m in meetings] or [-1]
     present = await MeetingAttendee.select(MeetingAttendee.meeting).where(
-        MeetingAttendee.meeting.is_in(ids) & MeetingAttendee.person.is_in(executives or [-1]) & (MeetingAttendee.present == True)  # noqa: E712
+        MeetingAttendee.meeting.is_in(ids)
+        & MeetingAttendee.person.is_in(executives or [-1])
+        & (MeetingAttendee.present == True)  # noqa: E712
     )
     actions = await MeetingAction.select(
-        MeetingAction.meeting, MeetingAction.due_on,
-        MeetingAction.issue.status.as_alias("issue_status"), MeetingAction.issue.resolved_on.as_alias("resolved_on"),
+        MeetingAction.meeting,
+        MeetingAction.due_on,
+        MeetingAction.issue.status.as_alias("issue_status"),
+        MeetingAction.issue.resolved_on.as_alias("resolved_on"),
     ).where(MeetingAction.meeting.is_in(ids))
     exec_at = {row["meeting"] for row in present}
     per_meeting: dict[int, list[int]] = {}
     for action in actions:
         counts = per_meeting.setdefault(action["meeting"], [0, 0])
         counts[0] += 1
-        if rules.action_done_on_time(action["issue_status"], action["resolved_on"], action["due_on"]):
+        if rules.action_done_on_time(
+            action["issue_status"], action["resolved_on"], action["due_on"]
+        ):
             counts[1] += 1
     today = local_today()
     window_start = today - timedelta(days=365)
@@ -203,14 +231,26 @@ async def unit_history(viewer: Viewer, unit_id: int) -> dict:
 
 # --- scheduling -----------------------------------------------------------------------------
 
+
 def _section_items(meeting_id: int) -> list[MeetingItem]:
     return [
-        MeetingItem(meeting=meeting_id, section=key, position=index * 10, title=label, minutes="", decisions="", removed=False, version=1)
+        MeetingItem(
+            meeting=meeting_id,
+            section=key,
+            position=index * 10,
+            title=label,
+            minutes="",
+            decisions="",
+            removed=False,
+            version=1,
+        )
         for index, (key, label) in enumerate(rules.SECTIONS.items())
     ]
 
 
-async def schedule(viewer: Viewer, unit_id: int, *, first_on: date, at: time, count: int) -> tuple[list[int], int]:
+async def schedule(
+    viewer: Viewer, unit_id: int, *, first_on: date, at: time, count: int
+) -> tuple[list[int], int]:
     """Schedule `count` monthly meetings from `first_on` at `at` (hospital time). A day that
     already has a meeting on this unit is skipped, so a double tap never doubles them.
     Returns (new meeting ids, days skipped)."""
@@ -235,12 +275,28 @@ async def schedule(viewer: Viewer, unit_id: int, *, first_on: date, at: time, co
         for when in wanted:
             if when.date() in taken:
                 continue
-            row = (await Meeting.insert(Meeting(unit=unit_id, scheduled_at=when, status="scheduled", upward_summary="",
-                                                created_at=now, version=1)).returning(Meeting.id))[0]
+            row = (
+                await Meeting.insert(
+                    Meeting(
+                        unit=unit_id,
+                        scheduled_at=when,
+                        status="scheduled",
+                        upward_summary="",
+                        created_at=now,
+                        version=1,
+                    )
+                ).returning(Meeting.id)
+            )[0]
             await MeetingItem.insert(*_section_items(row["id"]))
             created.append(row["id"])
-            await audit.record(viewer.actor, "create", "meeting", row["id"], unit_id=unit_id,
-                               changes=audit.created({"scheduled_at": when}))
+            await audit.record(
+                viewer.actor,
+                "create",
+                "meeting",
+                row["id"],
+                unit_id=unit_id,
+                changes=audit.created({"scheduled_at": when}),
+            )
     return created, count - len(created)
 
 
@@ -254,20 +310,33 @@ async def reschedule(viewer: Viewer, meeting_id: int, *, on: date, at: time) -> 
         return
     async with db.write_transaction():
         clash = await Meeting.select(Meeting.id, Meeting.scheduled_at).where(
-            (Meeting.unit == meeting["unit"]) & (Meeting.id != meeting_id)
-            & (Meeting.scheduled_at >= when - timedelta(days=1)) & (Meeting.scheduled_at <= when + timedelta(days=1))
+            (Meeting.unit == meeting["unit"])
+            & (Meeting.id != meeting_id)
+            & (Meeting.scheduled_at >= when - timedelta(days=1))
+            & (Meeting.scheduled_at <= when + timedelta(days=1))
         )
         if any(local(c["scheduled_at"]).date() == on for c in clash):
             raise MeetingInputError({"on": "This unit already has a team meeting that day."})
         await Meeting.update({Meeting.scheduled_at: when}).where(Meeting.id == meeting_id)
-        await audit.record(viewer.actor, "update", "meeting", meeting_id, unit_id=meeting["unit"],
-                           changes={"scheduled_at": [meeting["scheduled_at"].isoformat(), when.isoformat()]})
+        await audit.record(
+            viewer.actor,
+            "update",
+            "meeting",
+            meeting_id,
+            unit_id=meeting["unit"],
+            changes={"scheduled_at": [meeting["scheduled_at"].isoformat(), when.isoformat()]},
+        )
 
 
 # --- minutes, items -------------------------------------------------------------------------
 
+
 async def _item(meeting: dict, item_id: int) -> dict:
-    item = await MeetingItem.select().where((MeetingItem.id == item_id) & (MeetingItem.meeting == meeting["id"])).first()
+    item = (
+        await MeetingItem.select()
+        .where((MeetingItem.id == item_id) & (MeetingItem.meeting == meeting["id"]))
+        .first()
+    )
     if item is None:
         raise NotFoundException()
     return item
@@ -278,7 +347,9 @@ async def get_item(viewer: Viewer, meeting_id: int, item_id: int) -> tuple[dict,
     return meeting, await _item(meeting, item_id)
 
 
-async def save_item(viewer: Viewer, meeting_id: int, item_id: int, *, minutes: str, decisions: str, version: int) -> dict:
+async def save_item(
+    viewer: Viewer, meeting_id: int, item_id: int, *, minutes: str, decisions: str, version: int
+) -> dict:
     """Save an item's minutes and decisions as typed. A stale version is refused (Conflict,
     with the saved text) so one device never silently overwrites another."""
     meeting = await get_meeting(viewer, meeting_id)
@@ -291,7 +362,13 @@ async def save_item(viewer: Viewer, meeting_id: int, item_id: int, *, minutes: s
     for name, text in (("minutes", minutes), ("decisions", decisions)):
         if len(text) > rules.MAX_TEXT:
             errors[name] = f"Keep this under {rules.MAX_TEXT:,} characters."
-    errors.update({k: v for k, v in screen({"minutes": minutes, "decisions": decisions}).items() if k not in errors})
+    errors.update(
+        {
+            k: v
+            for k, v in screen({"minutes": minutes, "decisions": decisions}).items()
+            if k not in errors
+        }
+    )
     if errors:
         raise MeetingInputError(errors)
     async with db.write_transaction():
@@ -311,7 +388,14 @@ async def save_item(viewer: Viewer, meeting_id: int, item_id: int, *, minutes: s
         await MeetingItem.update({**values, "version": new_version}).where(
             (MeetingItem.id == item_id) & (MeetingItem.version == version)
         )
-        await audit.record(viewer.actor, "update", "meeting_item", item_id, unit_id=meeting["unit"], changes=changes)
+        await audit.record(
+            viewer.actor,
+            "update",
+            "meeting_item",
+            item_id,
+            unit_id=meeting["unit"],
+            changes=changes,
+        )
     return {**current, **values, "version": new_version}
 
 
@@ -329,14 +413,35 @@ async def add_item(viewer: Viewer, meeting_id: int, *, section: str, title: str)
     if errors:
         raise MeetingInputError(errors)
     async with db.write_transaction():
-        last = await MeetingItem.select(MeetingItem.position).where(
-            (MeetingItem.meeting == meeting_id) & (MeetingItem.section == section)
-        ).order_by(MeetingItem.position, ascending=False).first()
+        last = (
+            await MeetingItem.select(MeetingItem.position)
+            .where((MeetingItem.meeting == meeting_id) & (MeetingItem.section == section))
+            .order_by(MeetingItem.position, ascending=False)
+            .first()
+        )
         position = (last["position"] + 1) if last else rules.SECTION_ORDER.index(section) * 10
-        row = (await MeetingItem.insert(MeetingItem(meeting=meeting_id, section=section, position=position, title=title,
-                                                    minutes="", decisions="", removed=False, version=1)).returning(MeetingItem.id))[0]
-        await audit.record(viewer.actor, "create", "meeting_item", row["id"], unit_id=meeting["unit"],
-                           changes=audit.created({"section": section, "title": title}))
+        row = (
+            await MeetingItem.insert(
+                MeetingItem(
+                    meeting=meeting_id,
+                    section=section,
+                    position=position,
+                    title=title,
+                    minutes="",
+                    decisions="",
+                    removed=False,
+                    version=1,
+                )
+            ).returning(MeetingItem.id)
+        )[0]
+        await audit.record(
+            viewer.actor,
+            "create",
+            "meeting_item",
+            row["id"],
+            unit_id=meeting["unit"],
+            changes=audit.created({"section": section, "title": title}),
+        )
     return row["id"]
 
 
@@ -347,9 +452,17 @@ async def set_item_removed(viewer: Viewer, meeting_id: int, item_id: int, remove
     if item["removed"] == removed:
         return
     async with db.write_transaction():
-        await MeetingItem.update({MeetingItem.removed: removed, MeetingItem.version: item["version"] + 1}).where(MeetingItem.id == item_id)
-        await audit.record(viewer.actor, "update", "meeting_item", item_id, unit_id=meeting["unit"],
-                           changes={"removed": [item["removed"], removed]})
+        await MeetingItem.update(
+            {MeetingItem.removed: removed, MeetingItem.version: item["version"] + 1}
+        ).where(MeetingItem.id == item_id)
+        await audit.record(
+            viewer.actor,
+            "update",
+            "meeting_item",
+            item_id,
+            unit_id=meeting["unit"],
+            changes={"removed": [item["removed"], removed]},
+        )
 
 
 async def move_item(viewer: Viewer, meeting_id: int, item_id: int, direction: str) -> None:
@@ -357,15 +470,36 @@ async def move_item(viewer: Viewer, meeting_id: int, item_id: int, direction: st
     meeting = await _meeting_for_change(viewer, meeting_id, manage=True)
     item = await _item(meeting, item_id)
     async with db.write_transaction():
-        siblings = await MeetingItem.select(MeetingItem.id, MeetingItem.position).where(
-            (MeetingItem.meeting == meeting_id) & (MeetingItem.section == item["section"]) & (MeetingItem.removed == False)  # noqa: E712
-            & (MeetingItem.issue.is_null()) & (MeetingItem.barrier.is_null())
-        ).order_by(MeetingItem.position).order_by(MeetingItem.id)
+        siblings = (
+            await MeetingItem.select(MeetingItem.id, MeetingItem.position)
+            .where(
+                (MeetingItem.meeting == meeting_id)
+                & (MeetingItem.section == item["section"])
+                & (MeetingItem.removed == False)  # noqa: E712
+                & (MeetingItem.issue.is_null())
+                & (MeetingItem.barrier.is_null())
+            )
+            .order_by(MeetingItem.position)
+            .order_by(MeetingItem.id)
+        )
         order = rules.move([s["id"] for s in siblings], item_id, direction)
-        base = rules.SECTION_ORDER.index(item["section"]) * 10 if item["section"] in rules.SECTIONS else 0
+        base = (
+            rules.SECTION_ORDER.index(item["section"]) * 10
+            if item["section"] in rules.SECTIONS
+            else 0
+        )
         for offset, sibling_id in enumerate(order):
-            await MeetingItem.update({MeetingItem.position: base + offset}).where(MeetingItem.id == sibling_id)
-        await audit.record(viewer.actor, "update", "meeting_item", item_id, unit_id=meeting["unit"], changes={"moved": [None, direction]})
+            await MeetingItem.update({MeetingItem.position: base + offset}).where(
+                MeetingItem.id == sibling_id
+            )
+        await audit.record(
+            viewer.actor,
+            "update",
+            "meeting_item",
+            item_id,
+            unit_id=meeting["unit"],
+            changes={"moved": [None, direction]},
+        )
 
 
 async def rank_issue(viewer: Viewer, meeting_id: int, issue_id: int, direction: str) -> None:
@@ -380,15 +514,34 @@ async def rank_issue(viewer: Viewer, meeting_id: int, issue_id: int, direction: 
     base = rules.SECTION_ORDER.index("priorities") * 10
     async with db.write_transaction():
         await MeetingItem.delete().where(
-            (MeetingItem.meeting == meeting_id) & (MeetingItem.section == "priorities") & MeetingItem.issue.is_not_null()
+            (MeetingItem.meeting == meeting_id)
+            & (MeetingItem.section == "priorities")
+            & MeetingItem.issue.is_not_null()
         )
-        await MeetingItem.insert(*[
-            MeetingItem(meeting=meeting_id, section="priorities", position=base + 1 + n, issue=iid,
-                        title=by_id[iid]["description"][:300], minutes="", decisions="", removed=False, version=1)
-            for n, iid in enumerate(order)
-        ])
-        await audit.record(viewer.actor, "update", "meeting", meeting_id, unit_id=meeting["unit"],
-                           changes={"priorities": [None, order]})
+        await MeetingItem.insert(
+            *[
+                MeetingItem(
+                    meeting=meeting_id,
+                    section="priorities",
+                    position=base + 1 + n,
+                    issue=iid,
+                    title=by_id[iid]["description"][:300],
+                    minutes="",
+                    decisions="",
+                    removed=False,
+                    version=1,
+                )
+                for n, iid in enumerate(order)
+            ]
+        )
+        await audit.record(
+            viewer.actor,
+            "update",
+            "meeting",
+            meeting_id,
+            unit_id=meeting["unit"],
+            changes={"priorities": [None, order]},
+        )
 
 
 async def set_case(viewer: Viewer, meeting_id: int, issue_id: int | None) -> None:
@@ -401,11 +554,19 @@ async def set_case(viewer: Viewer, meeting_id: int, issue_id: int | None) -> Non
         return
     async with db.write_transaction():
         await Meeting.update({Meeting.case_issue: issue_id}).where(Meeting.id == meeting_id)
-        await audit.record(viewer.actor, "update", "meeting", meeting_id, unit_id=meeting["unit"],
-                           changes={"case_issue": [meeting["case_issue"], issue_id]})
+        await audit.record(
+            viewer.actor,
+            "update",
+            "meeting",
+            meeting_id,
+            unit_id=meeting["unit"],
+            changes={"case_issue": [meeting["case_issue"], issue_id]},
+        )
 
 
-async def assign_from_agenda(viewer: Viewer, meeting_id: int, issue_id: int, *, owner_id: int | None, due_on: date | None) -> None:
+async def assign_from_agenda(
+    viewer: Viewer, meeting_id: int, issue_id: int, *, owner_id: int | None, due_on: date | None
+) -> None:
     """Set an issue's owner and due date right from the agenda (both required)."""
     meeting = await _meeting_for_change(viewer, meeting_id)
     issue = await SafetyIssue.select(SafetyIssue.unit).where(SafetyIssue.id == issue_id).first()
@@ -428,12 +589,19 @@ async def assign_from_agenda(viewer: Viewer, meeting_id: int, issue_id: int, *, 
 
 # --- attendance -----------------------------------------------------------------------------
 
+
 class AttendanceChanged(Exception):
     """Attendance was saved from another device since this form was loaded."""
 
 
-async def set_attendance(viewer: Viewer, meeting_id: int, *, present: list[int], guest_role: str = "",
-                         was: list[int] | None = None) -> None:
+async def set_attendance(
+    viewer: Viewer,
+    meeting_id: int,
+    *,
+    present: list[int],
+    guest_role: str = "",
+    was: list[int] | None = None,
+) -> None:
     """Who is here: team members by name (only the unit's team), guests by role. `was` is the
     attendance the form showed: if it has changed since, nothing is overwritten."""
     meeting = await _meeting_for_change(viewer, meeting_id)
@@ -445,7 +613,9 @@ async def set_attendance(viewer: Viewer, meeting_id: int, *, present: list[int],
     if strangers:
         names = await Person.select(Person.display_name).where(Person.id.is_in(strangers))
         who = ", ".join(n["display_name"] for n in names) or "That person"
-        errors["present"] = f"{who} is not on this unit's CUSP team, so cannot be recorded as a member. Add them as a guest by role instead."
+        errors["present"] = (
+            f"{who} is not on this unit's CUSP team, so cannot be recorded as a member. Add them as a guest by role instead."
+        )
     guest_role = " ".join((guest_role or "").split())
     if len(guest_role) > 120:
         errors["guest_role"] = "Keep the role under 120 characters."
@@ -459,26 +629,65 @@ async def set_attendance(viewer: Viewer, meeting_id: int, *, present: list[int],
         if was is not None and sorted(set(was)) != before and after != before:
             raise AttendanceChanged()
         if before != after:
-            await MeetingAttendee.delete().where((MeetingAttendee.meeting == meeting_id) & MeetingAttendee.person.is_not_null())
+            await MeetingAttendee.delete().where(
+                (MeetingAttendee.meeting == meeting_id) & MeetingAttendee.person.is_not_null()
+            )
             if after:
-                await MeetingAttendee.insert(*[MeetingAttendee(meeting=meeting_id, person=pid, guest_role="", present=True) for pid in after])
-            await audit.record(viewer.actor, "update", "meeting_attendance", meeting_id, unit_id=unit_id, changes={"present": [before, after]})
-        if guest_role and not any(r["person"] is None and r["guest_role"].lower() == guest_role.lower() for r in rows):
-            await MeetingAttendee.insert(MeetingAttendee(meeting=meeting_id, person=None, guest_role=guest_role, present=True))
-            await audit.record(viewer.actor, "create", "meeting_guest", meeting_id, unit_id=unit_id, changes={"guest_role": [None, guest_role]})
+                await MeetingAttendee.insert(
+                    *[
+                        MeetingAttendee(meeting=meeting_id, person=pid, guest_role="", present=True)
+                        for pid in after
+                    ]
+                )
+            await audit.record(
+                viewer.actor,
+                "update",
+                "meeting_attendance",
+                meeting_id,
+                unit_id=unit_id,
+                changes={"present": [before, after]},
+            )
+        if guest_role and not any(
+            r["person"] is None and r["guest_role"].lower() == guest_role.lower() for r in rows
+        ):
+            await MeetingAttendee.insert(
+                MeetingAttendee(
+                    meeting=meeting_id, person=None, guest_role=guest_role, present=True
+                )
+            )
+            await audit.record(
+                viewer.actor,
+                "create",
+                "meeting_guest",
+                meeting_id,
+                unit_id=unit_id,
+                changes={"guest_role": [None, guest_role]},
+            )
 
 
 async def remove_guest(viewer: Viewer, meeting_id: int, attendee_id: int) -> None:
     meeting = await _meeting_for_change(viewer, meeting_id)
-    row = await MeetingAttendee.select().where((MeetingAttendee.id == attendee_id) & (MeetingAttendee.meeting == meeting_id)).first()
+    row = (
+        await MeetingAttendee.select()
+        .where((MeetingAttendee.id == attendee_id) & (MeetingAttendee.meeting == meeting_id))
+        .first()
+    )
     if row is None or row["person"] is not None:
         raise NotFoundException()
     async with db.write_transaction():
         await MeetingAttendee.delete().where(MeetingAttendee.id == attendee_id)
-        await audit.record(viewer.actor, "delete", "meeting_guest", meeting_id, unit_id=meeting["unit"], changes={"guest_role": [row["guest_role"], None]})
+        await audit.record(
+            viewer.actor,
+            "delete",
+            "meeting_guest",
+            meeting_id,
+            unit_id=meeting["unit"],
+            changes={"guest_role": [row["guest_role"], None]},
+        )
 
 
 # --- action items ---------------------------------------------------------------------------
+
 
 @dataclass
 class ActionInput:
@@ -502,7 +711,11 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
     if data.kind not in rules.ACTION_KINDS:
         errors["kind"] = "Choose whether this is a new issue or an update."
     if not description:
-        errors["description"] = "Say what will be done." if data.kind == "update" else "Describe the safety issue or action."
+        errors["description"] = (
+            "Say what will be done."
+            if data.kind == "update"
+            else "Describe the safety issue or action."
+        )
     elif len(description) > 4000:
         errors["description"] = "Keep it under 4,000 characters."
     team_ids = {m["person_id"] for m in await unit_team(unit_id)}
@@ -519,51 +732,100 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
         if data.issue_id is None:
             errors["issue"] = "Choose the issue this action updates."
         else:
-            issue = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit).where(SafetyIssue.id == data.issue_id).first()
+            issue = (
+                await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit)
+                .where(SafetyIssue.id == data.issue_id)
+                .first()
+            )
             if issue is None or issue["unit"] != unit_id:
                 errors["issue"] = "Choose an issue from this unit's tracking log."
     if data.item_id is not None and not await MeetingItem.exists().where(
         (MeetingItem.id == data.item_id) & (MeetingItem.meeting == meeting_id)
     ):
         data.item_id = None
-    errors.update({k: v for k, v in screen({"description": description}).items() if k not in errors})
+    errors.update(
+        {k: v for k, v in screen({"description": description}).items() if k not in errors}
+    )
     if errors:
         raise MeetingInputError(errors)
     key = (data.idempotency_key or "").strip()[:60] or None
     async with db.write_transaction():
         if data.kind == "new":
             try:
-                captured = await issues.capture(viewer, unit_id, description=description, source="team_meeting",
-                                                raised_by="CUSP team meeting", idempotency_key=f"mtg-{key}" if key else None)
+                captured = await issues.capture(
+                    viewer,
+                    unit_id,
+                    description=description,
+                    source="team_meeting",
+                    raised_by="CUSP team meeting",
+                    idempotency_key=f"mtg-{key}" if key else None,
+                )
             except IssueInputError as exc:
                 raise MeetingInputError(exc.errors) from exc
             issue_id = captured.id
         else:
             issue_id = data.issue_id
-        duplicate = await MeetingAction.select(MeetingAction.id).where(
-            (MeetingAction.meeting == meeting_id) & (MeetingAction.issue == issue_id) & (MeetingAction.kind == data.kind)
-            & (MeetingAction.description == description) & (MeetingAction.owner == data.owner_id) & (MeetingAction.due_on == data.due_on)
-        ).first()
+        duplicate = (
+            await MeetingAction.select(MeetingAction.id)
+            .where(
+                (MeetingAction.meeting == meeting_id)
+                & (MeetingAction.issue == issue_id)
+                & (MeetingAction.kind == data.kind)
+                & (MeetingAction.description == description)
+                & (MeetingAction.owner == data.owner_id)
+                & (MeetingAction.due_on == data.due_on)
+            )
+            .first()
+        )
         if duplicate:
             return duplicate["id"]
         now = clock.now()
         if data.kind == "update":
             body = f"Team meeting {day(meeting['scheduled_at'])}: {description}"
-            update = (await IssueUpdate.insert(IssueUpdate(issue=issue_id, author=viewer.id, at=now, body=body)).returning(IssueUpdate.id))[0]
-            await audit.record(viewer.actor, "create", "issue_update", update["id"], unit_id=unit_id,
-                               changes=audit.created({"issue": issue_id, "body": body}))
+            update = (
+                await IssueUpdate.insert(
+                    IssueUpdate(issue=issue_id, author=viewer.id, at=now, body=body)
+                ).returning(IssueUpdate.id)
+            )[0]
+            await audit.record(
+                viewer.actor,
+                "create",
+                "issue_update",
+                update["id"],
+                unit_id=unit_id,
+                changes=audit.created({"issue": issue_id, "body": body}),
+            )
         try:
             await issues.assign(viewer, issue_id, owner_id=data.owner_id, due_on=data.due_on)
         except IssueInputError as exc:
             raise MeetingInputError(exc.errors) from exc
-        values = {"meeting": meeting_id, "item": data.item_id, "issue": issue_id, "kind": data.kind,
-                  "description": description, "owner": data.owner_id, "due_on": data.due_on}
-        row = (await MeetingAction.insert(MeetingAction(**values, created_at=now)).returning(MeetingAction.id))[0]
-        await audit.record(viewer.actor, "create", "meeting_action", row["id"], unit_id=unit_id, changes=audit.created(values))
+        values = {
+            "meeting": meeting_id,
+            "item": data.item_id,
+            "issue": issue_id,
+            "kind": data.kind,
+            "description": description,
+            "owner": data.owner_id,
+            "due_on": data.due_on,
+        }
+        row = (
+            await MeetingAction.insert(MeetingAction(**values, created_at=now)).returning(
+                MeetingAction.id
+            )
+        )[0]
+        await audit.record(
+            viewer.actor,
+            "create",
+            "meeting_action",
+            row["id"],
+            unit_id=unit_id,
+            changes=audit.created(values),
+        )
     return row["id"]
 
 
 # --- summary, finalising, addenda ------------------------------------------------------------
+
 
 async def draft_summary(viewer: Viewer, meeting_id: int) -> str:
     meeting = await get_meeting(viewer, meeting_id)
@@ -574,8 +836,14 @@ async def draft_summary(viewer: Viewer, meeting_id: int) -> str:
 def _draft(meeting: dict, context: dict) -> str:
     decisions = [i["decisions"] for i in context["all_items"] if i["decisions"].strip()]
     needing_help = [b["description"] for b in context["barriers_needing_help"]]
-    return rules.draft_upward_summary(meeting["unit_name"], day(meeting["scheduled_at"]), decisions, needing_help,
-                                      len(context["actions"]), len(context["wins"]))
+    return rules.draft_upward_summary(
+        meeting["unit_name"],
+        day(meeting["scheduled_at"]),
+        decisions,
+        needing_help,
+        len(context["actions"]),
+        len(context["wins"]),
+    )
 
 
 async def save_summary(viewer: Viewer, meeting_id: int, *, text: str, version: int) -> dict:
@@ -588,19 +856,33 @@ async def save_summary(viewer: Viewer, meeting_id: int, *, text: str, version: i
     if errors:
         raise MeetingInputError(errors)
     async with db.write_transaction():
-        current = await Meeting.select(Meeting.version, Meeting.upward_summary, Meeting.finalised_at).where(Meeting.id == meeting_id).first()
+        current = (
+            await Meeting.select(Meeting.version, Meeting.upward_summary, Meeting.finalised_at)
+            .where(Meeting.id == meeting_id)
+            .first()
+        )
         if current["finalised_at"] is not None:
             raise Locked({**meeting, **current})
         if current["version"] != version:
             if current["upward_summary"] == text:
                 return {**meeting, **current}
-            raise Conflict({"upward_summary": current["upward_summary"], "version": current["version"]})
+            raise Conflict(
+                {"upward_summary": current["upward_summary"], "version": current["version"]}
+            )
         if current["upward_summary"] == text:
             return {**meeting, **current}
         new_version = version + 1
-        await Meeting.update({Meeting.upward_summary: text, Meeting.version: new_version}).where(Meeting.id == meeting_id)
-        await audit.record(viewer.actor, "update", "meeting", meeting_id, unit_id=meeting["unit"],
-                           changes={"upward_summary": [current["upward_summary"], text]})
+        await Meeting.update({Meeting.upward_summary: text, Meeting.version: new_version}).where(
+            Meeting.id == meeting_id
+        )
+        await audit.record(
+            viewer.actor,
+            "update",
+            "meeting",
+            meeting_id,
+            unit_id=meeting["unit"],
+            changes={"upward_summary": [current["upward_summary"], text]},
+        )
     return {**meeting, "upward_summary": text, "version": new_version}
 
 
@@ -612,20 +894,39 @@ async def finalise(viewer: Viewer, meeting_id: int) -> None:
     now = clock.now()
     summary = meeting["upward_summary"].strip() or _draft(meeting, context)
     async with db.write_transaction():
-        claimed = await Meeting.update({
-            Meeting.status: "finalised", Meeting.finalised_at: now, Meeting.finalised_by: viewer.id,
-            Meeting.upward_summary: summary, Meeting.version: Meeting.version + 1,
-        }).where((Meeting.id == meeting_id) & Meeting.finalised_at.is_null()).returning(Meeting.id)
+        claimed = (
+            await Meeting.update(
+                {
+                    Meeting.status: "finalised",
+                    Meeting.finalised_at: now,
+                    Meeting.finalised_by: viewer.id,
+                    Meeting.upward_summary: summary,
+                    Meeting.version: Meeting.version + 1,
+                }
+            )
+            .where((Meeting.id == meeting_id) & Meeting.finalised_at.is_null())
+            .returning(Meeting.id)
+        )
         if not claimed:
             raise Locked(await get_meeting(viewer, meeting_id))
         await MeetingItem.delete().where(
-            (MeetingItem.meeting == meeting_id) & (MeetingItem.issue.is_not_null() | MeetingItem.barrier.is_not_null())
+            (MeetingItem.meeting == meeting_id)
+            & (MeetingItem.issue.is_not_null() | MeetingItem.barrier.is_not_null())
         )
         snapshot = snapshot_items(meeting_id, context)
         if snapshot:
             await MeetingItem.insert(*snapshot)
-        await audit.record(viewer.actor, "finalise", "meeting", meeting_id, unit_id=meeting["unit"],
-                           changes={"status": [meeting["status"], "finalised"], "upward_summary": [meeting["upward_summary"], summary]})
+        await audit.record(
+            viewer.actor,
+            "finalise",
+            "meeting",
+            meeting_id,
+            unit_id=meeting["unit"],
+            changes={
+                "status": [meeting["status"], "finalised"],
+                "upward_summary": [meeting["upward_summary"], summary],
+            },
+        )
 
 
 async def add_addendum(viewer: Viewer, meeting_id: int, *, body: str) -> int:
@@ -643,16 +944,47 @@ async def add_addendum(viewer: Viewer, meeting_id: int, *, body: str) -> int:
     if errors:
         raise MeetingInputError(errors)
     async with db.write_transaction():
-        row = (await MeetingAddendum.insert(MeetingAddendum(meeting=meeting_id, author=viewer.id, at=clock.now(), body=body))
-               .returning(MeetingAddendum.id))[0]
-        await audit.record(viewer.actor, "create", "meeting_addendum", row["id"], unit_id=meeting["unit"],
-                           changes=audit.created({"meeting": meeting_id, "body": body}))
+        row = (
+            await MeetingAddendum.insert(
+                MeetingAddendum(meeting=meeting_id, author=viewer.id, at=clock.now(), body=body)
+            ).returning(MeetingAddendum.id)
+        )[0]
+        await audit.record(
+            viewer.actor,
+            "create",
+            "meeting_addendum",
+            row["id"],
+            unit_id=meeting["unit"],
+            changes=audit.created({"meeting": meeting_id, "body": body}),
+        )
     return row["id"]
 
 
 __all__ = [
-    "MeetingInputError", "Locked", "Conflict", "AttendanceChanged", "ActionInput", "get_meeting", "meeting_page", "list_for_viewer",
-    "next_meeting", "unit_history", "schedule", "reschedule", "save_item", "add_item", "set_item_removed", "move_item",
-    "rank_issue", "set_case", "assign_from_agenda", "set_attendance", "remove_guest", "add_action",
-    "draft_summary", "save_summary", "finalise", "add_addendum",
+    "MeetingInputError",
+    "Locked",
+    "Conflict",
+    "AttendanceChanged",
+    "ActionInput",
+    "get_meeting",
+    "meeting_page",
+    "list_for_viewer",
+    "next_meeting",
+    "unit_history",
+    "schedule",
+    "reschedule",
+    "save_item",
+    "add_item",
+    "set_item_removed",
+    "move_item",
+    "rank_issue",
+    "set_case",
+    "assign_from_agenda",
+    "set_attendance",
+    "remove_guest",
+    "add_action",
+    "draft_summary",
+    "save_summary",
+    "finalise",
+    "add_addendum",
 ]

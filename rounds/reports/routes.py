@@ -22,8 +22,18 @@ async def overview(request: Request, viewer: ViewerDep) -> Response:
     key = _period(request)
     label, start, end = service.period_bounds(key)
     reports = await service.unit_reports(viewer, start=start, end=end)
-    return render(request, "reports/overview.html", reports=reports, totals=service.totals(reports),
-                  period=key, period_label=label, periods=service.PERIODS, levels=LEVELS, start=start, end=end)
+    return render(
+        request,
+        "reports/overview.html",
+        reports=reports,
+        totals=service.totals(reports),
+        period=key,
+        period_label=label,
+        periods=service.PERIODS,
+        levels=LEVELS,
+        start=start,
+        end=end,
+    )
 
 
 @get("/overview/board", name="board_report")
@@ -31,9 +41,19 @@ async def board_report(request: Request, viewer: ViewerDep) -> Response:
     key = _period(request)
     label, start, end = service.period_bounds(key)
     reports = await service.unit_reports(viewer, start=start, end=end)
-    return render(request, "reports/board.html", reports=reports, totals=service.totals(reports),
-                  barriers=await service.top_barriers(viewer), story=await service.fixed_story(viewer, start=start, end=end),
-                  period=key, period_label=label, periods=service.PERIODS, start=start, end=end)
+    return render(
+        request,
+        "reports/board.html",
+        reports=reports,
+        totals=service.totals(reports),
+        barriers=await service.top_barriers(viewer),
+        story=await service.fixed_story(viewer, start=start, end=end),
+        period=key,
+        period_label=label,
+        periods=service.PERIODS,
+        start=start,
+        end=end,
+    )
 
 
 route_handlers = [overview, board_report]

@@ -29,7 +29,7 @@ class UnitReport:
     rounds: round_rules.RoundStats
     raised: int = 0
     open: int = 0
-    resolved: int = 0          # resolved, closed or cannot do
+    resolved: int = 0  # resolved, closed or cannot do
     closed_with_feedback: int = 0
     feedback_given_pct: int | None = None
     median_days_to_feedback: float | None = None
@@ -62,17 +62,34 @@ async def unit_reports(viewer: Viewer, *, start: date, end: date) -> list[UnitRe
 
     rounds = await SafetyRound.select(
         SafetyRound.unit, SafetyRound.scheduled_at, SafetyRound.status, SafetyRound.staff_count
-    ).where(SafetyRound.unit.is_in(ids) & (SafetyRound.scheduled_at >= start_at) & (SafetyRound.scheduled_at < end_at))
+    ).where(
+        SafetyRound.unit.is_in(ids)
+        & (SafetyRound.scheduled_at >= start_at)
+        & (SafetyRound.scheduled_at < end_at)
+    )
     issues = await SafetyIssue.select(
-        SafetyIssue.unit, SafetyIssue.status, SafetyIssue.identified_on, SafetyIssue.resolved_on,
-        SafetyIssue.closed_on, SafetyIssue.feedback_given_on, SafetyIssue.feedback_due_on, SafetyIssue.due_on,
-    ).where(SafetyIssue.unit.is_in(ids) & (SafetyIssue.identified_on >= start) & (SafetyIssue.identified_on <= end))
+        SafetyIssue.unit,
+        SafetyIssue.status,
+        SafetyIssue.identified_on,
+        SafetyIssue.resolved_on,
+        SafetyIssue.closed_on,
+        SafetyIssue.feedback_given_on,
+        SafetyIssue.feedback_due_on,
+        SafetyIssue.due_on,
+    ).where(
+        SafetyIssue.unit.is_in(ids)
+        & (SafetyIssue.identified_on >= start)
+        & (SafetyIssue.identified_on <= end)
+    )
     barriers = await Barrier.select(Barrier.unit, Barrier.level, Barrier.next_follow_up_on).where(
         Barrier.unit.is_in(ids) & (Barrier.status == "open")
     )
     escalate_after = int(await get_setting("barriers.escalate_after_days", "7") or 7)
 
-    reports = {u["id"]: UnitReport(unit=u, rounds=round_rules.RoundStats(0, 0, 0, 0, 0, None, False)) for u in units}
+    reports = {
+        u["id"]: UnitReport(unit=u, rounds=round_rules.RoundStats(0, 0, 0, 0, 0, None, False))
+        for u in units
+    }
     by_unit_rounds: dict[int, list[dict]] = {}
     for r in rounds:
         r["scheduled_at"] = local(r["scheduled_at"])
@@ -80,7 +97,10 @@ async def unit_reports(viewer: Viewer, *, start: date, end: date) -> list[UnitRe
     now = local(clock.now())
     for unit_id, report in reports.items():
         report.rounds = round_rules.round_stats(
-            by_unit_rounds.get(unit_id, []), now=min(now, end_at), since=start_at, headcount=report.unit["staff_headcount"]
+            by_unit_rounds.get(unit_id, []),
+            now=min(now, end_at),
+            since=start_at,
+            headcount=report.unit["staff_headcount"],
         )
 
     feedback_days: dict[int, list[int]] = {}
@@ -95,16 +115,22 @@ async def unit_reports(viewer: Viewer, *, start: date, end: date) -> list[UnitRe
         else:
             report.resolved += 1
         if i["feedback_given_on"]:
-            feedback_days.setdefault(i["unit"], []).append((i["feedback_given_on"] - i["identified_on"]).days)
+            feedback_days.setdefault(i["unit"], []).append(
+                (i["feedback_given_on"] - i["identified_on"]).days
+            )
             if i["status"] == "closed":
                 report.closed_with_feedback += 1
         elif i["feedback_due_on"] and i["feedback_due_on"] < today:
             report.feedback_overdue += 1
         if i["resolved_on"]:
-            resolution_days.setdefault(i["unit"], []).append((i["resolved_on"] - i["identified_on"]).days)
+            resolution_days.setdefault(i["unit"], []).append(
+                (i["resolved_on"] - i["identified_on"]).days
+            )
     for unit_id, report in reports.items():
         given = len(feedback_days.get(unit_id, []))
-        report.feedback_given_pct = round(100 * given / report.resolved) if report.resolved else None
+        report.feedback_given_pct = (
+            round(100 * given / report.resolved) if report.resolved else None
+        )
         if report.feedback_given_pct is not None:
             report.feedback_given_pct = min(100, report.feedback_given_pct)
         report.median_days_to_feedback = _median(feedback_days.get(unit_id, []))
@@ -135,9 +161,13 @@ def _flag(report: UnitReport) -> None:
     if stats.reach is not None and stats.reach < round_rules.REACH_MARK:
         report.concerns.append(f"staff reach {stats.reach}% (below {round_rules.REACH_MARK}%)")
     if report.feedback_overdue:
-        report.concerns.append(f"staff feedback overdue on {report.feedback_overdue} issue{'s' if report.feedback_overdue != 1 else ''}")
+        report.concerns.append(
+            f"staff feedback overdue on {report.feedback_overdue} issue{'s' if report.feedback_overdue != 1 else ''}"
+        )
     if report.barriers_overdue:
-        report.concerns.append(f"{report.barriers_overdue} barrier follow-up{'s' if report.barriers_overdue != 1 else ''} overdue for escalation")
+        report.concerns.append(
+            f"{report.barriers_overdue} barrier follow-up{'s' if report.barriers_overdue != 1 else ''} overdue for escalation"
+        )
 
 
 @dataclass
@@ -181,11 +211,24 @@ async def top_barriers(viewer: Viewer, *, limit: int = 5) -> list[dict]:
     ids = [u["id"] for u in units]
     if not ids:
         return []
-    rows = await Barrier.select(
-        Barrier.id, Barrier.description, Barrier.level, Barrier.next_follow_up_on, Barrier.created_at,
-        Barrier.unit.name.as_alias("unit_name"), Barrier.owner.display_name.as_alias("owner_name"),
-    ).where(Barrier.unit.is_in(ids) & (Barrier.status == "open") & Barrier.level.is_in(["c_suite", "board", "executive"])
-            ).order_by(Barrier.next_follow_up_on).limit(200)
+    rows = (
+        await Barrier.select(
+            Barrier.id,
+            Barrier.description,
+            Barrier.level,
+            Barrier.next_follow_up_on,
+            Barrier.created_at,
+            Barrier.unit.name.as_alias("unit_name"),
+            Barrier.owner.display_name.as_alias("owner_name"),
+        )
+        .where(
+            Barrier.unit.is_in(ids)
+            & (Barrier.status == "open")
+            & Barrier.level.is_in(["c_suite", "board", "executive"])
+        )
+        .order_by(Barrier.next_follow_up_on)
+        .limit(200)
+    )
     order = {"board": 0, "c_suite": 1, "executive": 2}
     rows.sort(key=lambda b: (order.get(b["level"], 9), b["next_follow_up_on"]))
     for row in rows:
@@ -199,17 +242,37 @@ async def fixed_story(viewer: Viewer, *, start: date, end: date) -> dict | None:
     ids = [u["id"] for u in units]
     if not ids:
         return None
-    return await SafetyIssue.select(
-        SafetyIssue.id, SafetyIssue.description, SafetyIssue.outcome, SafetyIssue.action_plan,
-        SafetyIssue.feedback_said, SafetyIssue.identified_on, SafetyIssue.closed_on, SafetyIssue.raised_by,
-        SafetyIssue.unit.name.as_alias("unit_name"),
-    ).where(
-        SafetyIssue.unit.is_in(ids) & (SafetyIssue.status == "closed") & SafetyIssue.feedback_given_on.is_not_null()
-        & (SafetyIssue.closed_on >= start) & (SafetyIssue.closed_on <= end) & (SafetyIssue.outcome != "")
-    ).order_by(SafetyIssue.priority, ascending=False).order_by(SafetyIssue.closed_on, ascending=False).first()
+    return (
+        await SafetyIssue.select(
+            SafetyIssue.id,
+            SafetyIssue.description,
+            SafetyIssue.outcome,
+            SafetyIssue.action_plan,
+            SafetyIssue.feedback_said,
+            SafetyIssue.identified_on,
+            SafetyIssue.closed_on,
+            SafetyIssue.raised_by,
+            SafetyIssue.unit.name.as_alias("unit_name"),
+        )
+        .where(
+            SafetyIssue.unit.is_in(ids)
+            & (SafetyIssue.status == "closed")
+            & SafetyIssue.feedback_given_on.is_not_null()
+            & (SafetyIssue.closed_on >= start)
+            & (SafetyIssue.closed_on <= end)
+            & (SafetyIssue.outcome != "")
+        )
+        .order_by(SafetyIssue.priority, ascending=False)
+        .order_by(SafetyIssue.closed_on, ascending=False)
+        .first()
+    )
 
 
-PERIODS = {"12m": ("Last 12 months", 365), "quarter": ("Last 3 months", 91), "month": ("Last month", 30)}
+PERIODS = {
+    "12m": ("Last 12 months", 365),
+    "quarter": ("Last 3 months", 91),
+    "month": ("Last month", 30),
+}
 
 
 def period_bounds(key: str) -> tuple[str, date, date]:

@@ -37,16 +37,27 @@ TOP_ISSUES = 3
 LIST_LIMIT = 3
 DAYS_SINCE_KINDS = ("fall", "pressure_injury", "clabsi", "cauti", "medication_harm", "staff_injury")
 TREND_KEYS = ("falls", "pressure_injuries", "clabsi", "cauti")
-UNIT_ROLE_LABELS = {"executive": "Executive partner", "champion": "Unit champion", "member": "CUSP team"}
+UNIT_ROLE_LABELS = {
+    "executive": "Executive partner",
+    "champion": "Unit champion",
+    "member": "CUSP team",
+}
 
 
 # --- the question script (admin-editable) -------------------------------------------------------
 
+
 async def script() -> dict[str, Any]:
-    rows = await Setting.select(Setting.key, Setting.value).where(Setting.key.is_in(["script.questions", "script.opening", "script.closing"]))
+    rows = await Setting.select(Setting.key, Setting.value).where(
+        Setting.key.is_in(["script.questions", "script.opening", "script.closing"])
+    )
     values = {r["key"]: r["value"] for r in rows}
     try:
-        questions = [q for q in json.loads(values.get("script.questions") or "[]") if isinstance(q, str) and q.strip()]
+        questions = [
+            q
+            for q in json.loads(values.get("script.questions") or "[]")
+            if isinstance(q, str) and q.strip()
+        ]
     except ValueError:
         questions = []
     return {
@@ -56,7 +67,9 @@ async def script() -> dict[str, Any]:
     }
 
 
-async def save_script(viewer: Viewer, *, questions: list[str], opening: str, closing: str, seen: str) -> None:
+async def save_script(
+    viewer: Viewer, *, questions: list[str], opening: str, closing: str, seen: str
+) -> None:
     """Admins edit the script. `seen` is the fingerprint of the script the form was opened on."""
     from rounds.auth.access import ensure_admin
 
@@ -74,12 +87,20 @@ async def save_script(viewer: Viewer, *, questions: list[str], opening: str, clo
             errors[name] = "Keep it under 1,500 characters."
     if errors:
         raise RoundInputError(errors)
-    new = {"script.questions": json.dumps(questions), "script.opening": opening.strip(), "script.closing": closing.strip()}
+    new = {
+        "script.questions": json.dumps(questions),
+        "script.opening": opening.strip(),
+        "script.closing": closing.strip(),
+    }
     async with db.write_transaction():
         current = await script()
         if fingerprint(current) != seen:
             raise Conflict()
-        old = {"script.questions": json.dumps(current["questions"]), "script.opening": current["opening"], "script.closing": current["closing"]}
+        old = {
+            "script.questions": json.dumps(current["questions"]),
+            "script.opening": current["opening"],
+            "script.closing": current["closing"],
+        }
         changes = audit.diff(old, new)
         if not changes:
             return
@@ -99,6 +120,7 @@ def fingerprint(value: Any) -> str:
 
 # --- assembling ----------------------------------------------------------------------------------
 
+
 def _issue_summary(row: dict, today: date) -> dict:
     light = issue_rules.stoplight(row["status"])
     return {
@@ -111,13 +133,22 @@ def _issue_summary(row: dict, today: date) -> dict:
         "owner_name": row.get("owner_name") or "",
         "due_on": row.get("due_on"),
         "due_text": filters.due(row["due_on"]) if row.get("due_on") else "",
-        "overdue": bool(row.get("due_on") and row["due_on"] < today and row["status"] in issue_rules.OPEN_STATUSES),
+        "overdue": bool(
+            row.get("due_on")
+            and row["due_on"] < today
+            and row["status"] in issue_rules.OPEN_STATUSES
+        ),
     }
 
 
 ISSUE_COLUMNS = (
-    SafetyIssue.id, SafetyIssue.description, SafetyIssue.status, SafetyIssue.priority, SafetyIssue.due_on,
-    SafetyIssue.cannot_do_reason, SafetyIssue.owner.display_name.as_alias("owner_name"),
+    SafetyIssue.id,
+    SafetyIssue.description,
+    SafetyIssue.status,
+    SafetyIssue.priority,
+    SafetyIssue.due_on,
+    SafetyIssue.cannot_do_reason,
+    SafetyIssue.owner.display_name.as_alias("owner_name"),
 )
 
 
@@ -125,45 +156,109 @@ async def assemble(row: dict) -> dict[str, Any]:
     """The briefing for one round, as plain data. `row` comes from service.get_round()."""
     unit_id, today = row["unit"], local_today()
     notes = await Briefing.select().where(Briefing.round == row["id"]).first()
-    team = await Membership.select(
-        Membership.unit_role, Membership.person.display_name.as_alias("name"),
-    ).where((Membership.unit == unit_id) & (Membership.person.active == True)).order_by(Membership.unit_role)  # noqa: E712
-    events = {e["kind"]: e["occurred_on"] for e in await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(LastEvent.unit == unit_id)}
+    team = (
+        await Membership.select(
+            Membership.unit_role,
+            Membership.person.display_name.as_alias("name"),
+        )
+        .where((Membership.unit == unit_id) & (Membership.person.active == True))
+        .order_by(Membership.unit_role)
+    )  # noqa: E712
+    events = {
+        e["kind"]: e["occurred_on"]
+        for e in await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(
+            LastEvent.unit == unit_id
+        )
+    }
     first_month = rules.add_months(rules.month_start(today), -12)
-    months = await UnitMeasure.select().where((UnitMeasure.unit == unit_id) & (UnitMeasure.month >= first_month)).order_by(UnitMeasure.month)
+    months = (
+        await UnitMeasure.select()
+        .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month >= first_month))
+        .order_by(UnitMeasure.month)
+    )
 
     promised_barriers = []
     if row["executive"]:
-        promised_barriers = await Barrier.select(
-            Barrier.id, Barrier.description, Barrier.next_follow_up_on, Barrier.level, Barrier.issue,
-            Barrier.issue.description.as_alias("issue_description"), Barrier.issue.status.as_alias("issue_status"),
-        ).where((Barrier.unit == unit_id) & (Barrier.owner == row["executive"]) & (Barrier.status == "open")).order_by(Barrier.next_follow_up_on).limit(10)
-    previous = await SafetyRound.select(SafetyRound.id, SafetyRound.scheduled_at).where(
-        (SafetyRound.unit == unit_id) & (SafetyRound.status == "completed") & (SafetyRound.scheduled_at < row["scheduled_at"])
-        & (SafetyRound.id != row["id"])
-    ).order_by(SafetyRound.scheduled_at, ascending=False).first()
+        promised_barriers = (
+            await Barrier.select(
+                Barrier.id,
+                Barrier.description,
+                Barrier.next_follow_up_on,
+                Barrier.level,
+                Barrier.issue,
+                Barrier.issue.description.as_alias("issue_description"),
+                Barrier.issue.status.as_alias("issue_status"),
+            )
+            .where(
+                (Barrier.unit == unit_id)
+                & (Barrier.owner == row["executive"])
+                & (Barrier.status == "open")
+            )
+            .order_by(Barrier.next_follow_up_on)
+            .limit(10)
+        )
+    previous = (
+        await SafetyRound.select(SafetyRound.id, SafetyRound.scheduled_at)
+        .where(
+            (SafetyRound.unit == unit_id)
+            & (SafetyRound.status == "completed")
+            & (SafetyRound.scheduled_at < row["scheduled_at"])
+            & (SafetyRound.id != row["id"])
+        )
+        .order_by(SafetyRound.scheduled_at, ascending=False)
+        .first()
+    )
     previous_issues = []
     if previous:
-        previous_issues = await SafetyIssue.select(*ISSUE_COLUMNS).where(SafetyIssue.round == previous["id"]).order_by(SafetyIssue.id)
+        previous_issues = (
+            await SafetyIssue.select(*ISSUE_COLUMNS)
+            .where(SafetyIssue.round == previous["id"])
+            .order_by(SafetyIssue.id)
+        )
 
-    open_filter = (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(issue_rules.OPEN_STATUSES))
+    open_filter = (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(
+        list(issue_rules.OPEN_STATUSES)
+    )
     counts = await db.raw(
         "SELECT COUNT(*) AS open, SUM(CASE WHEN due_on < {} THEN 1 ELSE 0 END) AS overdue FROM safety_issue "
-        "WHERE unit = {} AND status IN ('new', 'planned', 'in_progress')", today, unit_id,
+        "WHERE unit = {} AND status IN ('new', 'planned', 'in_progress')",
+        today,
+        unit_id,
     )
-    top = await SafetyIssue.select(*ISSUE_COLUMNS).where(open_filter).order_by(SafetyIssue.priority, ascending=False).order_by(SafetyIssue.identified_on).limit(TOP_ISSUES)
+    top = (
+        await SafetyIssue.select(*ISSUE_COLUMNS)
+        .where(open_filter)
+        .order_by(SafetyIssue.priority, ascending=False)
+        .order_by(SafetyIssue.identified_on)
+        .limit(TOP_ISSUES)
+    )
     # Each list shows what the lists above it did not, so the briefing reads in a minute.
     shown = {i["id"] for i in top}
-    overdue = await SafetyIssue.select(*ISSUE_COLUMNS).where(open_filter & (SafetyIssue.due_on < today)).order_by(
-        SafetyIssue.priority, ascending=False).order_by(SafetyIssue.due_on).limit(LIST_LIMIT + TOP_ISSUES)
+    overdue = (
+        await SafetyIssue.select(*ISSUE_COLUMNS)
+        .where(open_filter & (SafetyIssue.due_on < today))
+        .order_by(SafetyIssue.priority, ascending=False)
+        .order_by(SafetyIssue.due_on)
+        .limit(LIST_LIMIT + TOP_ISSUES)
+    )
     overdue = [i for i in overdue if i["id"] not in shown][:LIST_LIMIT]
     shown |= {i["id"] for i in overdue}
-    easy = await SafetyIssue.select(*ISSUE_COLUMNS).where(open_filter & (SafetyIssue.ease == "easy") & (SafetyIssue.priority >= 2)).order_by(
-        SafetyIssue.priority, ascending=False).order_by(SafetyIssue.identified_on).limit(2 * LIST_LIMIT + TOP_ISSUES)
+    easy = (
+        await SafetyIssue.select(*ISSUE_COLUMNS)
+        .where(open_filter & (SafetyIssue.ease == "easy") & (SafetyIssue.priority >= 2))
+        .order_by(SafetyIssue.priority, ascending=False)
+        .order_by(SafetyIssue.identified_on)
+        .limit(2 * LIST_LIMIT + TOP_ISSUES)
+    )
     easy = [i for i in easy if i["id"] not in shown][:LIST_LIMIT]
 
     days_since = [
-        {"kind": k, "label": rules.EVENT_KINDS[k], "days": rules.days_since(events.get(k), today), "last_on": events.get(k)}
+        {
+            "kind": k,
+            "label": rules.EVENT_KINDS[k],
+            "days": rules.days_since(events.get(k), today),
+            "last_on": events.get(k),
+        }
         for k in DAYS_SINCE_KINDS
     ]
     trends = []
@@ -171,8 +266,16 @@ async def assemble(row: dict) -> dict[str, Any]:
         label = rules.RATES[key][0]
         points = [(m["month"], rules.rates_for(m)[key]) for m in months]
         latest = next((v for _, v in reversed(points) if v is not None), None)
-        trends.append({"key": key, "label": label, "latest": latest, "latest_month": points[-1][0] if points else None,
-                       "svg": charts.sparkline(points, label), "text": charts.text_alternative(points, label)})
+        trends.append(
+            {
+                "key": key,
+                "label": label,
+                "latest": latest,
+                "latest_month": points[-1][0] if points else None,
+                "svg": charts.sparkline(points, label),
+                "text": charts.text_alternative(points, label),
+            }
+        )
     return {
         "round_id": row["id"],
         "unit_id": unit_id,
@@ -180,15 +283,25 @@ async def assemble(row: dict) -> dict[str, Any]:
         "scheduled_at": row["scheduled_at"],
         "executive_name": row.get("executive_name") or "",
         "champion_name": row.get("champion_name") or "",
-        "team": [{"name": t["name"], "role": UNIT_ROLE_LABELS.get(t["unit_role"], t["unit_role"])} for t in team],
+        "team": [
+            {"name": t["name"], "role": UNIT_ROLE_LABELS.get(t["unit_role"], t["unit_role"])}
+            for t in team
+        ],
         "headcount": row.get("headcount") or 0,
         "days_since": days_since,
         "trends": trends,
         "promised": [
-            {"id": b["id"], "description": b["description"], "issue_id": b["issue"], "issue_description": b["issue_description"],
-             "level": b["level"], "next_follow_up_on": b["next_follow_up_on"],
-             "due_text": filters.due(b["next_follow_up_on"]), "overdue": b["next_follow_up_on"] < today,
-             "light": issue_rules.stoplight(b["issue_status"])}
+            {
+                "id": b["id"],
+                "description": b["description"],
+                "issue_id": b["issue"],
+                "issue_description": b["issue_description"],
+                "level": b["level"],
+                "next_follow_up_on": b["next_follow_up_on"],
+                "due_text": filters.due(b["next_follow_up_on"]),
+                "overdue": b["next_follow_up_on"] < today,
+                "light": issue_rules.stoplight(b["issue_status"]),
+            }
             for b in promised_barriers
         ],
         "previous_round_at": previous["scheduled_at"] if previous else None,
@@ -207,6 +320,7 @@ async def assemble(row: dict) -> dict[str, Any]:
 
 # --- freezing ---------------------------------------------------------------------------------
 
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -217,8 +331,20 @@ def dumps(content: dict) -> str:
     return json.dumps(content, default=_plain, sort_keys=True)
 
 
-REQUIRED_KEYS = {"unit_name", "scheduled_at", "days_since", "trends", "promised", "previous_issues", "top_issues",
-                 "overdue_issues", "easy_wins", "notes", "script", "assembled_at"}
+REQUIRED_KEYS = {
+    "unit_name",
+    "scheduled_at",
+    "days_since",
+    "trends",
+    "promised",
+    "previous_issues",
+    "top_issues",
+    "overdue_issues",
+    "easy_wins",
+    "notes",
+    "script",
+    "assembled_at",
+}
 # the keys of assemble()'s output that hold dates and times (notes such as "going_on" do not)
 DATE_KEYS = {"last_on", "next_follow_up_on", "due_on", "latest_month"}
 DATETIME_KEYS = {"scheduled_at", "previous_round_at", "ready_at", "assembled_at"}
@@ -244,20 +370,37 @@ def loads(text: str) -> dict:
 async def freeze(round_id: int, content: dict, now: datetime) -> None:
     """Keep the briefing as shown with the round (joins the caller's write transaction)."""
     frozen = dumps(content)
-    existing = await Briefing.select(Briefing.id, Briefing.version).where(Briefing.round == round_id).first()
+    existing = (
+        await Briefing.select(Briefing.id, Briefing.version)
+        .where(Briefing.round == round_id)
+        .first()
+    )
     if existing:
-        await Briefing.update({Briefing.frozen_content: frozen, Briefing.frozen_at: now, Briefing.version: existing["version"] + 1}).where(Briefing.id == existing["id"])
+        await Briefing.update(
+            {
+                Briefing.frozen_content: frozen,
+                Briefing.frozen_at: now,
+                Briefing.version: existing["version"] + 1,
+            }
+        ).where(Briefing.id == existing["id"])
     else:
-        await Briefing.insert(Briefing(round=round_id, frozen_content=frozen, frozen_at=now, updated_at=now, version=1))
+        await Briefing.insert(
+            Briefing(
+                round=round_id, frozen_content=frozen, frozen_at=now, updated_at=now, version=1
+            )
+        )
 
 
 # --- reading and editing ------------------------------------------------------------------------
+
 
 async def for_round(viewer: Viewer, round_id: int) -> tuple[dict, dict, bool]:
     """(round, briefing content, frozen?) – the frozen version once the round has started."""
     row = await get_round(viewer, round_id)
     if row["status"] in ("in_progress", "completed"):
-        stored = await Briefing.select(Briefing.frozen_content).where(Briefing.round == round_id).first()
+        stored = (
+            await Briefing.select(Briefing.frozen_content).where(Briefing.round == round_id).first()
+        )
         if stored and stored["frozen_content"]:
             try:
                 kept = loads(stored["frozen_content"])
@@ -273,13 +416,20 @@ async def notes_for(round_id: int) -> dict | None:
     return await Briefing.select().where(Briefing.round == round_id).first()
 
 
-async def save_notes(viewer: Viewer, round_id: int, notes: dict[str, str], *, version: int, mark_ready: bool) -> dict:
+async def save_notes(
+    viewer: Viewer, round_id: int, notes: dict[str, str], *, version: int, mark_ready: bool
+) -> dict:
     """The champion's notes; "Mark ready" tells the executive partner the briefing is ready."""
     row = await get_round(viewer, round_id)
     ensure_can_manage(viewer, row["unit"])
     if row["status"] not in rules.STARTABLE:
-        raise RoundInputError({"__all__": "This round has started or ended, so its briefing is kept as it was shown and can no longer be edited."
-                               if row["status"] != "cancelled" else "This round was cancelled."})
+        raise RoundInputError(
+            {
+                "__all__": "This round has started or ended, so its briefing is kept as it was shown and can no longer be edited."
+                if row["status"] != "cancelled"
+                else "This round was cancelled."
+            }
+        )
     cleaned = {k: (notes.get(k) or "").strip() for k in NOTE_FIELDS}
     errors = {k: "Keep this under 2,000 characters." for k, v in cleaned.items() if len(v) > 2000}
     errors.update({k: v for k, v in screen(cleaned).items() if k not in errors})
@@ -297,14 +447,43 @@ async def save_notes(viewer: Viewer, round_id: int, notes: dict[str, str], *, ve
         if existing:
             changes = audit.diff(existing, values)
             if changes:
-                await Briefing.update({**values, "updated_at": now, "version": current_version + 1}).where(Briefing.id == existing["id"])
-                await audit.record(viewer.actor, "update", "briefing", existing["id"], unit_id=row["unit"], changes=changes)
+                await Briefing.update(
+                    {**values, "updated_at": now, "version": current_version + 1}
+                ).where(Briefing.id == existing["id"])
+                await audit.record(
+                    viewer.actor,
+                    "update",
+                    "briefing",
+                    existing["id"],
+                    unit_id=row["unit"],
+                    changes=changes,
+                )
         else:
-            created = (await Briefing.insert(Briefing(round=round_id, **values, updated_at=now, version=1)).returning(Briefing.id))[0]
-            await audit.record(viewer.actor, "create", "briefing", created["id"], unit_id=row["unit"], changes=audit.created(values))
+            created = (
+                await Briefing.insert(
+                    Briefing(round=round_id, **values, updated_at=now, version=1)
+                ).returning(Briefing.id)
+            )[0]
+            await audit.record(
+                viewer.actor,
+                "create",
+                "briefing",
+                created["id"],
+                unit_id=row["unit"],
+                changes=audit.created(values),
+            )
         if mark_ready and row["status"] == "scheduled":
-            await SafetyRound.update({SafetyRound.status: "briefed", SafetyRound.version: SafetyRound.version + 1}).where(SafetyRound.id == round_id)
-            await audit.record(viewer.actor, "update", "safety_round", round_id, unit_id=row["unit"], changes={"status": ["scheduled", "briefed"]})
+            await SafetyRound.update(
+                {SafetyRound.status: "briefed", SafetyRound.version: SafetyRound.version + 1}
+            ).where(SafetyRound.id == round_id)
+            await audit.record(
+                viewer.actor,
+                "update",
+                "safety_round",
+                round_id,
+                unit_id=row["unit"],
+                changes={"status": ["scheduled", "briefed"]},
+            )
     return await Briefing.select().where(Briefing.round == round_id).first()
 
 

@@ -36,43 +36,76 @@ async def new_link(viewer: Viewer) -> str:
     """A fresh secret token (any earlier link stops working). Returned once, never stored."""
     token = secrets.token_urlsafe(32)
     async with db.write_transaction():
-        await Person.update({Person.calendar_token: token_hash(token)}).where(Person.id == viewer.id)
-        await audit.record(viewer.actor, "update", "person", viewer.id, changes={"calendar_link": ["(old)", "(new)"]})
+        await Person.update({Person.calendar_token: token_hash(token)}).where(
+            Person.id == viewer.id
+        )
+        await audit.record(
+            viewer.actor,
+            "update",
+            "person",
+            viewer.id,
+            changes={"calendar_link": ["(old)", "(new)"]},
+        )
     return token
 
 
 async def revoke(viewer: Viewer) -> None:
     async with db.write_transaction():
         await Person.update({Person.calendar_token: None}).where(Person.id == viewer.id)
-        await audit.record(viewer.actor, "update", "person", viewer.id, changes={"calendar_link": ["(set)", None]})
+        await audit.record(
+            viewer.actor, "update", "person", viewer.id, changes={"calendar_link": ["(set)", None]}
+        )
 
 
 async def feed(token: str, base_url: str) -> bytes | None:
     """The .ics body for the person holding this token, or None for an unknown/revoked token."""
     if not token or len(token) > 100:
         return None
-    person = await Person.select(Person.id, Person.display_name, Person.active).where(Person.calendar_token == token_hash(token)).first()
+    person = (
+        await Person.select(Person.id, Person.display_name, Person.active)
+        .where(Person.calendar_token == token_hash(token))
+        .first()
+    )
     if person is None or not person["active"]:
         return None
     pid = person["id"]
     now = clock.now()
     start, end = now - timedelta(days=PAST_DAYS), now + timedelta(days=FUTURE_DAYS)
-    units = {m["unit"] for m in await Membership.select(Membership.unit).where(Membership.person == pid)}
+    units = {
+        m["unit"] for m in await Membership.select(Membership.unit).where(Membership.person == pid)
+    }
     rounds = await SafetyRound.select(
-        SafetyRound.id, SafetyRound.scheduled_at, SafetyRound.duration_minutes, SafetyRound.status, SafetyRound.executive,
-        SafetyRound.unit.name.as_alias("unit_name"), SafetyRound.executive.display_name.as_alias("executive_name"),
+        SafetyRound.id,
+        SafetyRound.scheduled_at,
+        SafetyRound.duration_minutes,
+        SafetyRound.status,
+        SafetyRound.executive,
+        SafetyRound.unit.name.as_alias("unit_name"),
+        SafetyRound.executive.display_name.as_alias("executive_name"),
     ).where(
         ((SafetyRound.executive == pid) | (SafetyRound.champion == pid))
-        & (SafetyRound.scheduled_at >= start) & (SafetyRound.scheduled_at <= end) & (SafetyRound.status != "cancelled")
+        & (SafetyRound.scheduled_at >= start)
+        & (SafetyRound.scheduled_at <= end)
+        & (SafetyRound.status != "cancelled")
     )
     meetings = []
     if units:
-        meetings = await Meeting.select(Meeting.id, Meeting.scheduled_at, Meeting.status, Meeting.unit.name.as_alias("unit_name")).where(
-            Meeting.unit.is_in(list(units)) & (Meeting.scheduled_at >= start) & (Meeting.scheduled_at <= end)
+        meetings = await Meeting.select(
+            Meeting.id,
+            Meeting.scheduled_at,
+            Meeting.status,
+            Meeting.unit.name.as_alias("unit_name"),
+        ).where(
+            Meeting.unit.is_in(list(units))
+            & (Meeting.scheduled_at >= start)
+            & (Meeting.scheduled_at <= end)
         )
-    barriers = await Barrier.select(Barrier.id, Barrier.description, Barrier.next_follow_up_on, Barrier.unit.name.as_alias("unit_name")).where(
-        (Barrier.owner == pid) & (Barrier.status == "open")
-    )
+    barriers = await Barrier.select(
+        Barrier.id,
+        Barrier.description,
+        Barrier.next_follow_up_on,
+        Barrier.unit.name.as_alias("unit_name"),
+    ).where((Barrier.owner == pid) & (Barrier.status == "open"))
     cal = Calendar()
     cal.add("prodid", "-//Rounds//CUSP safety rounds//EN")
     cal.add("version", "2.0")
@@ -83,9 +116,15 @@ async def feed(token: str, base_url: str) -> bytes | None:
         ev.add("uid", f"round-{r['id']}@rounds")
         ev.add("dtstamp", stamp)
         ev.add("dtstart", r["scheduled_at"].astimezone(UTC))
-        ev.add("dtend", r["scheduled_at"].astimezone(UTC) + timedelta(minutes=r["duration_minutes"] or 30))
+        ev.add(
+            "dtend",
+            r["scheduled_at"].astimezone(UTC) + timedelta(minutes=r["duration_minutes"] or 30),
+        )
         ev.add("summary", f"Safety round – {r['unit_name']}")
-        ev.add("description", f"Executive safety round with {r['executive_name'] or 'the executive partner'}. Briefing: {base_url}/rounds/{r['id']}/briefing")
+        ev.add(
+            "description",
+            f"Executive safety round with {r['executive_name'] or 'the executive partner'}. Briefing: {base_url}/rounds/{r['id']}/briefing",
+        )
         ev.add("url", f"{base_url}/rounds/{r['id']}/briefing")
         cal.add_component(ev)
     for m in meetings:

@@ -23,13 +23,17 @@ def text_alternative(points: list[tuple[date, float | None]], label: str) -> str
     return f"{label}, month by month: " + "; ".join(parts) + "."
 
 
-def sparkline(points: list[tuple[date, float | None]], label: str, *, width: int = WIDTH, height: int = HEIGHT) -> str:
+def sparkline(
+    points: list[tuple[date, float | None]], label: str, *, width: int = WIDTH, height: int = HEIGHT
+) -> str:
     """An SVG line for up to 12 monthly values; gaps where a month has no exposure."""
     title = escape(label)
     if not points:
-        return (f'<svg class="chart chart--empty" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-                f'aria-label="{title}: no figures yet"><title>{title}: no figures yet</title>'
-                f'<line x1="{PAD}" y1="{height - PAD}" x2="{width - PAD}" y2="{height - PAD}" stroke="#6b7782" stroke-width="1" stroke-dasharray="4 4"/></svg>')
+        return (
+            f'<svg class="chart chart--empty" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-label="{title}: no figures yet"><title>{title}: no figures yet</title>'
+            f'<line x1="{PAD}" y1="{height - PAD}" x2="{width - PAD}" y2="{height - PAD}" stroke="#6b7782" stroke-width="1" stroke-dasharray="4 4"/></svg>'
+        )
     values = [v for _, v in points if v is not None]
     top = max(values) if values else 0
     top = top if top > 0 else 1
@@ -51,11 +55,17 @@ def sparkline(points: list[tuple[date, float | None]], label: str, *, width: int
         dots.append((x, y))
     lines = "".join(
         '<polyline class="chart__line" fill="none" stroke="#0b5d63" stroke-width="2.5" stroke-linejoin="round" points="'
-        + " ".join(f"{x:.1f},{y:.1f}" for x, y in seg) + '"/>'
-        for seg in segments if len(seg) > 1
+        + " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
+        + '"/>'
+        for seg in segments
+        if len(seg) > 1
     )
     last = dots[-1] if dots else None
-    dot = f'<circle class="chart__last" cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="4" fill="#0b5d63"/>' if last else ""
+    dot = (
+        f'<circle class="chart__last" cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="4" fill="#0b5d63"/>'
+        if last
+        else ""
+    )
     first_month, last_month = points[0][0], points[-1][0]
     desc = escape(text_alternative(points, label))
     return (

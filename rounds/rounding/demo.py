@@ -25,8 +25,12 @@ CANCEL_REASONS = [
     "Executive partner on leave; no deputy available.",
 ]
 ROLE_MIXES = [
-    "RNs, CNA, charge nurse", "RNs, RT, unit clerk", "RNs, pharmacist, CNA", "RNs, physician, RT, CNA",
-    "charge nurse, RNs, environmental services", "RNs, nurse educator, CNA",
+    "RNs, CNA, charge nurse",
+    "RNs, RT, unit clerk",
+    "RNs, pharmacist, CNA",
+    "RNs, physician, RT, CNA",
+    "charge nurse, RNs, environmental services",
+    "RNs, nurse educator, CNA",
 ]
 DEBRIEFS = [
     "Staff were open; equipment came up again. Champion to post the stoplight report on Friday.",
@@ -111,10 +115,20 @@ async def _seed_unit(ctx, index, unit, rng, tz, now, today, horizon) -> None:
     at = time(9 + index % 4, 30 if index % 2 else 0)
     first_day = next_day - timedelta(weeks=4 * 13)
     first_at = datetime.combine(first_day, at, tzinfo=tz)
-    series = (await RoundSeries.insert(RoundSeries(
-        unit=uid, every_weeks=4, first_at=first_at, executive=executive, champion=champion, active=True,
-        generated_until=horizon, created_at=first_at - timedelta(days=7),
-    )).returning(RoundSeries.id))[0]["id"]
+    series = (
+        await RoundSeries.insert(
+            RoundSeries(
+                unit=uid,
+                every_weeks=4,
+                first_at=first_at,
+                executive=executive,
+                champion=champion,
+                active=True,
+                generated_until=horizon,
+                created_at=first_at - timedelta(days=7),
+            )
+        ).returning(RoundSeries.id)
+    )[0]["id"]
     moments = rules.series_dates(first_at, 4, after=None, until=horizon)
     headcount = unit["staff_headcount"] or 40
     per_round = max(2, round(headcount * REACH_FACTORS[index % len(REACH_FACTORS)] / 12))
@@ -122,20 +136,43 @@ async def _seed_unit(ctx, index, unit, rng, tz, now, today, horizon) -> None:
     rows = []
     for k, moment in enumerate(moments):
         when = moment.astimezone(UTC)
-        base = {"unit": uid, "scheduled_at": when, "executive": executive, "champion": champion, "series": series,
-                "created_at": first_at.astimezone(UTC) - timedelta(days=7), "version": 1, "duration_minutes": 30}
+        base = {
+            "unit": uid,
+            "scheduled_at": when,
+            "executive": executive,
+            "champion": champion,
+            "series": series,
+            "created_at": first_at.astimezone(UTC) - timedelta(days=7),
+            "version": 1,
+            "duration_minutes": 30,
+        }
         if moment.date() >= today:
             rows.append(SafetyRound(**base, status="scheduled"))
         elif k in cancelled_at:
-            rows.append(SafetyRound(**base, status="cancelled", cancel_reason=rng.choice(CANCEL_REASONS),
-                                    cancelled_at=when - timedelta(days=1)))
+            rows.append(
+                SafetyRound(
+                    **base,
+                    status="cancelled",
+                    cancel_reason=rng.choice(CANCEL_REASONS),
+                    cancelled_at=when - timedelta(days=1),
+                )
+            )
         else:
-            rows.append(SafetyRound(
-                **base, status="completed", started_at=when + timedelta(minutes=3), completed_at=when + timedelta(minutes=38),
-                staff_count=max(1, per_round + rng.randint(-2, 2)), staff_roles=rng.choice(ROLE_MIXES), read_back_done=rng.random() > 0.1,
-                debrief_notes=rng.choice(DEBRIEFS),
-            ))
-    inserted = await SafetyRound.insert(*rows).returning(SafetyRound.id, SafetyRound.status, SafetyRound.scheduled_at)
+            rows.append(
+                SafetyRound(
+                    **base,
+                    status="completed",
+                    started_at=when + timedelta(minutes=3),
+                    completed_at=when + timedelta(minutes=38),
+                    staff_count=max(1, per_round + rng.randint(-2, 2)),
+                    staff_roles=rng.choice(ROLE_MIXES),
+                    read_back_done=rng.random() > 0.1,
+                    debrief_notes=rng.choice(DEBRIEFS),
+                )
+            )
+    inserted = await SafetyRound.insert(*rows).returning(
+        SafetyRound.id, SafetyRound.status, SafetyRound.scheduled_at
+    )
     inserted.sort(key=lambda r: r["scheduled_at"])
     future = [r for r in inserted if r["status"] == "scheduled"]
     past = [r for r in inserted if r["status"] == "completed"]
@@ -143,18 +180,39 @@ async def _seed_unit(ctx, index, unit, rng, tz, now, today, horizon) -> None:
     pick = lambda key, offset=0: NOTES[key][(index + offset) % len(NOTES[key])]  # noqa: E731
     if past:
         last = past[-1]
-        briefings.append(Briefing(round=last["id"], going_on=pick("going_on", 1), staff_concerns=pick("staff_concerns", 1),
-                                  wins=pick("wins", 1), asks=pick("asks", 1), ready_at=last["scheduled_at"] - timedelta(days=1),
-                                  ready_by=champion, updated_at=last["scheduled_at"] - timedelta(days=1), version=1))
+        briefings.append(
+            Briefing(
+                round=last["id"],
+                going_on=pick("going_on", 1),
+                staff_concerns=pick("staff_concerns", 1),
+                wins=pick("wins", 1),
+                asks=pick("asks", 1),
+                ready_at=last["scheduled_at"] - timedelta(days=1),
+                ready_by=champion,
+                updated_at=last["scheduled_at"] - timedelta(days=1),
+                version=1,
+            )
+        )
     if future and index != 0:
         nxt = future[0]
         ready = index == 1  # 5 North's next briefing is ready; the others are drafts
-        briefings.append(Briefing(round=nxt["id"], going_on=pick("going_on"), staff_concerns=pick("staff_concerns"),
-                                  wins=pick("wins") if ready else "", asks=pick("asks") if ready else "",
-                                  ready_at=now - timedelta(hours=3) if ready else None, ready_by=champion if ready else None,
-                                  updated_at=now - timedelta(hours=3), version=1))
+        briefings.append(
+            Briefing(
+                round=nxt["id"],
+                going_on=pick("going_on"),
+                staff_concerns=pick("staff_concerns"),
+                wins=pick("wins") if ready else "",
+                asks=pick("asks") if ready else "",
+                ready_at=now - timedelta(hours=3) if ready else None,
+                ready_by=champion if ready else None,
+                updated_at=now - timedelta(hours=3),
+                version=1,
+            )
+        )
         if ready:
-            await SafetyRound.update({SafetyRound.status: "briefed"}).where(SafetyRound.id == nxt["id"])
+            await SafetyRound.update({SafetyRound.status: "briefed"}).where(
+                SafetyRound.id == nxt["id"]
+            )
     if briefings:
         await Briefing.insert(*briefings)
     await _seed_measures(uid, unit["kind"], rng, today)
@@ -167,16 +225,26 @@ async def _seed_measures(uid: int, kind: str, rng, today: date) -> None:
     for step in range(18):
         month = rules.add_months(first, step)
         pd = max(50, int(rng.gauss(pd_mean, pd_mean * 0.06)))
-        lines, caths = int(pd * line_share * rng.uniform(0.85, 1.15)), int(pd * cath_share * rng.uniform(0.85, 1.15))
+        lines, caths = (
+            int(pd * line_share * rng.uniform(0.85, 1.15)),
+            int(pd * cath_share * rng.uniform(0.85, 1.15)),
+        )
         falls = _poisson(rng, pd * falls_rate / 1000)
         values = {
-            "patient_days": pd, "falls": falls, "falls_with_injury": min(falls, _poisson(rng, falls * 0.2)),
-            "pressure_injuries": _poisson(rng, pd * pi_rate / 1000), "central_line_days": lines,
-            "clabsi": _poisson(rng, lines * 0.9 / 1000) if lines else 0, "catheter_days": caths,
+            "patient_days": pd,
+            "falls": falls,
+            "falls_with_injury": min(falls, _poisson(rng, falls * 0.2)),
+            "pressure_injuries": _poisson(rng, pd * pi_rate / 1000),
+            "central_line_days": lines,
+            "clabsi": _poisson(rng, lines * 0.9 / 1000) if lines else 0,
+            "catheter_days": caths,
             "cauti": _poisson(rng, caths * 1.3 / 1000) if caths else 0,
-            "medication_harm": _poisson(rng, pd * 0.35 / 1000), "staff_injuries": _poisson(rng, 0.5),
+            "medication_harm": _poisson(rng, pd * 0.35 / 1000),
+            "staff_injuries": _poisson(rng, 0.5),
         }
-        months.append(UnitMeasure(unit=uid, month=month, **values, entered_at=clock.now(), version=1))
+        months.append(
+            UnitMeasure(unit=uid, month=month, **values, entered_at=clock.now(), version=1)
+        )
         for ev_kind, field in rules.KIND_COUNT.items():
             if values[field] > 0:
                 latest[ev_kind] = month

@@ -29,7 +29,9 @@ class ScheduleForm(_Form):
     executive_id: int | None = None
     champion_id: int | None = None
 
-    _none = field_validator("executive_id", "champion_id", mode="before")(classmethod(lambda cls, v: _blank_none(v)))
+    _none = field_validator("executive_id", "champion_id", mode="before")(
+        classmethod(lambda cls, v: _blank_none(v))
+    )
 
 
 class SeriesForm(_Form):
@@ -39,7 +41,9 @@ class SeriesForm(_Form):
     series_executive_id: int | None = None
     series_champion_id: int | None = None
 
-    _none = field_validator("series_executive_id", "series_champion_id", mode="before")(classmethod(lambda cls, v: _blank_none(v)))
+    _none = field_validator("series_executive_id", "series_champion_id", mode="before")(
+        classmethod(lambda cls, v: _blank_none(v))
+    )
 
 
 class CancelForm(_Form):
@@ -70,7 +74,9 @@ class StaffForm(_Form):
     staff_roles: str | None = Field(default=None, max_length=300)
     step: int = Field(default=0, ge=-1, le=1)
 
-    _none = field_validator("staff_count", "step", mode="before")(classmethod(lambda cls, v: _blank_none(v)))
+    _none = field_validator("staff_count", "step", mode="before")(
+        classmethod(lambda cls, v: _blank_none(v))
+    )
 
     @field_validator("step", mode="after")
     @classmethod

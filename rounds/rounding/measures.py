@@ -23,20 +23,38 @@ async def overview(viewer: Viewer, unit_id: int) -> dict[str, Any]:
     unit = await get_unit(viewer, unit_id)
     today = local_today()
     first = rules.add_months(rules.month_start(today), -HISTORY_MONTHS)
-    months = await UnitMeasure.select().where((UnitMeasure.unit == unit_id) & (UnitMeasure.month >= first)).order_by(UnitMeasure.month, ascending=False)
+    months = (
+        await UnitMeasure.select()
+        .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month >= first))
+        .order_by(UnitMeasure.month, ascending=False)
+    )
     for m in months:
         m["rates"] = rules.rates_for(m)
-    events = {e["kind"]: e["occurred_on"] for e in await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(LastEvent.unit == unit_id)}
+    events = {
+        e["kind"]: e["occurred_on"]
+        for e in await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(
+            LastEvent.unit == unit_id
+        )
+    }
     chart_rows = list(reversed(months[:CHART_MONTHS]))
     charts_out = []
     for key, (label, _num, _den) in rules.RATES.items():
         points = [(m["month"], m["rates"][key]) for m in chart_rows]
-        charts_out.append({"key": key, "label": label, "svg": charts.sparkline(points, label),
-                           "text": charts.text_alternative(points, label),
-                           "latest": points[-1][1] if points else None})
+        charts_out.append(
+            {
+                "key": key,
+                "label": label,
+                "svg": charts.sparkline(points, label),
+                "text": charts.text_alternative(points, label),
+                "latest": points[-1][1] if points else None,
+            }
+        )
     last_month = rules.previous_month(today)
     return {
-        "unit": unit, "months": months, "charts": charts_out, "events": events,
+        "unit": unit,
+        "months": months,
+        "charts": charts_out,
+        "events": events,
         "days_since": {k: rules.days_since(events.get(k), today) for k in rules.EVENT_KINDS},
         "missing_last_month": not any(m["month"] == last_month for m in months),
         "last_month": last_month,
@@ -44,10 +62,16 @@ async def overview(viewer: Viewer, unit_id: int) -> dict[str, Any]:
 
 
 async def month_values(unit_id: int, month: date) -> dict | None:
-    return await UnitMeasure.select().where((UnitMeasure.unit == unit_id) & (UnitMeasure.month == rules.month_start(month))).first()
+    return (
+        await UnitMeasure.select()
+        .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month == rules.month_start(month)))
+        .first()
+    )
 
 
-async def save_month(viewer: Viewer, unit_id: int, month: date, values: dict[str, int], *, version: int) -> int:
+async def save_month(
+    viewer: Viewer, unit_id: int, month: date, values: dict[str, int], *, version: int
+) -> int:
     """Create a month's figures (version 0) or edit them (the version the form was opened on).
     Raises RoundInputError with messages by field, Conflict when someone else saved first."""
     ensure_can_manage(viewer, unit_id)
@@ -57,21 +81,56 @@ async def save_month(viewer: Viewer, unit_id: int, month: date, values: dict[str
         raise RoundInputError(errors)
     now = clock.now()
     async with db.write_transaction():
-        existing = await UnitMeasure.select().where((UnitMeasure.unit == unit_id) & (UnitMeasure.month == month)).first()
+        existing = (
+            await UnitMeasure.select()
+            .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month == month))
+            .first()
+        )
         if existing is None and version:
             raise Conflict()  # it was deleted meanwhile; nothing to edit
         if existing is not None and version == 0:
-            raise RoundInputError({"month": f"Figures for {rules.month_label(month)} are already entered – open that month to edit them."})
+            raise RoundInputError(
+                {
+                    "month": f"Figures for {rules.month_label(month)} are already entered – open that month to edit them."
+                }
+            )
         if existing is not None and existing["version"] != version:
             raise Conflict()
         if existing is None:
-            row = (await UnitMeasure.insert(UnitMeasure(unit=unit_id, month=month, **values, entered_by=viewer.id, entered_at=now, version=1)).returning(UnitMeasure.id))[0]
-            await audit.record(viewer.actor, "create", "unit_measure", row["id"], unit_id=unit_id, changes=audit.created({"month": month, **values}))
+            row = (
+                await UnitMeasure.insert(
+                    UnitMeasure(
+                        unit=unit_id,
+                        month=month,
+                        **values,
+                        entered_by=viewer.id,
+                        entered_at=now,
+                        version=1,
+                    )
+                ).returning(UnitMeasure.id)
+            )[0]
+            await audit.record(
+                viewer.actor,
+                "create",
+                "unit_measure",
+                row["id"],
+                unit_id=unit_id,
+                changes=audit.created({"month": month, **values}),
+            )
             return row["id"]
         changes = audit.diff(existing, values)
         if changes:
-            await UnitMeasure.update({**values, "entered_by": viewer.id, "entered_at": now, "version": version + 1}).where(UnitMeasure.id == existing["id"])
-            await audit.record(viewer.actor, "update", "unit_measure", existing["id"], unit_id=unit_id, changes=changes)
+            await UnitMeasure.update(
+                {**values, "entered_by": viewer.id, "entered_at": now, "version": version + 1}
+            ).where(UnitMeasure.id == existing["id"])
+            await audit.record(
+                viewer.actor,
+                "update",
+                "unit_measure",
+                existing["id"],
+                unit_id=unit_id,
+                changes=changes,
+            )
         return existing["id"]
 
 
@@ -79,12 +138,19 @@ def events_fingerprint(events: dict[str, date]) -> str:
     return ";".join(f"{k}={events[k].isoformat()}" for k in sorted(events))
 
 
-async def save_last_events(viewer: Viewer, unit_id: int, dates: dict[str, date | None], *, seen: str) -> None:
+async def save_last_events(
+    viewer: Viewer, unit_id: int, dates: dict[str, date | None], *, seen: str
+) -> None:
     """Last event of each kind. `seen` is the fingerprint of the dates the form was opened on,
     so an edit made meanwhile by someone else is never overwritten silently."""
     ensure_can_manage(viewer, unit_id)
     today = local_today()
-    rows = await UnitMeasure.select().where(UnitMeasure.unit == unit_id).order_by(UnitMeasure.month, ascending=False).limit(36)
+    rows = (
+        await UnitMeasure.select()
+        .where(UnitMeasure.unit == unit_id)
+        .order_by(UnitMeasure.month, ascending=False)
+        .limit(36)
+    )
     latest_with: dict[str, date] = {}
     for kind, field in rules.KIND_COUNT.items():
         hit = next((r["month"] for r in rows if r[field] > 0), None)
@@ -105,9 +171,13 @@ async def save_last_events(viewer: Viewer, unit_id: int, dates: dict[str, date |
             if before is None:
                 await LastEvent.insert(LastEvent(unit=unit_id, kind=kind, occurred_on=on))
             elif before["occurred_on"] != on:
-                await LastEvent.update({LastEvent.occurred_on: on}).where(LastEvent.id == before["id"])
+                await LastEvent.update({LastEvent.occurred_on: on}).where(
+                    LastEvent.id == before["id"]
+                )
             else:
                 continue
             changes[kind] = [before["occurred_on"].isoformat() if before else None, on.isoformat()]
         if changes:
-            await audit.record(viewer.actor, "update", "unit_last_event", unit_id, unit_id=unit_id, changes=changes)
+            await audit.record(
+                viewer.actor, "update", "unit_last_event", unit_id, unit_id=unit_id, changes=changes
+            )

@@ -18,7 +18,9 @@ SHOWN = 3
 
 async def home_panel(viewer: Viewer) -> dict | None:
     champion_units = [u for u, role in viewer.unit_roles.items() if role == "champion"]
-    managed_units = [u for u, role in viewer.unit_roles.items() if role in ("champion", "executive")]
+    managed_units = [
+        u for u, role in viewer.unit_roles.items() if role in ("champion", "executive")
+    ]
     since = clock.now() - timedelta(hours=12)
     query = SafetyRound.select(*SafetyRound.all_columns(), *ROUND_COLUMNS).where(
         SafetyRound.status.is_in(list(rules.UPCOMING)) & (SafetyRound.scheduled_at >= since)
@@ -35,20 +37,36 @@ async def home_panel(viewer: Viewer) -> dict | None:
     missing = []
     if champion_units:
         last_month = rules.previous_month(local_today())
-        have = {m["unit"] for m in await UnitMeasure.select(UnitMeasure.unit).where(
-            UnitMeasure.unit.is_in(champion_units) & (UnitMeasure.month == last_month))}
+        have = {
+            m["unit"]
+            for m in await UnitMeasure.select(UnitMeasure.unit).where(
+                UnitMeasure.unit.is_in(champion_units) & (UnitMeasure.month == last_month)
+            )
+        }
         lacking = [u for u in champion_units if u not in have]
         if lacking:
-            missing = await Unit.select(Unit.id, Unit.name).where(Unit.id.is_in(lacking) & (Unit.active == True)).order_by(Unit.name)  # noqa: E712
+            missing = (
+                await Unit.select(Unit.id, Unit.name)
+                .where(Unit.id.is_in(lacking) & (Unit.active == True))
+                .order_by(Unit.name)
+            )  # noqa: E712
     if not rounds and not missing and not managed_units:
         return None
     ready = {}
     if rounds:
-        rows = await Briefing.select(Briefing.round, Briefing.ready_at).where(Briefing.round.is_in([r["id"] for r in rounds]))
+        rows = await Briefing.select(Briefing.round, Briefing.ready_at).where(
+            Briefing.round.is_in([r["id"] for r in rounds])
+        )
         ready = {b["round"]: b["ready_at"] for b in rows}
     for r in rounds:
         r["briefing_ready"] = ready.get(r["id"]) is not None
-        r["i_prepare"] = r["unit"] in champion_units or r["champion"] == viewer.id or viewer.is_admin
+        r["i_prepare"] = (
+            r["unit"] in champion_units or r["champion"] == viewer.id or viewer.is_admin
+        )
         r["i_run"] = r["executive"] == viewer.id
-    return {"rounds": rounds, "missing_measures": missing,
-            "last_month": rules.month_label(rules.previous_month(local_today())), "labels": rules.STATUS_LABELS}
+    return {
+        "rounds": rounds,
+        "missing_measures": missing,
+        "last_month": rules.month_label(rules.previous_month(local_today())),
+        "labels": rules.STATUS_LABELS,
+    }

@@ -9,7 +9,7 @@ from rounds.rounding.tables import Briefing, LastEvent, RoundSeries, SafetyRound
 APP_CONFIG = AppConfig(
     app_name="rounds_rounding",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[RoundSeries,SafetyRound,Briefing,UnitMeasure,LastEvent],
+    table_classes=[RoundSeries, SafetyRound, Briefing, UnitMeasure, LastEvent],
     migration_dependencies=["rounds.core.piccolo_app"],
     commands=[],
 )

@@ -34,8 +34,10 @@ from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, FromQuery, ViewerDep
 from rounds.web.rendering import redirect, render
 
-CONFLICT = ("Someone else saved a change while you had this open. What is saved now is shown below; "
-            "your changes were not saved – re-enter them if they are still needed.")
+CONFLICT = (
+    "Someone else saved a change while you had this open. What is saved now is shown below; "
+    "your changes were not saved – re-enter them if they are still needed."
+)
 
 
 HIDDEN_FIELDS = {"version", "idempotency_key", "seen", "action", "step"}
@@ -58,40 +60,82 @@ def new_key() -> str:
 
 # --- the person's rounds -------------------------------------------------------------------------
 
+
 @get("/rounds", name="rounds")
 async def my_rounds(request: Request, viewer: ViewerDep) -> Response:
     lists = await service.upcoming_for(viewer)
     ids = [r["id"] for r in lists["mine"] + lists["others"]]
-    return render(request, "rounding/list.html", mine=lists["mine"], others=lists["others"],
-                  briefings=await service.briefing_status(ids), labels=rules.STATUS_LABELS,
-                  units=await service.managed_units(viewer))
+    return render(
+        request,
+        "rounding/list.html",
+        mine=lists["mine"],
+        others=lists["others"],
+        briefings=await service.briefing_status(ids),
+        labels=rules.STATUS_LABELS,
+        units=await service.managed_units(viewer),
+    )
 
 
 # --- a unit's rounds ------------------------------------------------------------------------------
 
-async def _unit_page(request: Request, viewer, unit_id: int, *, values=None, errors=None, series_values=None,
-                     series_errors=None, notice=None):
+
+async def _unit_page(
+    request: Request,
+    viewer,
+    unit_id: int,
+    *,
+    values=None,
+    errors=None,
+    series_values=None,
+    series_errors=None,
+    notice=None,
+):
     history = await service.unit_history(viewer, unit_id)
     choices = await service.team_choices(unit_id)
     default_exec = choices["executive"][0][0] if choices["executive"] else ""
     default_champ = choices["champion"][0][0] if choices["champion"] else ""
     if values is None:
-        values = {"on": (local_today() + timedelta(days=7)).isoformat(), "at": "10:00",
-                  "executive_id": default_exec, "champion_id": default_champ}
+        values = {
+            "on": (local_today() + timedelta(days=7)).isoformat(),
+            "at": "10:00",
+            "executive_id": default_exec,
+            "champion_id": default_champ,
+        }
     if series_values is None:
-        series_values = {"first_on": (local_today() + timedelta(days=7)).isoformat(), "series_at": "10:00", "every_weeks": "4",
-                         "series_executive_id": default_exec, "series_champion_id": default_champ}
+        series_values = {
+            "first_on": (local_today() + timedelta(days=7)).isoformat(),
+            "series_at": "10:00",
+            "every_weeks": "4",
+            "series_executive_id": default_exec,
+            "series_champion_id": default_champ,
+        }
     briefings = await service.briefing_status([r["id"] for r in history["upcoming"]])
-    return render(request, "rounding/unit_rounds.html", **history, choices=choices, values=values, errors=errors or {},
-                  series_values=series_values, series_errors=series_errors or {}, labels=rules.STATUS_LABELS,
-                  can_manage=viewer.can_manage(unit_id), briefings=briefings, notice=notice, reach_mark=rules.REACH_MARK)
+    return render(
+        request,
+        "rounding/unit_rounds.html",
+        **history,
+        choices=choices,
+        values=values,
+        errors=errors or {},
+        series_values=series_values,
+        series_errors=series_errors or {},
+        labels=rules.STATUS_LABELS,
+        can_manage=viewer.can_manage(unit_id),
+        briefings=briefings,
+        notice=notice,
+        reach_mark=rules.REACH_MARK,
+    )
 
 
 @get("/units/{unit_id:int}/rounds", name="unit_rounds")
 async def unit_rounds(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
-    notice = {"scheduled": "Round scheduled.", "series": "Recurring schedule started – the next rounds are listed below.",
-              "extended": "Next rounds generated.", "stopped": "Recurring schedule stopped.",
-              "cancelled": "Round cancelled."}.get(request.query_params.get("done", ""))
+    notice = {
+        "scheduled": "Round scheduled.",
+        "series": "Recurring schedule started – the next rounds are listed below.",
+        "extended": "Next rounds generated.",
+        "stopped": "Recurring schedule stopped.",
+        "cancelled": "Round cancelled.",
+    }.get(request.query_params.get("done", ""))
     return await _unit_page(request, viewer, unit_id, notice=notice)
 
 
@@ -103,7 +147,14 @@ async def schedule_round(request: Request, viewer: ViewerDep, unit_id: FromPath[
     form, errors = validate(ScheduleForm, data)
     if form:
         try:
-            await service.schedule(viewer, unit_id, on=form.on, at=form.at, executive_id=form.executive_id, champion_id=form.champion_id)
+            await service.schedule(
+                viewer,
+                unit_id,
+                on=form.on,
+                at=form.at,
+                executive_id=form.executive_id,
+                champion_id=form.champion_id,
+            )
             return redirect(request, f"/units/{unit_id}/rounds?done=scheduled")
         except RoundInputError as exc:
             errors = exc.errors
@@ -118,8 +169,15 @@ async def start_series(request: Request, viewer: ViewerDep, unit_id: FromPath[in
     form, errors = validate(SeriesForm, data)
     if form:
         try:
-            await service.create_series(viewer, unit_id, first_on=form.first_on, at=form.series_at, every_weeks=form.every_weeks,
-                                        executive_id=form.series_executive_id, champion_id=form.series_champion_id)
+            await service.create_series(
+                viewer,
+                unit_id,
+                first_on=form.first_on,
+                at=form.series_at,
+                every_weeks=form.every_weeks,
+                executive_id=form.series_executive_id,
+                champion_id=form.series_champion_id,
+            )
             return redirect(request, f"/units/{unit_id}/rounds?done=series")
         except RoundInputError as exc:
             errors = exc.errors
@@ -127,14 +185,18 @@ async def start_series(request: Request, viewer: ViewerDep, unit_id: FromPath[in
 
 
 @post("/units/{unit_id:int}/rounds/series/{series_id:int}/extend")
-async def extend_series(request: Request, viewer: ViewerDep, unit_id: FromPath[int], series_id: FromPath[int]) -> Response:
+async def extend_series(
+    request: Request, viewer: ViewerDep, unit_id: FromPath[int], series_id: FromPath[int]
+) -> Response:
     await service.get_unit(viewer, unit_id)
     await service.extend_series(viewer, unit_id, series_id)
     return redirect(request, f"/units/{unit_id}/rounds?done=extended")
 
 
 @post("/units/{unit_id:int}/rounds/series/{series_id:int}/stop")
-async def stop_series(request: Request, viewer: ViewerDep, unit_id: FromPath[int], series_id: FromPath[int]) -> Response:
+async def stop_series(
+    request: Request, viewer: ViewerDep, unit_id: FromPath[int], series_id: FromPath[int]
+) -> Response:
     await service.get_unit(viewer, unit_id)
     await service.stop_series(viewer, unit_id, series_id)
     return redirect(request, f"/units/{unit_id}/rounds?done=stopped")
@@ -142,13 +204,23 @@ async def stop_series(request: Request, viewer: ViewerDep, unit_id: FromPath[int
 
 # --- one round ------------------------------------------------------------------------------------
 
+
 async def _round_page(request: Request, viewer, round_id: int, *, values=None, errors=None):
     row = await service.get_round(viewer, round_id)
     notes = await briefing.notes_for(round_id)
     issues = await service.heard(round_id)
-    return render(request, "rounding/round.html", round=row, notes=notes, issues=issues, labels=rules.STATUS_LABELS,
-                  can_manage=viewer.can_manage(row["unit"]), values=values or {"version": row["version"]}, errors=errors or {},
-                  can_cancel=rules.can_cancel(row["status"]) is None)
+    return render(
+        request,
+        "rounding/round.html",
+        round=row,
+        notes=notes,
+        issues=issues,
+        labels=rules.STATUS_LABELS,
+        can_manage=viewer.can_manage(row["unit"]),
+        values=values or {"version": row["version"]},
+        errors=errors or {},
+        can_cancel=rules.can_cancel(row["status"]) is None,
+    )
 
 
 @get("/rounds/{round_id:int}", name="round")
@@ -176,24 +248,50 @@ async def cancel_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
 
 # --- the briefing ---------------------------------------------------------------------------------
 
+
 @get("/rounds/{round_id:int}/briefing", name="briefing")
 async def briefing_page(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
     row, content, frozen = await briefing.for_round(viewer, round_id)
-    return render(request, "rounding/briefing.html", round=row, b=content, frozen=frozen, labels=rules.STATUS_LABELS,
-                  can_manage=viewer.can_manage(row["unit"]), can_start=row["status"] in rules.STARTABLE)
+    return render(
+        request,
+        "rounding/briefing.html",
+        round=row,
+        b=content,
+        frozen=frozen,
+        labels=rules.STATUS_LABELS,
+        can_manage=viewer.can_manage(row["unit"]),
+        can_start=row["status"] in rules.STARTABLE,
+    )
 
 
-async def _editor(request: Request, viewer, round_id: int, *, values=None, errors=None, saved=False):
+async def _editor(
+    request: Request, viewer, round_id: int, *, values=None, errors=None, saved=False
+):
     row, content, frozen = await briefing.for_round(viewer, round_id)
     ensure_can_manage(viewer, row["unit"])
     notes = await briefing.notes_for(round_id)
     if values is None:
         values = {k: (notes or {}).get(k, "") for k in briefing.NOTE_FIELDS}
         values["version"] = notes["version"] if notes else 0
-    preview = {**content, "notes": {k: values.get(k, "") for k in briefing.NOTE_FIELDS}} if not frozen else content
-    return render(request, "rounding/briefing_edit.html", round=row, b=preview, frozen=frozen, values=values, errors=errors or {},
-                  notes=notes, note_fields=briefing.NOTE_FIELDS, saved=saved, labels=rules.STATUS_LABELS,
-                  editable=row["status"] in rules.STARTABLE)
+    preview = (
+        {**content, "notes": {k: values.get(k, "") for k in briefing.NOTE_FIELDS}}
+        if not frozen
+        else content
+    )
+    return render(
+        request,
+        "rounding/briefing_edit.html",
+        round=row,
+        b=preview,
+        frozen=frozen,
+        values=values,
+        errors=errors or {},
+        notes=notes,
+        note_fields=briefing.NOTE_FIELDS,
+        saved=saved,
+        labels=rules.STATUS_LABELS,
+        editable=row["status"] in rules.STARTABLE,
+    )
 
 
 @get("/rounds/{round_id:int}/briefing/edit")
@@ -208,14 +306,26 @@ async def briefing_save(request: Request, viewer: ViewerDep, round_id: FromPath[
     form, errors = validate(BriefingForm, data)
     if form:
         try:
-            await briefing.save_notes(viewer, round_id, form.model_dump(include=set(briefing.NOTE_FIELDS)),
-                                      version=form.version, mark_ready=form.action == "ready")
-            return redirect(request, f"/rounds/{round_id}/briefing/edit?saved={'ready' if form.action == 'ready' else 'saved'}")
+            await briefing.save_notes(
+                viewer,
+                round_id,
+                form.model_dump(include=set(briefing.NOTE_FIELDS)),
+                version=form.version,
+                mark_ready=form.action == "ready",
+            )
+            return redirect(
+                request,
+                f"/rounds/{round_id}/briefing/edit?saved={'ready' if form.action == 'ready' else 'saved'}",
+            )
         except RoundInputError as exc:
             errors = exc.errors
         except Conflict:
             notes = await briefing.notes_for(round_id)
-            errors = {"__all__": CONFLICT + " Your text: " + " / ".join(v for k, v in data.items() if k in briefing.NOTE_FIELDS and v)}
+            errors = {
+                "__all__": CONFLICT
+                + " Your text: "
+                + " / ".join(v for k, v in data.items() if k in briefing.NOTE_FIELDS and v)
+            }
             data = {k: (notes or {}).get(k, "") for k in briefing.NOTE_FIELDS}
             data["version"] = notes["version"] if notes else 0
     return await _editor(request, viewer, round_id, values=data, errors=errors)
@@ -227,17 +337,31 @@ async def start_round(request: Request, viewer: ViewerDep, round_id: FromPath[in
         await service.start(viewer, round_id)
     except RoundInputError as exc:
         row, content, frozen = await briefing.for_round(viewer, round_id)
-        return render(request, "rounding/briefing.html", round=row, b=content, frozen=frozen, labels=rules.STATUS_LABELS,
-                      can_manage=viewer.can_manage(row["unit"]), can_start=False, errors=exc.errors)
+        return render(
+            request,
+            "rounding/briefing.html",
+            round=row,
+            b=content,
+            frozen=frozen,
+            labels=rules.STATUS_LABELS,
+            can_manage=viewer.can_manage(row["unit"]),
+            can_start=False,
+            errors=exc.errors,
+        )
     return redirect(request, f"/rounds/{round_id}/run")
 
 
 # --- the round screen -------------------------------------------------------------------------------
 
+
 async def _run_context(viewer, row, *, values=None, errors=None, staff_errors=None):
     return {
-        "round": row, "script": await briefing.script(), "heard": await service.heard(row["id"]),
-        "values": values or {"idempotency_key": new_key()}, "errors": errors or {}, "staff_errors": staff_errors or {},
+        "round": row,
+        "script": await briefing.script(),
+        "heard": await service.heard(row["id"]),
+        "values": values or {"idempotency_key": new_key()},
+        "errors": errors or {},
+        "staff_errors": staff_errors or {},
         "labels": rules.STATUS_LABELS,
     }
 
@@ -245,7 +369,12 @@ async def _run_context(viewer, row, *, values=None, errors=None, staff_errors=No
 @get("/rounds/{round_id:int}/run", name="round_run")
 async def run_page(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
     row = await service.get_round(viewer, round_id)
-    return render(request, "rounding/run.html", **await _run_context(viewer, row), can_manage=viewer.can_manage(row["unit"]))
+    return render(
+        request,
+        "rounding/run.html",
+        **await _run_context(viewer, row),
+        can_manage=viewer.can_manage(row["unit"]),
+    )
 
 
 @post("/rounds/{round_id:int}/run/capture")
@@ -255,19 +384,43 @@ async def run_capture(request: Request, viewer: ViewerDep, round_id: FromPath[in
     form, errors = validate(CaptureForm, data)
     if form:
         try:
-            await service.capture_concern(viewer, row, description=form.description, raised_by=form.raised_by,
-                                          needs_help=form.needs_help, idempotency_key=form.idempotency_key)
+            await service.capture_concern(
+                viewer,
+                row,
+                description=form.description,
+                raised_by=form.raised_by,
+                needs_help=form.needs_help,
+                idempotency_key=form.idempotency_key,
+            )
             # Keep the raised-by role for the next concern: people often speak in turn.
-            ctx = await _run_context(viewer, row, values={"idempotency_key": new_key(), "raised_by": form.raised_by, "added": True})
-            return render(request, "rounding/run.html", fragment="rounding/_capture.html", **ctx, can_manage=viewer.can_manage(row["unit"]))
+            ctx = await _run_context(
+                viewer,
+                row,
+                values={"idempotency_key": new_key(), "raised_by": form.raised_by, "added": True},
+            )
+            return render(
+                request,
+                "rounding/run.html",
+                fragment="rounding/_capture.html",
+                **ctx,
+                can_manage=viewer.can_manage(row["unit"]),
+            )
         except (IssueInputError, RoundInputError) as exc:
             errors = exc.errors
     ctx = await _run_context(viewer, row, values=data, errors=errors)
-    return render(request, "rounding/run.html", fragment="rounding/_capture.html", **ctx, can_manage=viewer.can_manage(row["unit"]))
+    return render(
+        request,
+        "rounding/run.html",
+        fragment="rounding/_capture.html",
+        **ctx,
+        can_manage=viewer.can_manage(row["unit"]),
+    )
 
 
 @post("/rounds/{round_id:int}/run/issues/{issue_id:int}/help")
-async def run_help(request: Request, viewer: ViewerDep, round_id: FromPath[int], issue_id: FromPath[int]) -> Response:
+async def run_help(
+    request: Request, viewer: ViewerDep, round_id: FromPath[int], issue_id: FromPath[int]
+) -> Response:
     row = await service.get_round(viewer, round_id)
     errors = {}
     try:
@@ -278,8 +431,14 @@ async def run_help(request: Request, viewer: ViewerDep, round_id: FromPath[int],
         return redirect(request, f"/rounds/{round_id}/run#heard")
     # Only the list is re-rendered, so a concern being typed in the box is not lost.
     ctx = await _run_context(viewer, row)
-    return render(request, "rounding/run.html", fragment="rounding/_heard.html", **ctx, can_manage=viewer.can_manage(row["unit"]),
-                  help_error=" ".join(errors.values()))
+    return render(
+        request,
+        "rounding/run.html",
+        fragment="rounding/_heard.html",
+        **ctx,
+        can_manage=viewer.can_manage(row["unit"]),
+        help_error=" ".join(errors.values()),
+    )
 
 
 @post("/rounds/{round_id:int}/run/staff")
@@ -289,23 +448,41 @@ async def run_staff(request: Request, viewer: ViewerDep, round_id: FromPath[int]
     form, errors = validate(StaffForm, data)
     if form:
         try:
-            row = await service.update_staff(viewer, row, count=form.staff_count, step=form.step, roles=form.staff_roles)
+            row = await service.update_staff(
+                viewer, row, count=form.staff_count, step=form.step, roles=form.staff_roles
+            )
             if not request.headers.get("hx-request"):
                 return redirect(request, f"/rounds/{round_id}/run#staff")
             errors = {}
         except RoundInputError as exc:
             errors = exc.errors
     if errors:  # keep what was typed
-        row = {**row, "staff_count": data.get("staff_count", row["staff_count"]), "staff_roles": data.get("staff_roles", row["staff_roles"])}
+        row = {
+            **row,
+            "staff_count": data.get("staff_count", row["staff_count"]),
+            "staff_roles": data.get("staff_roles", row["staff_roles"]),
+        }
     ctx = await _run_context(viewer, row, staff_errors=errors)
-    return render(request, "rounding/run.html", fragment="rounding/_staff.html", **ctx, can_manage=viewer.can_manage(row["unit"]))
+    return render(
+        request,
+        "rounding/run.html",
+        fragment="rounding/_staff.html",
+        **ctx,
+        can_manage=viewer.can_manage(row["unit"]),
+    )
 
 
 @get("/rounds/{round_id:int}/readback")
 async def readback_page(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
     row = await service.get_round(viewer, round_id)
-    return render(request, "rounding/readback.html", round=row, heard=await service.heard(round_id), script=await briefing.script(),
-                  can_manage=viewer.can_manage(row["unit"]))
+    return render(
+        request,
+        "rounding/readback.html",
+        round=row,
+        heard=await service.heard(round_id),
+        script=await briefing.script(),
+        can_manage=viewer.can_manage(row["unit"]),
+    )
 
 
 @post("/rounds/{round_id:int}/readback")
@@ -326,8 +503,17 @@ async def _finish_page(request, viewer, row, *, values=None, errors=None):
             values[f"owner_{i['id']}"] = i["owner"] or ""
             values[f"due_{i['id']}"] = i["due_on"].isoformat() if i["due_on"] else ""
     choices = await service.team_choices(row["unit"])
-    return render(request, "rounding/finish.html", round=row, heard=issues, owners=choices["all"], values=values, errors=errors or {},
-                  labels=rules.STATUS_LABELS, default_due=(local_today() + timedelta(days=30)).isoformat())
+    return render(
+        request,
+        "rounding/finish.html",
+        round=row,
+        heard=issues,
+        owners=choices["all"],
+        values=values,
+        errors=errors or {},
+        labels=rules.STATUS_LABELS,
+        default_due=(local_today() + timedelta(days=30)).isoformat(),
+    )
 
 
 @get("/rounds/{round_id:int}/finish")
@@ -362,7 +548,13 @@ async def finish_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
         version = 0
     if not errors:
         try:
-            await service.finish(viewer, row, assignments=assignments, debrief=str(data.get("debrief_notes") or ""), version=version)
+            await service.finish(
+                viewer,
+                row,
+                assignments=assignments,
+                debrief=str(data.get("debrief_notes") or ""),
+                version=version,
+            )
             return redirect(request, f"/rounds/{round_id}?finished=1")
         except RoundInputError as exc:
             errors = exc.errors
@@ -375,32 +567,57 @@ async def finish_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
 
 # --- unit measures ----------------------------------------------------------------------------------
 
+
 def _blank_month(month: date) -> dict:
     return {"month": f"{month:%Y-%m}", "version": 0, **{k: "" for k in rules.COUNT_FIELDS}}
 
 
-async def _measures_page(request, viewer, unit_id, *, values=None, errors=None, event_values=None, event_errors=None, notice=None):
+async def _measures_page(
+    request,
+    viewer,
+    unit_id,
+    *,
+    values=None,
+    errors=None,
+    event_values=None,
+    event_errors=None,
+    notice=None,
+):
     data = await measures.overview(viewer, unit_id)
     if values is None:
         values = _blank_month(data["last_month"])
         wanted = parse_month(request.query_params.get("month", ""))
         if wanted:
             existing = await measures.month_values(unit_id, wanted)
-            values = ({**existing, "month": f"{wanted:%Y-%m}"} if existing else _blank_month(wanted))
+            values = {**existing, "month": f"{wanted:%Y-%m}"} if existing else _blank_month(wanted)
         elif not data["missing_last_month"]:
             values = _blank_month(local_today())
     if event_values is None:
         event_values = {k: v.isoformat() for k, v in data["events"].items()}
     event_values.setdefault("seen", measures.events_fingerprint(data["events"]))
-    return render(request, "rounding/measures.html", **data, values=values, errors=errors or {}, event_values=event_values,
-                  event_errors=event_errors or {}, count_fields=rules.COUNT_FIELDS, rates=rules.RATES,
-                  event_kinds=rules.EVENT_KINDS, can_manage=viewer.can_manage(unit_id), notice=notice,
-                  max_month=f"{local_today():%Y-%m}", today=local_today().isoformat())
+    return render(
+        request,
+        "rounding/measures.html",
+        **data,
+        values=values,
+        errors=errors or {},
+        event_values=event_values,
+        event_errors=event_errors or {},
+        count_fields=rules.COUNT_FIELDS,
+        rates=rules.RATES,
+        event_kinds=rules.EVENT_KINDS,
+        can_manage=viewer.can_manage(unit_id),
+        notice=notice,
+        max_month=f"{local_today():%Y-%m}",
+        today=local_today().isoformat(),
+    )
 
 
 @get("/units/{unit_id:int}/measures", name="measures")
 async def measures_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
-    notice = {"saved": "Figures saved.", "events": "Last-event dates saved."}.get(request.query_params.get("done", ""))
+    notice = {"saved": "Figures saved.", "events": "Last-event dates saved."}.get(
+        request.query_params.get("done", "")
+    )
     return await _measures_page(request, viewer, unit_id, notice=notice)
 
 
@@ -412,14 +629,18 @@ async def measures_save(request: Request, viewer: ViewerDep, unit_id: FromPath[i
     form, errors = validate(MeasureForm, data)
     if form:
         try:
-            await measures.save_month(viewer, unit_id, form.month, form.counts(), version=form.version)
+            await measures.save_month(
+                viewer, unit_id, form.month, form.counts(), version=form.version
+            )
             return redirect(request, f"/units/{unit_id}/measures?done=saved")
         except RoundInputError as exc:
             errors = exc.errors
         except Conflict:
             current = await measures.month_values(unit_id, form.month)
             errors = {"__all__": CONFLICT}
-            data = {**current, "month": f"{form.month:%Y-%m}"} if current else _blank_month(form.month)
+            data = (
+                {**current, "month": f"{form.month:%Y-%m}"} if current else _blank_month(form.month)
+            )
     return await _measures_page(request, viewer, unit_id, values=data, errors=errors)
 
 
@@ -443,20 +664,28 @@ async def last_events_save(request: Request, viewer: ViewerDep, unit_id: FromPat
 
 # --- calendar ---------------------------------------------------------------------------------------
 
+
 @get("/calendar/{token:str}", opt={"public": True}, exclude_from_csrf=True, name="calendar_feed")
 async def calendar_feed(request: Request, token: FromPath[str]) -> Response:
     if not token.endswith(".ics"):
         raise NotFoundException()
-    body = await calendar.feed(token.removesuffix(".ics"), request.app.state.settings.base_url.rstrip("/"))
+    body = await calendar.feed(
+        token.removesuffix(".ics"), request.app.state.settings.base_url.rstrip("/")
+    )
     if body is None:
         raise NotFoundException()
-    return Response(content=body, media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'inline; filename="rounds.ics"'})
+    return Response(
+        content=body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="rounds.ics"'},
+    )
 
 
 @get("/me/calendar", name="my_calendar")
 async def my_calendar(request: Request, viewer: ViewerDep) -> Response:
-    return render(request, "rounding/calendar.html", has_link=await calendar.has_link(viewer), link=None)
+    return render(
+        request, "rounding/calendar.html", has_link=await calendar.has_link(viewer), link=None
+    )
 
 
 @post("/me/calendar")
@@ -472,10 +701,15 @@ async def my_calendar_change(request: Request, viewer: ViewerDep) -> Response:
 
 # --- the question script (admin) ------------------------------------------------------------------------
 
+
 async def _script_page(request, *, values=None, errors=None, saved=False):
     current = await briefing.script()
     if values is None:
-        values = {"questions": "\n".join(current["questions"]), "opening": current["opening"], "closing": current["closing"]}
+        values = {
+            "questions": "\n".join(current["questions"]),
+            "opening": current["opening"],
+            "closing": current["closing"],
+        }
     values.setdefault("seen", briefing.fingerprint(current))
     return render(request, "rounding/script.html", values=values, errors=errors or {}, saved=saved)
 
@@ -493,7 +727,13 @@ async def script_save(request: Request, viewer: ViewerDep) -> Response:
     form, errors = validate(ScriptForm, data)
     if form:
         try:
-            await briefing.save_script(viewer, questions=form.questions.splitlines(), opening=form.opening, closing=form.closing, seen=form.seen)
+            await briefing.save_script(
+                viewer,
+                questions=form.questions.splitlines(),
+                opening=form.opening,
+                closing=form.closing,
+                seen=form.seen,
+            )
             return redirect(request, "/admin/script?saved=1")
         except RoundInputError as exc:
             errors = exc.errors
@@ -506,10 +746,33 @@ async def script_save(request: Request, viewer: ViewerDep) -> Response:
 _ = FromQuery
 
 route_handlers = [
-    my_rounds, unit_rounds, schedule_round, start_series, extend_series, stop_series,
-    round_detail, cancel_round, briefing_page, briefing_edit, briefing_save, start_round,
-    run_page, run_capture, run_help, run_staff, readback_page, readback_done, finish_page, finish_round,
-    measures_page, measures_save, last_events_save, calendar_feed, my_calendar, my_calendar_change,
-    script_page, script_save,
+    my_rounds,
+    unit_rounds,
+    schedule_round,
+    start_series,
+    extend_series,
+    stop_series,
+    round_detail,
+    cancel_round,
+    briefing_page,
+    briefing_edit,
+    briefing_save,
+    start_round,
+    run_page,
+    run_capture,
+    run_help,
+    run_staff,
+    readback_page,
+    readback_done,
+    finish_page,
+    finish_round,
+    measures_page,
+    measures_save,
+    last_events_save,
+    calendar_feed,
+    my_calendar,
+    my_calendar_change,
+    script_page,
+    script_save,
 ]
 nav = [NavItem("Rounds", "/rounds", order=10)]

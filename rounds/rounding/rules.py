@@ -25,12 +25,15 @@ MAX_SERIES_ROUNDS = 60
 
 # --- schedules -----------------------------------------------------------------------------
 
+
 def local_datetime(on: date, at: time, tz: ZoneInfo) -> datetime:
     """A wall-clock date and time on the unit, as an aware datetime."""
     return datetime.combine(on, at, tzinfo=tz)
 
 
-def series_dates(first: datetime, every_weeks: int, *, after: datetime | None, until: date) -> list[datetime]:
+def series_dates(
+    first: datetime, every_weeks: int, *, after: datetime | None, until: date
+) -> list[datetime]:
     """The rounds a recurring schedule generates: `first`, then every N weeks at the same
     wall-clock time (daylight saving changes do not move the round), strictly after `after`
     and on or before `until`. `first` must be aware (in the hospital's zone)."""
@@ -42,7 +45,9 @@ def series_dates(first: datetime, every_weeks: int, *, after: datetime | None, u
         local_day = first.date() + timedelta(weeks=every_weeks * step)
         if local_day > until:
             break
-        moment = datetime.combine(local_day, first.timetz().replace(tzinfo=None), tzinfo=first.tzinfo)
+        moment = datetime.combine(
+            local_day, first.timetz().replace(tzinfo=None), tzinfo=first.tzinfo
+        )
         if after is None or moment > after:
             out.append(moment)
         step += 1
@@ -70,6 +75,7 @@ def can_cancel(status: str) -> str | None:
 
 # --- reach and history ---------------------------------------------------------------------
 
+
 def reach_percent(staff_total: int, headcount: int) -> int | None:
     """Share of the unit's front-line staff reached (capped at 100). None without a headcount."""
     if headcount <= 0:
@@ -79,24 +85,39 @@ def reach_percent(staff_total: int, headcount: int) -> int | None:
 
 @dataclass(frozen=True)
 class RoundStats:
-    scheduled: int   # rounds due in the period (completed + cancelled + missed)
+    scheduled: int  # rounds due in the period (completed + cancelled + missed)
     completed: int
     cancelled: int
-    missed: int      # due, not cancelled, never completed
+    missed: int  # due, not cancelled, never completed
     staff_reached: int
     reach: int | None
     meets_mark: bool
 
 
-def round_stats(rounds: list[dict], *, now: datetime, since: datetime, headcount: int) -> RoundStats:
+def round_stats(
+    rounds: list[dict], *, now: datetime, since: datetime, headcount: int
+) -> RoundStats:
     """Rounds done vs scheduled in [since, now]; staff reached by completed rounds."""
-    due = [r for r in rounds if since <= r["scheduled_at"] <= now or (r["status"] == "completed" and r["scheduled_at"] >= since)]
+    due = [
+        r
+        for r in rounds
+        if since <= r["scheduled_at"] <= now
+        or (r["status"] == "completed" and r["scheduled_at"] >= since)
+    ]
     completed = [r for r in due if r["status"] == "completed"]
     cancelled = [r for r in due if r["status"] == "cancelled"]
     missed = [r for r in due if r["status"] in ("scheduled", "briefed")]
     staff = sum(r["staff_count"] or 0 for r in completed)
     reach = reach_percent(staff, headcount)
-    return RoundStats(len(due), len(completed), len(cancelled), len(missed), staff, reach, reach is not None and reach >= REACH_MARK)
+    return RoundStats(
+        len(due),
+        len(completed),
+        len(cancelled),
+        len(missed),
+        staff,
+        reach,
+        reach is not None and reach >= REACH_MARK,
+    )
 
 
 # --- unit measures -------------------------------------------------------------------------
@@ -118,11 +139,23 @@ MAX_DAYS = 100_000
 # rate key -> (label, numerator, denominator)
 RATES = {
     "falls": ("Falls per 1,000 patient-days", "falls", "patient_days"),
-    "falls_with_injury": ("Falls with injury per 1,000 patient-days", "falls_with_injury", "patient_days"),
-    "pressure_injuries": ("Pressure injuries per 1,000 patient-days", "pressure_injuries", "patient_days"),
+    "falls_with_injury": (
+        "Falls with injury per 1,000 patient-days",
+        "falls_with_injury",
+        "patient_days",
+    ),
+    "pressure_injuries": (
+        "Pressure injuries per 1,000 patient-days",
+        "pressure_injuries",
+        "patient_days",
+    ),
     "clabsi": ("CLABSI per 1,000 central-line days", "clabsi", "central_line_days"),
     "cauti": ("CAUTI per 1,000 catheter days", "cauti", "catheter_days"),
-    "medication_harm": ("Medication harm per 1,000 patient-days", "medication_harm", "patient_days"),
+    "medication_harm": (
+        "Medication harm per 1,000 patient-days",
+        "medication_harm",
+        "patient_days",
+    ),
 }
 
 # last-event kinds, in the order the briefing shows them
@@ -137,8 +170,13 @@ EVENT_KINDS = {
 }
 # which monthly count records events of each kind
 KIND_COUNT = {
-    "fall": "falls", "fall_injury": "falls_with_injury", "pressure_injury": "pressure_injuries",
-    "clabsi": "clabsi", "cauti": "cauti", "medication_harm": "medication_harm", "staff_injury": "staff_injuries",
+    "fall": "falls",
+    "fall_injury": "falls_with_injury",
+    "pressure_injury": "pressure_injuries",
+    "clabsi": "clabsi",
+    "cauti": "cauti",
+    "medication_harm": "medication_harm",
+    "staff_injury": "staff_injuries",
 }
 
 
@@ -150,7 +188,9 @@ def rate(numerator: int, denominator: int) -> float | None:
 
 
 def rates_for(month: dict) -> dict[str, float | None]:
-    return {key: rate(month[num] or 0, month[den] or 0) for key, (_label, num, den) in RATES.items()}
+    return {
+        key: rate(month[num] or 0, month[den] or 0) for key, (_label, num, den) in RATES.items()
+    }
 
 
 def month_start(value: date) -> date:
@@ -174,7 +214,9 @@ def measure_problems(values: dict[str, int], month: date, today: date) -> dict[s
     """{field: message} for a month of figures that cannot be right."""
     errors: dict[str, str] = {}
     if month_start(month) > month_start(today):
-        errors["month"] = "This month has not happened yet – enter figures for this month or an earlier one."
+        errors["month"] = (
+            "This month has not happened yet – enter figures for this month or an earlier one."
+        )
     for name, label in COUNT_FIELDS.items():
         value = values.get(name, 0)
         if value < 0:
@@ -185,19 +227,62 @@ def measure_problems(values: dict[str, int], month: date, today: date) -> dict[s
         return errors
     pd = values["patient_days"]
     checks = [
-        ("falls_with_injury", values["falls_with_injury"] > values["falls"],
-         "Falls with injury cannot be more than falls."),
-        ("falls", values["falls"] > 0 and pd == 0, "Falls need patient days – enter the patient days for the month."),
+        (
+            "falls_with_injury",
+            values["falls_with_injury"] > values["falls"],
+            "Falls with injury cannot be more than falls.",
+        ),
+        (
+            "falls",
+            values["falls"] > 0 and pd == 0,
+            "Falls need patient days – enter the patient days for the month.",
+        ),
         ("falls", values["falls"] > pd > 0, "More falls than patient days – check both figures."),
-        ("pressure_injuries", values["pressure_injuries"] > 0 and pd == 0, "Pressure injuries need patient days – enter the patient days for the month."),
-        ("pressure_injuries", values["pressure_injuries"] > pd > 0, "More pressure injuries than patient days – check both figures."),
-        ("medication_harm", values["medication_harm"] > 0 and pd == 0, "Medication events need patient days – enter the patient days for the month."),
-        ("central_line_days", values["central_line_days"] > pd, "Central-line days cannot be more than patient days."),
-        ("catheter_days", values["catheter_days"] > pd, "Catheter days cannot be more than patient days."),
-        ("clabsi", values["clabsi"] > 0 and values["central_line_days"] == 0, "A CLABSI needs central-line days – enter the line days for the month."),
-        ("clabsi", values["clabsi"] > values["central_line_days"] > 0, "More CLABSI than central-line days – check both figures."),
-        ("cauti", values["cauti"] > 0 and values["catheter_days"] == 0, "A CAUTI needs catheter days – enter the catheter days for the month."),
-        ("cauti", values["cauti"] > values["catheter_days"] > 0, "More CAUTI than catheter days – check both figures."),
+        (
+            "pressure_injuries",
+            values["pressure_injuries"] > 0 and pd == 0,
+            "Pressure injuries need patient days – enter the patient days for the month.",
+        ),
+        (
+            "pressure_injuries",
+            values["pressure_injuries"] > pd > 0,
+            "More pressure injuries than patient days – check both figures.",
+        ),
+        (
+            "medication_harm",
+            values["medication_harm"] > 0 and pd == 0,
+            "Medication events need patient days – enter the patient days for the month.",
+        ),
+        (
+            "central_line_days",
+            values["central_line_days"] > pd,
+            "Central-line days cannot be more than patient days.",
+        ),
+        (
+            "catheter_days",
+            values["catheter_days"] > pd,
+            "Catheter days cannot be more than patient days.",
+        ),
+        (
+            "clabsi",
+            values["clabsi"] > 0 and values["central_line_days"] == 0,
+            "A CLABSI needs central-line days – enter the line days for the month.",
+        ),
+        (
+            "clabsi",
+            values["clabsi"] > values["central_line_days"] > 0,
+            "More CLABSI than central-line days – check both figures.",
+        ),
+        (
+            "cauti",
+            values["cauti"] > 0 and values["catheter_days"] == 0,
+            "A CAUTI needs catheter days – enter the catheter days for the month.",
+        ),
+        (
+            "cauti",
+            values["cauti"] > values["catheter_days"] > 0,
+            "More CAUTI than catheter days – check both figures.",
+        ),
     ]
     for name, broken, message in checks:
         if broken and name not in errors:
@@ -205,7 +290,9 @@ def measure_problems(values: dict[str, int], month: date, today: date) -> dict[s
     return errors
 
 
-def last_event_problems(dates: dict[str, date | None], today: date, latest_month_with: dict[str, date]) -> dict[str, str]:
+def last_event_problems(
+    dates: dict[str, date | None], today: date, latest_month_with: dict[str, date]
+) -> dict[str, str]:
     """{kind: message}: dates in the future, in the wrong order, or older than the monthly figures say.
 
     `latest_month_with` maps kind -> first day of the latest month whose figures record such an event."""
@@ -217,11 +304,15 @@ def last_event_problems(dates: dict[str, date | None], today: date, latest_month
         if on > today:
             errors[kind] = f"The last {label} cannot be in the future."
         elif kind in latest_month_with and on < latest_month_with[kind]:
-            errors[kind] = (f"The figures for {month_label(latest_month_with[kind])} record a {label}, "
-                            f"so the last one cannot be before {latest_month_with[kind]:%-d %B %Y}.")
+            errors[kind] = (
+                f"The figures for {month_label(latest_month_with[kind])} record a {label}, "
+                f"so the last one cannot be before {latest_month_with[kind]:%-d %B %Y}."
+            )
     fall, injury = dates.get("fall"), dates.get("fall_injury")
     if fall and injury and injury > fall and "fall_injury" not in errors:
-        errors["fall_injury"] = "A fall with injury is also a fall: its date cannot be after the last fall."
+        errors["fall_injury"] = (
+            "A fall with injury is also a fall: its date cannot be after the last fall."
+        )
     if injury and not fall and "fall" not in errors:
         errors["fall"] = "Enter the last fall too (a fall with injury is also a fall)."
     return errors

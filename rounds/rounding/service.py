@@ -70,10 +70,16 @@ async def get_round(viewer: Viewer, round_id: int) -> dict:
 
 async def team_choices(unit_id: int) -> dict[str, list[tuple[int, str]]]:
     """People on the unit's team, for the executive-partner, champion and owner pickers."""
-    rows = await Membership.select(
-        Membership.unit_role, Membership.person.id.as_alias("id"), Membership.person.display_name.as_alias("name"),
-        Membership.person.job_title.as_alias("title"),
-    ).where((Membership.unit == unit_id) & (Membership.person.active == True)).order_by(Membership.person.display_name)  # noqa: E712
+    rows = (
+        await Membership.select(
+            Membership.unit_role,
+            Membership.person.id.as_alias("id"),
+            Membership.person.display_name.as_alias("name"),
+            Membership.person.job_title.as_alias("title"),
+        )
+        .where((Membership.unit == unit_id) & (Membership.person.active == True))
+        .order_by(Membership.person.display_name)
+    )  # noqa: E712
     out: dict[str, list[tuple[int, str]]] = {"executive": [], "champion": [], "all": []}
     for r in rows:
         label = r["name"] + (f" – {r['title']}" if r["title"] else "")
@@ -83,7 +89,9 @@ async def team_choices(unit_id: int) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
-def _check_person(choices: dict, role: str, person_id: int | None, field: str, errors: dict) -> None:
+def _check_person(
+    choices: dict, role: str, person_id: int | None, field: str, errors: dict
+) -> None:
     if person_id is not None and person_id not in {pid for pid, _ in choices[role]}:
         who = "an executive partner" if role == "executive" else "a unit champion"
         errors[field] = f"Choose {who} of this unit."
@@ -91,15 +99,25 @@ def _check_person(choices: dict, role: str, person_id: int | None, field: str, e
 
 # --- the person's rounds ---------------------------------------------------------------------
 
+
 async def upcoming_for(viewer: Viewer, *, limit: int = 50) -> dict[str, list[dict]]:
     """Upcoming rounds: the viewer's own (as executive partner or champion), and for champions
     and admins every upcoming round on the units they manage."""
     since = clock.now() - timedelta(hours=12)
-    def upcoming():  # a fresh query each time: Piccolo's where() changes the query it is called on
-        return _round_query().where(SafetyRound.status.is_in(list(rules.UPCOMING)) & (SafetyRound.scheduled_at >= since)).order_by(
-            SafetyRound.scheduled_at).limit(limit)
 
-    mine = await upcoming().where((SafetyRound.executive == viewer.id) | (SafetyRound.champion == viewer.id))
+    def upcoming():  # a fresh query each time: Piccolo's where() changes the query it is called on
+        return (
+            _round_query()
+            .where(
+                SafetyRound.status.is_in(list(rules.UPCOMING)) & (SafetyRound.scheduled_at >= since)
+            )
+            .order_by(SafetyRound.scheduled_at)
+            .limit(limit)
+        )
+
+    mine = await upcoming().where(
+        (SafetyRound.executive == viewer.id) | (SafetyRound.champion == viewer.id)
+    )
     managed: list[dict] = []
     if viewer.is_admin or viewer.role == "leader":
         managed = await upcoming()
@@ -124,7 +142,16 @@ async def managed_units(viewer: Viewer) -> list[dict]:
 
 # --- scheduling ------------------------------------------------------------------------------
 
-async def schedule(viewer: Viewer, unit_id: int, *, on: date, at: time, executive_id: int | None, champion_id: int | None) -> int:
+
+async def schedule(
+    viewer: Viewer,
+    unit_id: int,
+    *,
+    on: date,
+    at: time,
+    executive_id: int | None,
+    champion_id: int | None,
+) -> int:
     """Schedule one round. A repeated identical request (a double tap) returns the same round."""
     ensure_can_manage(viewer, unit_id)
     choices = await team_choices(unit_id)
@@ -138,23 +165,52 @@ async def schedule(viewer: Viewer, unit_id: int, *, on: date, at: time, executiv
     when = to_utc(on, at)
     now = clock.now()
     async with db.write_transaction():
-        clash = await SafetyRound.select().where(
-            (SafetyRound.unit == unit_id) & (SafetyRound.scheduled_at == when) & (SafetyRound.status != "cancelled")
-        ).first()
+        clash = (
+            await SafetyRound.select()
+            .where(
+                (SafetyRound.unit == unit_id)
+                & (SafetyRound.scheduled_at == when)
+                & (SafetyRound.status != "cancelled")
+            )
+            .first()
+        )
         if clash:
             same = clash["executive"] == executive_id and clash["champion"] == champion_id
             if same and now - clash["created_at"] < timedelta(minutes=5):
                 return clash["id"]
             raise RoundInputError({"on": "A round is already scheduled on this unit at that time."})
-        values = {"unit": unit_id, "scheduled_at": when, "executive": executive_id, "champion": champion_id, "status": "scheduled"}
-        row = (await SafetyRound.insert(SafetyRound(**values, created_at=now, version=1)).returning(SafetyRound.id))[0]
-        await audit.record(viewer.actor, "create", "safety_round", row["id"], unit_id=unit_id, changes=audit.created(values))
+        values = {
+            "unit": unit_id,
+            "scheduled_at": when,
+            "executive": executive_id,
+            "champion": champion_id,
+            "status": "scheduled",
+        }
+        row = (
+            await SafetyRound.insert(SafetyRound(**values, created_at=now, version=1)).returning(
+                SafetyRound.id
+            )
+        )[0]
+        await audit.record(
+            viewer.actor,
+            "create",
+            "safety_round",
+            row["id"],
+            unit_id=unit_id,
+            changes=audit.created(values),
+        )
     return row["id"]
 
 
 async def create_series(
-    viewer: Viewer, unit_id: int, *, first_on: date, at: time, every_weeks: int,
-    executive_id: int | None, champion_id: int | None,
+    viewer: Viewer,
+    unit_id: int,
+    *,
+    first_on: date,
+    at: time,
+    every_weeks: int,
+    executive_id: int | None,
+    champion_id: int | None,
 ) -> tuple[int, int]:
     """Start a recurring schedule and generate its rounds for the next six months.
     Returns (series id, rounds generated)."""
@@ -172,12 +228,36 @@ async def create_series(
     now = clock.now()
     first = rules.local_datetime(first_on, at, hospital_tz())
     async with db.write_transaction():
-        active = await RoundSeries.exists().where((RoundSeries.unit == unit_id) & (RoundSeries.active == True))  # noqa: E712
+        active = await RoundSeries.exists().where(
+            (RoundSeries.unit == unit_id) & (RoundSeries.active == True)
+        )  # noqa: E712
         if active:
-            raise RoundInputError({"every_weeks": "This unit already has a recurring schedule – stop it first to start a new one."})
-        values = {"unit": unit_id, "every_weeks": every_weeks, "first_at": first, "executive": executive_id, "champion": champion_id, "active": True}
-        row = (await RoundSeries.insert(RoundSeries(**values, created_at=now)).returning(RoundSeries.id))[0]
-        await audit.record(viewer.actor, "create", "round_series", row["id"], unit_id=unit_id, changes=audit.created(values))
+            raise RoundInputError(
+                {
+                    "every_weeks": "This unit already has a recurring schedule – stop it first to start a new one."
+                }
+            )
+        values = {
+            "unit": unit_id,
+            "every_weeks": every_weeks,
+            "first_at": first,
+            "executive": executive_id,
+            "champion": champion_id,
+            "active": True,
+        }
+        row = (
+            await RoundSeries.insert(RoundSeries(**values, created_at=now)).returning(
+                RoundSeries.id
+            )
+        )[0]
+        await audit.record(
+            viewer.actor,
+            "create",
+            "round_series",
+            row["id"],
+            unit_id=unit_id,
+            changes=audit.created(values),
+        )
         made = await _extend_series(viewer, row["id"])
     return row["id"], made
 
@@ -202,19 +282,39 @@ async def _extend_series(viewer: Viewer | None, series_id: int) -> int:
         taken = set()
         if moments:
             rows = await SafetyRound.select(SafetyRound.scheduled_at).where(
-                (SafetyRound.unit == series["unit"]) & (SafetyRound.scheduled_at >= min(moments) - timedelta(minutes=1))
+                (SafetyRound.unit == series["unit"])
+                & (SafetyRound.scheduled_at >= min(moments) - timedelta(minutes=1))
                 & (SafetyRound.scheduled_at <= max(moments) + timedelta(minutes=1))
             )
             taken = {r["scheduled_at"].astimezone(UTC) for r in rows}
-        new = [SafetyRound(unit=series["unit"], scheduled_at=m, executive=series["executive"], champion=series["champion"],
-                           series=series_id, status="scheduled", created_at=now, version=1)
-               for m in moments if m not in taken and m > now]
+        new = [
+            SafetyRound(
+                unit=series["unit"],
+                scheduled_at=m,
+                executive=series["executive"],
+                champion=series["champion"],
+                series=series_id,
+                status="scheduled",
+                created_at=now,
+                version=1,
+            )
+            for m in moments
+            if m not in taken and m > now
+        ]
         if new:
             await SafetyRound.insert(*new)
-        await RoundSeries.update({RoundSeries.generated_until: until}).where(RoundSeries.id == series_id)
+        await RoundSeries.update({RoundSeries.generated_until: until}).where(
+            RoundSeries.id == series_id
+        )
         if viewer is not None and new:
-            await audit.record(viewer.actor, "create", "safety_round", f"series {series_id}", unit_id=series["unit"],
-                               changes={"generated": [None, len(new)], "until": [None, until.isoformat()]})
+            await audit.record(
+                viewer.actor,
+                "create",
+                "safety_round",
+                f"series {series_id}",
+                unit_id=series["unit"],
+                changes={"generated": [None, len(new)], "until": [None, until.isoformat()]},
+            )
     return len(new)
 
 
@@ -238,16 +338,27 @@ async def stop_series(viewer: Viewer, unit_id: int, series_id: int) -> int:
     async with db.write_transaction():
         await RoundSeries.update({RoundSeries.active: False}).where(RoundSeries.id == series_id)
         future = await SafetyRound.select(SafetyRound.id).where(
-            (SafetyRound.series == series_id) & (SafetyRound.status == "scheduled") & (SafetyRound.scheduled_at > now)
+            (SafetyRound.series == series_id)
+            & (SafetyRound.status == "scheduled")
+            & (SafetyRound.scheduled_at > now)
         )
         ids = [r["id"] for r in future]
         if ids:  # a round whose champion has started notes is kept
-            drafted = {b["round"] for b in await Briefing.select(Briefing.round).where(Briefing.round.is_in(ids))}
+            drafted = {
+                b["round"]
+                for b in await Briefing.select(Briefing.round).where(Briefing.round.is_in(ids))
+            }
             ids = [i for i in ids if i not in drafted]
         if ids:
             await SafetyRound.delete().where(SafetyRound.id.is_in(ids))
-        await audit.record(viewer.actor, "update", "round_series", series_id, unit_id=unit_id,
-                           changes={"active": [True, False], "future_rounds_removed": [None, len(ids)]})
+        await audit.record(
+            viewer.actor,
+            "update",
+            "round_series",
+            series_id,
+            unit_id=unit_id,
+            changes={"active": [True, False], "future_rounds_removed": [None, len(ids)]},
+        )
     return len(ids)
 
 
@@ -259,7 +370,9 @@ async def cancel(viewer: Viewer, round_id: int, *, reason: str, version: int) ->
     if problem := rules.can_cancel(row["status"]):
         errors["__all__"] = problem
     if len(reason) < 3:
-        errors["reason"] = "Say why the round is cancelled – cancellations are counted and reviewed."
+        errors["reason"] = (
+            "Say why the round is cancelled – cancellations are counted and reviewed."
+        )
     elif len(reason) > 500:
         errors["reason"] = "Keep the reason under 500 characters."
     else:
@@ -270,16 +383,29 @@ async def cancel(viewer: Viewer, round_id: int, *, reason: str, version: int) ->
         raise RoundInputError(errors)
     now = clock.now()
     async with db.write_transaction():
-        current = await SafetyRound.select(SafetyRound.version, SafetyRound.status).where(SafetyRound.id == round_id).first()
+        current = (
+            await SafetyRound.select(SafetyRound.version, SafetyRound.status)
+            .where(SafetyRound.id == round_id)
+            .first()
+        )
         if current["version"] != version:
             raise Conflict()
         values = {"status": "cancelled", "cancel_reason": reason, "cancelled_at": now}
-        await SafetyRound.update({**values, "version": version + 1}).where(SafetyRound.id == round_id)
-        await audit.record(viewer.actor, "update", "safety_round", round_id, unit_id=row["unit"],
-                           changes=audit.diff(row, values))
+        await SafetyRound.update({**values, "version": version + 1}).where(
+            SafetyRound.id == round_id
+        )
+        await audit.record(
+            viewer.actor,
+            "update",
+            "safety_round",
+            round_id,
+            unit_id=row["unit"],
+            changes=audit.diff(row, values),
+        )
 
 
 # --- history -----------------------------------------------------------------------------------
+
 
 async def unit_history(viewer: Viewer, unit_id: int) -> dict[str, Any]:
     """Everything the unit's rounds page shows: upcoming and past rounds, issues raised per round
@@ -287,9 +413,12 @@ async def unit_history(viewer: Viewer, unit_id: int) -> dict[str, Any]:
     unit = await get_unit(viewer, unit_id)
     now = clock.now()
     since = now - timedelta(days=365)
-    rounds = await _round_query().where(SafetyRound.unit == unit_id).where(
-        SafetyRound.scheduled_at >= now - timedelta(days=730)
-    ).order_by(SafetyRound.scheduled_at)
+    rounds = (
+        await _round_query()
+        .where(SafetyRound.unit == unit_id)
+        .where(SafetyRound.scheduled_at >= now - timedelta(days=730))
+        .order_by(SafetyRound.scheduled_at)
+    )
     counts = await db.raw(
         'SELECT "round" AS round_id, COUNT(*) AS raised, '
         "SUM(CASE WHEN status = 'closed' AND feedback_given_on IS NOT NULL THEN 1 ELSE 0 END) AS closed_fb "
@@ -299,19 +428,37 @@ async def unit_history(viewer: Viewer, unit_id: int) -> dict[str, Any]:
     by_round = {int(c["round_id"]): (int(c["raised"]), int(c["closed_fb"] or 0)) for c in counts}
     for r in rounds:
         r["raised"], r["closed_fb"] = by_round.get(r["id"], (0, 0))
-    series = await RoundSeries.select(*RoundSeries.all_columns(), RoundSeries.executive.display_name.as_alias("executive_name")).where(
+    series = await RoundSeries.select(
+        *RoundSeries.all_columns(), RoundSeries.executive.display_name.as_alias("executive_name")
+    ).where(
         (RoundSeries.unit == unit_id) & (RoundSeries.active == True)  # noqa: E712
     )
     stats = rules.round_stats(rounds, now=now, since=since, headcount=unit["staff_headcount"])
-    upcoming = [r for r in rounds if r["status"] in rules.UPCOMING and r["scheduled_at"] >= now - timedelta(hours=12)]
+    upcoming = [
+        r
+        for r in rounds
+        if r["status"] in rules.UPCOMING and r["scheduled_at"] >= now - timedelta(hours=12)
+    ]
     past = [r for r in reversed(rounds) if r not in upcoming and r["scheduled_at"] <= now]
-    raised_12 = sum(r["raised"] for r in rounds if r["status"] == "completed" and r["scheduled_at"] >= since)
-    closed_12 = sum(r["closed_fb"] for r in rounds if r["status"] == "completed" and r["scheduled_at"] >= since)
-    return {"unit": unit, "upcoming": upcoming, "past": past, "stats": stats, "series": series,
-            "raised_12": raised_12, "closed_12": closed_12}
+    raised_12 = sum(
+        r["raised"] for r in rounds if r["status"] == "completed" and r["scheduled_at"] >= since
+    )
+    closed_12 = sum(
+        r["closed_fb"] for r in rounds if r["status"] == "completed" and r["scheduled_at"] >= since
+    )
+    return {
+        "unit": unit,
+        "upcoming": upcoming,
+        "past": past,
+        "stats": stats,
+        "series": series,
+        "raised_12": raised_12,
+        "closed_12": closed_12,
+    }
 
 
 # --- running the round ---------------------------------------------------------------------
+
 
 async def start(viewer: Viewer, round_id: int) -> dict:
     """Start the round: the briefing as it is now is frozen and kept with the round."""
@@ -326,15 +473,27 @@ async def start(viewer: Viewer, round_id: int) -> dict:
     content = await briefing.assemble(row)
     now = clock.now()
     async with db.write_transaction():
-        current = await SafetyRound.select(SafetyRound.status, SafetyRound.version).where(SafetyRound.id == round_id).first()
+        current = (
+            await SafetyRound.select(SafetyRound.status, SafetyRound.version)
+            .where(SafetyRound.id == round_id)
+            .first()
+        )
         if current["status"] == "in_progress":  # a double tap, or someone else started it
             return row
         if problem := rules.can_start(current["status"]):
             raise RoundInputError({"__all__": problem})
         await briefing.freeze(round_id, content, now)
-        await SafetyRound.update({"status": "in_progress", "started_at": now, "version": current["version"] + 1}).where(SafetyRound.id == round_id)
-        await audit.record(viewer.actor, "update", "safety_round", round_id, unit_id=row["unit"],
-                           changes={"status": [current["status"], "in_progress"], "briefing": [None, "frozen"]})
+        await SafetyRound.update(
+            {"status": "in_progress", "started_at": now, "version": current["version"] + 1}
+        ).where(SafetyRound.id == round_id)
+        await audit.record(
+            viewer.actor,
+            "update",
+            "safety_round",
+            round_id,
+            unit_id=row["unit"],
+            changes={"status": [current["status"], "in_progress"], "briefing": [None, "frozen"]},
+        )
     row.update(status="in_progress", started_at=now, version=current["version"] + 1)
     return row
 
@@ -342,22 +501,39 @@ async def start(viewer: Viewer, round_id: int) -> dict:
 def ensure_running(row: dict) -> None:
     if row["status"] != "in_progress":
         if row["status"] == "cancelled":
-            raise RoundInputError({"__all__": "This round was cancelled, so nothing can be added to it."})
+            raise RoundInputError(
+                {"__all__": "This round was cancelled, so nothing can be added to it."}
+            )
         if row["status"] == "completed":
-            raise RoundInputError({"__all__": "This round is finished. Add further concerns to the tracking log."})
+            raise RoundInputError(
+                {"__all__": "This round is finished. Add further concerns to the tracking log."}
+            )
         raise RoundInputError({"__all__": "Start the round first."})
 
 
 async def heard(round_id: int) -> list[dict]:
     """What was heard on this round, in the order it was said, with whether the executive
     partner's help was asked for (a barrier is open for them)."""
-    issues = await SafetyIssue.select(
-        SafetyIssue.id, SafetyIssue.description, SafetyIssue.raised_by, SafetyIssue.status, SafetyIssue.owner,
-        SafetyIssue.due_on, SafetyIssue.needs_executive_help, SafetyIssue.version,
-        SafetyIssue.owner.display_name.as_alias("owner_name"), SafetyIssue.cannot_do_reason,
-    ).where(SafetyIssue.round == round_id).order_by(SafetyIssue.id)
+    issues = (
+        await SafetyIssue.select(
+            SafetyIssue.id,
+            SafetyIssue.description,
+            SafetyIssue.raised_by,
+            SafetyIssue.status,
+            SafetyIssue.owner,
+            SafetyIssue.due_on,
+            SafetyIssue.needs_executive_help,
+            SafetyIssue.version,
+            SafetyIssue.owner.display_name.as_alias("owner_name"),
+            SafetyIssue.cannot_do_reason,
+        )
+        .where(SafetyIssue.round == round_id)
+        .order_by(SafetyIssue.id)
+    )
     if issues:
-        barriers = await Barrier.select(Barrier.issue).where(Barrier.issue.is_in([i["id"] for i in issues]))
+        barriers = await Barrier.select(Barrier.issue).where(
+            Barrier.issue.is_in([i["id"] for i in issues])
+        )
         helped = {b["issue"] for b in barriers}
         for issue in issues:
             issue["has_barrier"] = issue["id"] in helped
@@ -365,13 +541,27 @@ async def heard(round_id: int) -> list[dict]:
     return issues
 
 
-async def capture_concern(viewer: Viewer, row: dict, *, description: str, raised_by: str, needs_help: bool, idempotency_key: str) -> int:
+async def capture_concern(
+    viewer: Viewer,
+    row: dict,
+    *,
+    description: str,
+    raised_by: str,
+    needs_help: bool,
+    idempotency_key: str,
+) -> int:
     """Put what staff said straight onto the tracking log, linked to this round. With
     "needs my help", a barrier is opened for the executive partner."""
     ensure_running(row)
     captured = await capture(
-        viewer, row["unit"], description=description, raised_by=raised_by, source="safety_round",
-        round_id=row["id"], needs_executive_help=needs_help, idempotency_key=idempotency_key,
+        viewer,
+        row["unit"],
+        description=description,
+        raised_by=raised_by,
+        source="safety_round",
+        round_id=row["id"],
+        needs_executive_help=needs_help,
+        idempotency_key=idempotency_key,
     )
     if captured.created and needs_help:
         await _open_help_barrier(viewer, row, captured.id, description)
@@ -379,14 +569,22 @@ async def capture_concern(viewer: Viewer, row: dict, *, description: str, raised
 
 
 async def _open_help_barrier(viewer: Viewer, row: dict, issue_id: int, description: str) -> None:
-    text = f"Raised on the safety round of {filters.day(row['scheduled_at'])}: {description.strip()}"
-    await open_barrier(viewer, issue_id, description=text[:2000], level="executive", owner_id=row["executive"])
+    text = (
+        f"Raised on the safety round of {filters.day(row['scheduled_at'])}: {description.strip()}"
+    )
+    await open_barrier(
+        viewer, issue_id, description=text[:2000], level="executive", owner_id=row["executive"]
+    )
 
 
 async def ask_for_help(viewer: Viewer, row: dict, issue_id: int) -> None:
     """The "Needs my help" toggle on a captured item: opens one barrier for the executive."""
     ensure_running(row)
-    issue = await SafetyIssue.select(SafetyIssue.id, SafetyIssue.description, SafetyIssue.round).where(SafetyIssue.id == issue_id).first()
+    issue = (
+        await SafetyIssue.select(SafetyIssue.id, SafetyIssue.description, SafetyIssue.round)
+        .where(SafetyIssue.id == issue_id)
+        .first()
+    )
     if issue is None or issue["round"] != row["id"]:
         raise NotFoundException()
     if await Barrier.exists().where(Barrier.issue == issue_id):
@@ -394,7 +592,9 @@ async def ask_for_help(viewer: Viewer, row: dict, issue_id: int) -> None:
     await _open_help_barrier(viewer, row, issue_id, issue["description"])
 
 
-async def update_staff(viewer: Viewer, row: dict, *, count: int | None, step: int, roles: str | None) -> dict:
+async def update_staff(
+    viewer: Viewer, row: dict, *, count: int | None, step: int, roles: str | None
+) -> dict:
     """The staff-count stepper: +1 / -1 steps apply to the saved count, so two tablets never
     overwrite each other; a typed number (step 0) replaces it. roles None keeps the roles.
     Anyone on the unit's team may keep the count (a team member often scribes)."""
@@ -410,20 +610,43 @@ async def update_staff(viewer: Viewer, row: dict, *, count: int | None, step: in
         else:
             from rounds.issues.service import screen
 
-            errors.update({("staff_roles" if k == "roles" else k): v for k, v in screen({"roles": roles}).items()})
+            errors.update(
+                {
+                    ("staff_roles" if k == "roles" else k): v
+                    for k, v in screen({"roles": roles}).items()
+                }
+            )
     if errors:
         raise RoundInputError(errors)
     async with db.write_transaction():
-        current = await SafetyRound.select(SafetyRound.staff_count, SafetyRound.staff_roles, SafetyRound.version).where(SafetyRound.id == row["id"]).first()
+        current = (
+            await SafetyRound.select(
+                SafetyRound.staff_count, SafetyRound.staff_roles, SafetyRound.version
+            )
+            .where(SafetyRound.id == row["id"])
+            .first()
+        )
         if step:
             new_count = current["staff_count"] + step
         else:
             new_count = count if count is not None else current["staff_count"]
-        values = {"staff_count": max(0, min(500, new_count)), "staff_roles": current["staff_roles"] if roles is None else roles}
+        values = {
+            "staff_count": max(0, min(500, new_count)),
+            "staff_roles": current["staff_roles"] if roles is None else roles,
+        }
         changes = audit.diff(current, values)
         if changes:
-            await SafetyRound.update({**values, "version": current["version"] + 1}).where(SafetyRound.id == row["id"])
-            await audit.record(viewer.actor, "update", "safety_round", row["id"], unit_id=row["unit"], changes=changes)
+            await SafetyRound.update({**values, "version": current["version"] + 1}).where(
+                SafetyRound.id == row["id"]
+            )
+            await audit.record(
+                viewer.actor,
+                "update",
+                "safety_round",
+                row["id"],
+                unit_id=row["unit"],
+                changes=changes,
+            )
     row.update(values)
     return row
 
@@ -434,11 +657,27 @@ async def mark_read_back(viewer: Viewer, row: dict) -> None:
     if row["read_back_done"]:
         return
     async with db.write_transaction():
-        await SafetyRound.update({SafetyRound.read_back_done: True, SafetyRound.version: SafetyRound.version + 1}).where(SafetyRound.id == row["id"])
-        await audit.record(viewer.actor, "update", "safety_round", row["id"], unit_id=row["unit"], changes={"read_back_done": [False, True]})
+        await SafetyRound.update(
+            {SafetyRound.read_back_done: True, SafetyRound.version: SafetyRound.version + 1}
+        ).where(SafetyRound.id == row["id"])
+        await audit.record(
+            viewer.actor,
+            "update",
+            "safety_round",
+            row["id"],
+            unit_id=row["unit"],
+            changes={"read_back_done": [False, True]},
+        )
 
 
-async def finish(viewer: Viewer, row: dict, *, assignments: dict[int, tuple[int | None, date | None]], debrief: str, version: int) -> None:
+async def finish(
+    viewer: Viewer,
+    row: dict,
+    *,
+    assignments: dict[int, tuple[int | None, date | None]],
+    debrief: str,
+    version: int,
+) -> None:
     """Complete the round: owners and due dates for what was captured (any left blank are
     assigned later on the log) and the debrief notes. All or nothing."""
     ensure_can_manage(viewer, row["unit"])
@@ -468,7 +707,11 @@ async def finish(viewer: Viewer, row: dict, *, assignments: dict[int, tuple[int 
     now = clock.now()
     try:
         async with db.write_transaction():
-            current = await SafetyRound.select(SafetyRound.version, SafetyRound.status).where(SafetyRound.id == row["id"]).first()
+            current = (
+                await SafetyRound.select(SafetyRound.version, SafetyRound.status)
+                .where(SafetyRound.id == row["id"])
+                .first()
+            )
             if current["version"] != version:
                 raise Conflict()
             if current["status"] != "in_progress":
@@ -477,10 +720,24 @@ async def finish(viewer: Viewer, row: dict, *, assignments: dict[int, tuple[int 
                 issue = issues.get(issue_id)
                 if issue is None or (owner_id is None and due_on is None):
                     continue
-                await assign(viewer, issue_id, owner_id=owner_id or issue["owner"], due_on=due_on or issue["due_on"])
+                await assign(
+                    viewer,
+                    issue_id,
+                    owner_id=owner_id or issue["owner"],
+                    due_on=due_on or issue["due_on"],
+                )
             values = {"status": "completed", "completed_at": now, "debrief_notes": debrief}
-            await SafetyRound.update({**values, "version": current["version"] + 1}).where(SafetyRound.id == row["id"])
-            await audit.record(viewer.actor, "update", "safety_round", row["id"], unit_id=row["unit"], changes=audit.diff(row, values))
+            await SafetyRound.update({**values, "version": current["version"] + 1}).where(
+                SafetyRound.id == row["id"]
+            )
+            await audit.record(
+                viewer.actor,
+                "update",
+                "safety_round",
+                row["id"],
+                unit_id=row["unit"],
+                changes=audit.diff(row, values),
+            )
             if row["series"]:
                 await _extend_series(None, row["series"])
     except IssueInputError as exc:
@@ -498,5 +755,7 @@ async def briefing_status(round_ids: list[int]) -> dict[int, dict]:
     """{round id: {ready_at, frozen_at}} for lists of rounds."""
     if not round_ids:
         return {}
-    rows = await Briefing.select(Briefing.round, Briefing.ready_at, Briefing.frozen_at).where(Briefing.round.is_in(round_ids))
+    rows = await Briefing.select(Briefing.round, Briefing.ready_at, Briefing.frozen_at).where(
+        Briefing.round.is_in(round_ids)
+    )
     return {r["round"]: r for r in rows}

@@ -28,14 +28,30 @@ class PasswordChangeRequired(HTTPException):
     status_code = 403
     detail = "Choose a new password first."
 
+
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back, check what you entered, and try again."),
-    403: ("You can't do that here", "Your role doesn't allow this action. Ask your unit champion or the patient-safety office if you think it should."),
-    404: ("We couldn't find that page", "It may have moved, or it belongs to a unit you are not part of."),
+    400: (
+        "Something in that request was not right",
+        "Go back, check what you entered, and try again.",
+    ),
+    403: (
+        "You can't do that here",
+        "Your role doesn't allow this action. Ask your unit champion or the patient-safety office if you think it should.",
+    ),
+    404: (
+        "We couldn't find that page",
+        "It may have moved, or it belongs to a unit you are not part of.",
+    ),
     405: ("That action isn't available here", "Go back and use the buttons on the page."),
-    413: ("That upload is too large", "Try a smaller file (the limit is shown next to the upload field)."),
+    413: (
+        "That upload is too large",
+        "Try a smaller file (the limit is shown next to the upload field).",
+    ),
     429: ("Too many requests", "Wait a moment and try again."),
-    500: ("Something went wrong on our side", "Nothing you typed was saved by this request. Try again in a moment; if it keeps happening, tell the patient-safety office."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you typed was saved by this request. Try again in a moment; if it keeps happening, tell the patient-safety office.",
+    ),
     503: ("Rounds is temporarily unavailable", "Try again in a moment."),
 }
 
@@ -45,7 +61,10 @@ def _page(request: Request, status: int, detail: str | None = None) -> Response:
     if status == 403 and detail and detail != "Forbidden":
         hint = detail
     if detail and "csrf" in detail.lower():
-        title, hint = "This form had expired", "For your safety, forms expire. Go back, reload the page and submit again."
+        title, hint = (
+            "This form had expired",
+            "For your safety, forms expire. Go back, reload the page and submit again.",
+        )
     viewer = request.scope.get("state", {}).get("viewer")
     response = Template(
         template_name="errors/page.html",
@@ -79,7 +98,9 @@ def password_change_required(request: Request, exc: Exception) -> Response:
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code in (403, 413) or (exc.detail and "csrf" in str(exc.detail).lower()):
         # Refused requests are worth a line: CSRF failures and oversized bodies can be probing.
-        log.warning("refused %s %s: %s %s", request.method, request.url.path, exc.status_code, exc.detail)
+        log.warning(
+            "refused %s %s: %s %s", request.method, request.url.path, exc.status_code, exc.detail
+        )
     return _page(request, exc.status_code, exc.detail)
 
 

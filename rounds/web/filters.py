@@ -40,7 +40,6 @@ def day(value: date | datetime | None, today: date | None = None) -> str:
     return text if value.year == (today or local_today()).year else f"{text} {value.year}"
 
 
-
 def when(value: datetime | None) -> str:
     """'Tue 14 Jan, 09:30'."""
     if value is None:
@@ -94,7 +93,12 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 
 FILTERS = {"day": day, "when": when, "time_of_day": time_of_day, "due": due, "iso": iso}
-GLOBALS = {"is_overdue": is_overdue, "days_since": days_since, "plural": plural, "local_today": local_today}
+GLOBALS = {
+    "is_overdue": is_overdue,
+    "days_since": days_since,
+    "plural": plural,
+    "local_today": local_today,
+}
 
 
 def start_of_day(value: date) -> datetime:

@@ -56,7 +56,11 @@ def _friendly(err: dict) -> str:
     if kind == "missing":
         return "This is required."
     if kind == "string_too_short":
-        return "This is required." if ctx.get("min_length") == 1 else f"Use at least {ctx.get('min_length')} characters."
+        return (
+            "This is required."
+            if ctx.get("min_length") == 1
+            else f"Use at least {ctx.get('min_length')} characters."
+        )
     if kind == "string_too_long":
         return f"Use at most {ctx.get('max_length')} characters."
     if kind in ("int_parsing", "int_type", "int_from_float"):

@@ -49,7 +49,9 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     # handler set, and Cache-Control is only overridden on pages, not on static files.
     static = scope["path"].startswith(STATIC_PREFIX)
     replace = _OURS if static else _OURS_ON_PAGES
-    headers = [(name, value) for name, value in message.get("headers", ()) if name.lower() not in replace]
+    headers = [
+        (name, value) for name, value in message.get("headers", ()) if name.lower() not in replace
+    ]
     headers.append((b"content-security-policy", csp(nonce_for(scope)).encode()))
     headers.extend(_FIXED)
     if not static:

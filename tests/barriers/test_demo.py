@@ -15,7 +15,9 @@ async def test_demo_barriers_cover_every_level_and_state(engine):
     barriers = await Barrier.select()
     assert {b["level"] for b in barriers} == set(rules.LEVELS)
     assert {b["status"] for b in barriers} == set(rules.STATUSES)
-    issues = {i["id"]: i["unit"] for i in await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit)}
+    issues = {
+        i["id"]: i["unit"] for i in await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit)
+    }
     for b in barriers:
         assert issues[b["issue"]] == b["unit"] and b["owner"] is not None
         assert not screen({"description": b["description"], "reason": b["cannot_remove_reason"]})

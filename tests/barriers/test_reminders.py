@@ -42,11 +42,26 @@ async def _due_things(world, fake_clock):
     """An overdue barrier and an overdue issue owned by the executive; feedback due on unit A."""
     today = local_today()
     await make_barrier(world, description="Vendor contract for bed alarms", follow_up=today)
-    await make_barrier(world, description="Not due for a while", follow_up=today + timedelta(days=20))
-    await make_issue(world.unit_a, "Oxygen cylinders stored in the corridor", owner=world.people["executive"],
-                     due_on=today - timedelta(days=2))
-    await make_issue(world.unit_a, "Hand gel dispensers empty at night", feedback_due_on=today - timedelta(days=1))
-    await make_issue(world.unit_a, "Feedback already given", feedback_due_on=today - timedelta(days=1), feedback_given_on=today)
+    await make_barrier(
+        world, description="Not due for a while", follow_up=today + timedelta(days=20)
+    )
+    await make_issue(
+        world.unit_a,
+        "Oxygen cylinders stored in the corridor",
+        owner=world.people["executive"],
+        due_on=today - timedelta(days=2),
+    )
+    await make_issue(
+        world.unit_a,
+        "Hand gel dispensers empty at night",
+        feedback_due_on=today - timedelta(days=1),
+    )
+    await make_issue(
+        world.unit_a,
+        "Feedback already given",
+        feedback_due_on=today - timedelta(days=1),
+        feedback_given_on=today,
+    )
     fake_clock.advance(days=8)  # the barrier is now 8 days late: escalation due
 
 
@@ -71,14 +86,23 @@ async def test_reminders_page_shows_todays_digest(client, world, login, fake_clo
     await _due_things(world, fake_clock)
     await login(client, "executive")
     html = (await client.get("/reminders")).text
-    assert "Vendor contract for bed alarms" in html and "Oxygen cylinders stored in the corridor" in html
+    assert (
+        "Vendor contract for bed alarms" in html
+        and "Oxygen cylinders stored in the corridor" in html
+    )
     assert "Escalation due – suggest C-suite" in html
 
 
 async def test_sent_once_even_when_run_twice(world, engine, settings, fake_clock, smtp_server):
     controller, handler = smtp_server
     await _due_things(world, fake_clock)
-    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port, "mail_from": "rounds@test.org"})
+    smtp = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": controller.port,
+            "mail_from": "rounds@test.org",
+        }
+    )
     first = await reminders.run(smtp)
     assert first.created == 2 and first.sent == 2 and first.failed == 0  # executive and champion
     second = await reminders.run(smtp)
@@ -87,16 +111,24 @@ async def test_sent_once_even_when_run_twice(world, engine, settings, fake_clock
     recipients = sorted(r[0] for r, _ in handler.messages)
     assert recipients == ["champ@test.org", "exec@test.org"]
     body = next(content for r, content in handler.messages if r == ["exec@test.org"])
-    assert "Vendor contract for bed alarms" in body and "Subject: Rounds: your follow-ups for" in body
+    assert (
+        "Vendor contract for bed alarms" in body and "Subject: Rounds: your follow-ups for" in body
+    )
     rows = await ReminderDigest.select()
     assert len(rows) == 2 and all(r["sent_at"] is not None and r["attempts"] == 1 for r in rows)
 
 
-async def test_smtp_failure_is_recorded_and_retried(world, engine, settings, fake_clock, smtp_server):
+async def test_smtp_failure_is_recorded_and_retried(
+    world, engine, settings, fake_clock, smtp_server
+):
     controller, handler = smtp_server
     await _due_things(world, fake_clock)
-    await Membership.delete().where(Membership.unit_role == "champion")  # only the executive's digest
-    down = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()})  # nothing listens there
+    await Membership.delete().where(
+        Membership.unit_role == "champion"
+    )  # only the executive's digest
+    down = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()}
+    )  # nothing listens there
     failed = await reminders.run(down)
     assert failed.created == 1 and failed.failed == 1 and failed.sent == 0
     row = await ReminderDigest.select().first()
@@ -109,14 +141,22 @@ async def test_smtp_failure_is_recorded_and_retried(world, engine, settings, fak
     assert row["sent_at"] is not None and row["attempts"] == 2 and row["last_error"] == ""
 
 
-async def test_a_send_in_progress_is_not_sent_again(world, engine, settings, fake_clock, smtp_server):
+async def test_a_send_in_progress_is_not_sent_again(
+    world, engine, settings, fake_clock, smtp_server
+):
     controller, handler = smtp_server
     await _due_things(world, fake_clock)
     await reminders.create_digests(local_today(), "http://x")
     from rounds.core import clock
 
     # another run claimed every digest a minute ago and is still sending
-    await ReminderDigest.update({ReminderDigest.attempts: 1, ReminderDigest.last_attempt_at: clock.now() - timedelta(minutes=1)}, force=True)
+    await ReminderDigest.update(
+        {
+            ReminderDigest.attempts: 1,
+            ReminderDigest.last_attempt_at: clock.now() - timedelta(minutes=1),
+        },
+        force=True,
+    )
     smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
     result = await reminders.run(smtp)
     assert result.sent == 0 and handler.messages == []
@@ -132,7 +172,12 @@ async def test_without_smtp_digests_stay_in_the_app(world, engine, settings, fak
 
 async def test_a_dead_server_stops_the_run_early(world, engine, settings, fake_clock):
     for who in ("admin", "executive", "champion", "member"):
-        await make_barrier(world, description=f"Owned by {who}", owner_id=world.people[who], follow_up=local_today())
+        await make_barrier(
+            world,
+            description=f"Owned by {who}",
+            owner_id=world.people[who],
+            follow_up=local_today(),
+        )
     down = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()})
     result = await reminders.run(down)
     assert result.created == 4 and result.failed == 3  # the fourth waits for the next run

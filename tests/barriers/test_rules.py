@@ -17,10 +17,17 @@ def test_levels_go_up_in_order():
     assert rules.higher_levels("board") == []
 
 
-@pytest.mark.parametrize(("current", "target", "allowed"), [
-    ("executive", "c_suite", True), ("unit", "board", True), ("executive", "executive", False),
-    ("c_suite", "department", False), ("board", "board", False), ("executive", "nonsense", False),
-])
+@pytest.mark.parametrize(
+    ("current", "target", "allowed"),
+    [
+        ("executive", "c_suite", True),
+        ("unit", "board", True),
+        ("executive", "executive", False),
+        ("c_suite", "department", False),
+        ("board", "board", False),
+        ("executive", "nonsense", False),
+    ],
+)
 def test_escalation_only_upwards(current, target, allowed):
     problem = rules.escalation_problem(current, target)
     assert (problem is None) is allowed
@@ -33,10 +40,19 @@ def test_same_level_message_says_what_to_do():
     assert "upwards" in rules.escalation_problem("c_suite", "unit")
 
 
-@pytest.mark.parametrize(("offset", "state"), [
-    (-30, "escalation_due"), (-7, "escalation_due"), (-6, "overdue"), (-1, "overdue"), (0, "due_today"),
-    (1, "this_week"), (7, "this_week"), (8, "later"),
-])
+@pytest.mark.parametrize(
+    ("offset", "state"),
+    [
+        (-30, "escalation_due"),
+        (-7, "escalation_due"),
+        (-6, "overdue"),
+        (-1, "overdue"),
+        (0, "due_today"),
+        (1, "this_week"),
+        (7, "this_week"),
+        (8, "later"),
+    ],
+)
 def test_follow_up_state(offset, state):
     assert rules.follow_up_state(TODAY + timedelta(days=offset), TODAY, 7) == state
 

@@ -57,7 +57,13 @@ def live_server(tmp_path_factory):
     }
     log = open(workdir / "server.log", "w")
     rounds_bin = shutil.which("rounds", path=str(Path(sys.executable).parent)) or "rounds"
-    proc = subprocess.Popen([rounds_bin, "serve", "--demo", "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [rounds_bin, "serve", "--demo", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -88,8 +94,15 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -118,7 +131,9 @@ class Tab:
 
     def goto(self, path: str):
         response = self.page.goto(self.base + path)
-        assert response is not None and response.status < 400, f"{path}: {response and response.status}"
+        assert response is not None and response.status < 400, (
+            f"{path}: {response and response.status}"
+        )
         return response
 
     def sign_in(self, email: str, password: str = DEMO_PASSWORD):
@@ -181,7 +196,9 @@ def tab_factory(browser, live_server):
 
     def make(size: str = "landscape") -> Tab:
         width, height = SIZES[size]
-        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=size != "landscape")
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, has_touch=size != "landscape"
+        )
         contexts.append(context)
         return Tab(context.new_page(), live_server)
 

@@ -16,7 +16,9 @@ def _wait_focus(page, selector, seconds=3.0):
     """htmx moves focus after the swap settles (page.wait_for_function would need eval, which CSP forbids)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
-        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate(
+            "s => !!document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
         time.sleep(0.05)
     raise AssertionError(f"focus is not on {selector}")
@@ -41,7 +43,9 @@ def test_executive_follows_up_escalates_and_removes(tab_factory):
     # 1. add a follow-up note and set the next date
     item = _item(tab, NOTE_ON)
     item.get_by_text("Add note / next date").click()
-    item.get_by_label("What happened since the last follow-up?").fill("Pharmacy agreed to trial a 06:00 restock.")
+    item.get_by_label("What happened since the last follow-up?").fill(
+        "Pharmacy agreed to trial a 06:00 restock."
+    )
     next_on = (date.today() + timedelta(days=10)).isoformat()
     item.locator("form[action$='/notes']").get_by_label("Next follow-up").fill(next_on)
     tab.shot("barriers-note-open-landscape")
@@ -56,7 +60,9 @@ def test_executive_follows_up_escalates_and_removes(tab_factory):
     assert item.get_by_label("Escalate to").input_value() == "c_suite"  # the suggested next level
     item.get_by_label("Escalate to").select_option("c_suite")
     item.get_by_label("New owner").select_option(label="Evelyn Carter – President & CEO (C-suite)")
-    item.get_by_label("Why does it need help from higher up?").fill("Needs a budget decision above nursing.")
+    item.get_by_label("Why does it need help from higher up?").fill(
+        "Needs a budget decision above nursing."
+    )
     item.get_by_role("button", name="Escalate").click()
     page.get_by_text("Escalated. The new owner sees it").wait_for()
     assert _item(tab, ESCALATE_ON).count() == 0  # no longer the executive's
@@ -68,7 +74,9 @@ def test_executive_follows_up_escalates_and_removes(tab_factory):
     page.get_by_text("Say how the barrier was removed.").wait_for()
     _wait_focus(page, "[name=removed_note]")
     item = _item(tab, REMOVE_ON)
-    item.get_by_label("How was it removed?").fill("IT surveyed the far rooms and added two access points.")
+    item.get_by_label("How was it removed?").fill(
+        "IT surveyed the far rooms and added two access points."
+    )
     item.get_by_role("button", name="Mark removed").click()
     page.get_by_text("Marked as removed").wait_for()
     assert _item(tab, REMOVE_ON).count() == 0

@@ -49,7 +49,15 @@ def test_login_page_clean_and_generic_error(tab_factory):
 def test_admin_pages_clean(tab_factory):
     tab = tab_factory("portrait")
     tab.sign_in("admin@example.org")
-    for path in ["/admin", "/admin/units/1", "/admin/units/new", "/admin/people/new", "/admin/people/2", "/admin/audit", "/units/1"]:
+    for path in [
+        "/admin",
+        "/admin/units/1",
+        "/admin/units/new",
+        "/admin/people/new",
+        "/admin/people/2",
+        "/admin/audit",
+        "/units/1",
+    ]:
         tab.goto(path)
         tab.assert_clean(path)
         tab.shot("admin" + path.replace("/", "-"))

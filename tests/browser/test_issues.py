@@ -7,7 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-PAGES = ["/issues", "/issues?status=open&sort=due", "/units/1/issues/new", "/units/1/stoplight", "/units/1/issues/import"]
+PAGES = [
+    "/issues",
+    "/issues?status=open&sort=due",
+    "/units/1/issues/new",
+    "/units/1/stoplight",
+    "/units/1/issues/import",
+]
 
 
 def first_issue_path(tab, query="unit=1&status=open"):
@@ -18,8 +24,11 @@ def first_issue_path(tab, query="unit=1&status=open"):
 def test_champion_captures_filters_and_moves_an_issue_on(tab):
     tab.sign_in("champion@example.org")
     tab.goto("/units/1/issues/new")
-    texts = ["Spare oxygen cylinders stored by the fire door", "Whiteboard markers always dry in rooms 1-6",
-             "Portable monitor battery dies during transport"]
+    texts = [
+        "Spare oxygen cylinders stored by the fire door",
+        "Whiteboard markers always dry in rooms 1-6",
+        "Portable monitor battery dies during transport",
+    ]
     for n, text in enumerate(texts, 1):
         tab.page.get_by_label("What did staff say?").fill(text)
         if n == 2:

@@ -80,19 +80,29 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     status.get_by_text("Saved").wait_for(timeout=10_000)
     page.wait_for_timeout(300)
     page.reload()
-    assert page.locator("#section-new_issues textarea[name=minutes]").first.input_value() == "Bed alarm volume discussed with biomed."
+    assert (
+        page.locator("#section-new_issues textarea[name=minutes]").first.input_value()
+        == "Bed alarm volume discussed with biomed."
+    )
 
     # the connection drops: the text stays in the page and is saved once it is back
     wins = page.locator("#section-wins textarea[name=minutes]").first
     page.context.set_offline(True)
     wins.click()
     wins.press_sequentially("Night team recognised for the huddle board.", delay=10)
-    page.locator("#section-wins .mtg-status").first.get_by_text("connection was lost").wait_for(timeout=10_000)
+    page.locator("#section-wins .mtg-status").first.get_by_text("connection was lost").wait_for(
+        timeout=10_000
+    )
     assert wins.input_value() == "Night team recognised for the huddle board."
     page.context.set_offline(False)
     page.locator("#section-wins .mtg-status").first.get_by_text("Saved").wait_for(timeout=15_000)
     # the browser and htmx log the failed request while offline; nothing else may be logged
-    expected = ("ERR_INTERNET_DISCONNECTED", "Failed to load resource", "htmx:sendError", "htmx:afterRequest")
+    expected = (
+        "ERR_INTERNET_DISCONNECTED",
+        "Failed to load resource",
+        "htmx:sendError",
+        "htmx:afterRequest",
+    )
     tab.problems = [p for p in tab.problems if not any(e in p for e in expected)]
 
     # an action item from the priorities section becomes a safety issue with an owner and a due date
@@ -103,14 +113,23 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     form.get_by_role("button", name="Add to the tracking log").click()
     page.get_by_text("Every action needs an owner and a due date").first.wait_for()
     form = page.locator("#section-priorities form.mtg-action__form").first
-    assert form.get_by_label("What will be done").input_value() == "Order two spare suction regulators for the unit."
+    assert (
+        form.get_by_label("What will be done").input_value()
+        == "Order two spare suction regulators for the unit."
+    )
     form.get_by_label("Owner").select_option(label="Jordan Pike")
     form.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
     form.get_by_role("button", name="Add to the tracking log").click()
     page.get_by_text("Action item added to the tracking log.").wait_for()
-    expect(page.locator("#actions").get_by_text("Order two spare suction regulators for the unit.", exact=True)).to_be_visible()
+    expect(
+        page.locator("#actions").get_by_text(
+            "Order two spare suction regulators for the unit.", exact=True
+        )
+    ).to_be_visible()
     tab.shot("meeting-running-landscape")
-    page.evaluate("window.scrollTo(0, 0)")  # axe misjudges the header's contrast when it is scrolled away
+    page.evaluate(
+        "window.scrollTo(0, 0)"
+    )  # axe misjudges the header's contrast when it is scrolled away
     tab.assert_clean("meeting with an action")
 
     # typing, then at once using another form on the page: the minutes are saved before it submits
@@ -119,7 +138,10 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     case_minutes.press_sequentially("Handoff case reviewed with the team.", delay=5)
     page.get_by_role("button", name="Choose case").click()
     page.get_by_text("Case of the month chosen.").wait_for(timeout=10_000)
-    assert page.locator("#section-case textarea[name=minutes]").first.input_value() == "Handoff case reviewed with the team."
+    assert (
+        page.locator("#section-case textarea[name=minutes]").first.input_value()
+        == "Handoff case reviewed with the team."
+    )
 
     # finalise: approved and locked
     page.once("dialog", lambda dialog: dialog.accept())
@@ -130,5 +152,7 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
     tab.shot("meeting-finalised-landscape")
     tab.assert_clean("finalised meeting")
     tab.goto(path + "/print")
-    expect(page.get_by_text("Order two spare suction regulators for the unit.").first).to_be_visible()
+    expect(
+        page.get_by_text("Order two spare suction regulators for the unit.").first
+    ).to_be_visible()
     tab.assert_clean("printable minutes")

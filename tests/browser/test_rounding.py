@@ -8,7 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 # (size, unit, champion) – each size uses its own unit so the runs do not share a round
-FLOWS = [("landscape", "4 West Medical ICU", "champion@example.org"), ("portrait", "Labor & Delivery", "champion5@example.org")]
+FLOWS = [
+    ("landscape", "4 West Medical ICU", "champion@example.org"),
+    ("portrait", "Labor & Delivery", "champion5@example.org"),
+]
 
 
 @pytest.mark.parametrize(("size", "unit", "champion"), FLOWS)
@@ -25,14 +28,22 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     tab.page.wait_for_url(re.compile(r"/rounds/\d+/briefing/edit$"))
     round_path = re.search(r"(/rounds/\d+)", tab.page.url).group(1)
     tab.assert_clean(f"briefing editor {tag}")
-    tab.page.get_by_label("What is going on on the unit").fill("Census high for three weeks; new pumps next month.")
-    tab.page.get_by_label("Concerns staff want to raise").fill("Bed alarms that do not reset after repositioning.")
+    tab.page.get_by_label("What is going on on the unit").fill(
+        "Census high for three weeks; new pumps next month."
+    )
+    tab.page.get_by_label("Concerns staff want to raise").fill(
+        "Bed alarms that do not reset after repositioning."
+    )
     tab.page.get_by_label("Wins to recognise").fill("Night team caught a look-alike vial mix-up.")
-    tab.page.get_by_label("Asks of the executive partner").fill("Approve a second portable suction unit.")
+    tab.page.get_by_label("Asks of the executive partner").fill(
+        "Approve a second portable suction unit."
+    )
     tab.page.get_by_role("button", name="Mark ready").click()
     tab.page.wait_for_url(re.compile(r"saved=ready"))
     expect(tab.page.get_by_role("status").filter(has_text="Marked ready")).to_be_visible()
-    expect(tab.page.locator(".editor__preview").get_by_text("Approve a second portable suction unit.")).to_be_visible()
+    expect(
+        tab.page.locator(".editor__preview").get_by_text("Approve a second portable suction unit.")
+    ).to_be_visible()
     tab.shot(f"rounding-editor-{tag}")
     tab.assert_clean(f"briefing editor after ready {tag}")
 
@@ -54,29 +65,40 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     ex.assert_clean(f"round screen {tag}")
 
     # two concerns, the second needing the executive's help; the list grows in place (htmx)
-    ex.page.get_by_label("The concern, in the staff's words").fill("Bed alarms do not reset after turning a patient.")
+    ex.page.get_by_label("The concern, in the staff's words").fill(
+        "Bed alarms do not reset after turning a patient."
+    )
     ex.page.get_by_label("Raised by (a role, not a name)").fill("RN, nights")
     ex.page.get_by_role("button", name="Add", exact=True).click()
     ex.page.get_by_role("heading", name="Heard so far (1)").wait_for()
     assert ex.page.get_by_label("The concern, in the staff's words").input_value() == ""
     assert ex.page.get_by_label("Raised by (a role, not a name)").input_value() == "RN, nights"
-    ex.page.get_by_label("The concern, in the staff's words").fill("No portable suction on nights; we borrow from 5 North.")
+    ex.page.get_by_label("The concern, in the staff's words").fill(
+        "No portable suction on nights; we borrow from 5 North."
+    )
     ex.page.get_by_label("Raised by (a role, not a name)").fill("RT")
     ex.page.get_by_label("Needs my help").check()
     ex.page.get_by_role("button", name="Add", exact=True).click()
     ex.page.get_by_role("heading", name="Heard so far (2)").wait_for()
-    expect(ex.page.locator(".heard__item").nth(1).get_by_text("Needs my help – on my barriers")).to_be_visible()
+    expect(
+        ex.page.locator(".heard__item").nth(1).get_by_text("Needs my help – on my barriers")
+    ).to_be_visible()
     # a patient identifier is refused with the text kept
     ex.page.get_by_label("The concern, in the staff's words").fill("Mr Jones fell, MRN 12345678")
     ex.page.get_by_role("button", name="Add", exact=True).click()
     ex.page.locator("#description-error").wait_for()
-    assert ex.page.get_by_label("The concern, in the staff's words").input_value() == "Mr Jones fell, MRN 12345678"
+    assert (
+        ex.page.get_by_label("The concern, in the staff's words").input_value()
+        == "Mr Jones fell, MRN 12345678"
+    )
     ex.page.get_by_label("The concern, in the staff's words").fill("")
     # staff stepper
     for _ in range(3):
         before = ex.page.locator(".stepper__value").inner_text()
         ex.page.get_by_role("button", name="One more").click()
-        ex.page.wait_for_function("b => document.querySelector('.stepper__value').innerText !== b", arg=before)
+        ex.page.wait_for_function(
+            "b => document.querySelector('.stepper__value').innerText !== b", arg=before
+        )
     assert ex.page.locator(".stepper__value").inner_text().startswith("3")
     ex.shot(f"rounding-run-{tag}")
     ex.assert_clean(f"round screen with concerns {tag}")
@@ -85,7 +107,9 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     # read back in large type, then finish
     ex.page.get_by_role("link", name="Read back").click()
     ex.page.wait_for_url(re.compile(r"/readback$"))
-    expect(ex.page.get_by_text("No portable suction on nights; we borrow from 5 North.")).to_be_visible()
+    expect(
+        ex.page.get_by_text("No portable suction on nights; we borrow from 5 North.")
+    ).to_be_visible()
     ex.shot(f"rounding-readback-{tag}")
     ex.assert_clean(f"read back {tag}")
     ex.page.get_by_role("button", name=re.compile("Read back done")).click()

@@ -16,19 +16,33 @@ from urllib.parse import urlparse
 
 import pytest
 
-ROLES = ["executive@example.org", "champion@example.org", "member@example.org", "leader@example.org", "admin@example.org"]
+ROLES = [
+    "executive@example.org",
+    "champion@example.org",
+    "member@example.org",
+    "leader@example.org",
+    "admin@example.org",
+]
 SIZES = ["landscape", "portrait", "phone"]
 MAX_PAGES = 12
 PER_SHAPE = 1
 WEIGHT_LIMIT = 60 * 1024
-SUMMARY = Path("var/perf/sweep.md")  # one line per role: pages checked, problems, heaviest first load
-KEY = re.compile(r"/issues/new$|/run$|/briefing$|/barriers/mine$|/meetings/\d+$|/issues/\d+$|^/issues$")
+SUMMARY = Path(
+    "var/perf/sweep.md"
+)  # one line per role: pages checked, problems, heaviest first load
+KEY = re.compile(
+    r"/issues/new$|/run$|/briefing$|/barriers/mine$|/meetings/\d+$|/issues/\d+$|^/issues$"
+)
 SKIP = re.compile(r"\.(csv|ics|md|txt|json)$|/export|/logout|/calendar/|/static/|/login")
 
 
 def _shape(path: str) -> str:
     parsed = urlparse(path)
-    return re.sub(r"/\d+", "/N", parsed.path) + ("?" + "&".join(sorted(k.split("=")[0] for k in parsed.query.split("&"))) if parsed.query else "")
+    return re.sub(r"/\d+", "/N", parsed.path) + (
+        "?" + "&".join(sorted(k.split("=")[0] for k in parsed.query.split("&")))
+        if parsed.query
+        else ""
+    )
 
 
 def crawl(tab) -> list[str]:
@@ -43,11 +57,17 @@ def crawl(tab) -> list[str]:
         if path in pages or seen_shapes.get(shape, 0) >= PER_SHAPE or SKIP.search(path):
             continue
         response = tab.page.goto(tab.base + path)
-        if response is None or response.status >= 400 or "text/html" not in (response.headers.get("content-type") or ""):
+        if (
+            response is None
+            or response.status >= 400
+            or "text/html" not in (response.headers.get("content-type") or "")
+        ):
             continue
         seen_shapes[shape] = seen_shapes.get(shape, 0) + 1
         pages.append(path)
-        hrefs = tab.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        hrefs = tab.page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => e.getAttribute('href'))"
+        )
         for href in hrefs:
             if href and href.startswith("/") and not href.startswith("//"):
                 href = href.split("#")[0]
@@ -68,7 +88,9 @@ class Weigher:
             sizes = request.sizes()
         except Exception:
             return
-        self.sizes[request.url.split("#")[0]] = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        self.sizes[request.url.split("#")[0]] = (
+            sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        )
 
     def first_load(self, tab, url: str) -> tuple[int, dict[str, int]]:
         assets = tab.page.evaluate(
@@ -90,7 +112,9 @@ def test_every_reachable_page(tab_factory, email):
     who = email.split("@")[0]
     heaviest = (0, "")
     for size in SIZES:
-        tab = tab_factory(size)  # a fresh context: an empty cache, so the first load is really first
+        tab = tab_factory(
+            size
+        )  # a fresh context: an empty cache, so the first load is really first
         weigher = Weigher(tab.page)
         tab.sign_in(email)
         for path in pages:
@@ -104,7 +128,9 @@ def test_every_reachable_page(tab_factory, email):
             tab.page.wait_for_load_state("load")
             where = f"{who} {size} {path}"
             for v in tab.axe():
-                problems.append(f"{where}: axe {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}")
+                problems.append(
+                    f"{where}: axe {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}"
+                )
             for target in tab.small_targets()[:3]:
                 problems.append(f"{where}: small target {target}")
             width = tab.page.evaluate("document.documentElement.scrollWidth")
@@ -116,22 +142,33 @@ def test_every_reachable_page(tab_factory, email):
             if tab.problems:
                 problems.append(f"{where}: console/CSP {tab.problems[:2]}")
             total, parts = weigher.first_load(tab, tab.page.url.split("#")[0])
-            assert total > 0, (where, "the browser reported no transfer sizes: the weight check would be vacuous")
+            assert total > 0, (
+                where,
+                "the browser reported no transfer sizes: the weight check would be vacuous",
+            )
             heaviest = max(heaviest, (total, f"{path} ({size})"))
             if total > WEIGHT_LIMIT:
                 problems.append(f"{where}: first load {total / 1024:.1f} KB > 60 KB {parts}")
             if size == "phone":
-                tab.shot(f"sweep-{who}-{_shape(path).strip('/').replace('/', '-').replace('?', '_') or 'home'}-{size}")
+                tab.shot(
+                    f"sweep-{who}-{_shape(path).strip('/').replace('/', '-').replace('?', '_') or 'home'}-{size}"
+                )
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
     with SUMMARY.open("a") as out:
-        out.write(f"| {who} | {len(pages)} | {len(problems)} | {heaviest[0] / 1024:.1f} KB {heaviest[1]} | {' '.join(pages)} |\n")
-    assert problems == [], f"{len(problems)} problems on {len(pages)} pages for {email}:\n" + "\n".join(problems)
+        out.write(
+            f"| {who} | {len(pages)} | {len(problems)} | {heaviest[0] / 1024:.1f} KB {heaviest[1]} | {' '.join(pages)} |\n"
+        )
+    assert problems == [], (
+        f"{len(problems)} problems on {len(pages)} pages for {email}:\n" + "\n".join(problems)
+    )
 
 
 def test_static_assets_are_compressed_and_cached(tab_factory):
     tab = tab_factory("landscape")
     tab.sign_in("champion@example.org")
-    assets = tab.page.evaluate("() => [...document.querySelectorAll('link[rel=stylesheet][href], script[src]')].map(e => e.href || e.src)")
+    assets = tab.page.evaluate(
+        "() => [...document.querySelectorAll('link[rel=stylesheet][href], script[src]')].map(e => e.href || e.src)"
+    )
     assert assets
     for asset in assets:
         response = tab.page.request.get(asset, headers={"Accept-Encoding": "gzip"})

@@ -73,7 +73,9 @@ def candidates(url: str) -> list[str]:
 async def find_form(client, url: str):
     for page in candidates(url):
         response = await client.get(page)
-        if response.status_code != 200 or "text/html" not in response.headers.get("content-type", ""):
+        if response.status_code != 200 or "text/html" not in response.headers.get(
+            "content-type", ""
+        ):
             continue
         for form in parse_forms(response.text):
             if form.method == "post" and form.action.split("?")[0] == url:
@@ -84,12 +86,42 @@ async def find_form(client, url: str):
 # Hostile values: long, empty, Unicode, control characters, NUL, markup, SQL-looking text,
 # wrong types, impossible dates and numbers.
 HOSTILE = st.one_of(
-    st.sampled_from([
-        "", " ", "\x00", "a\x00b", "\r\n\t", "\u202e\u200b", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ✓ 🏥 ñ", "x" * 20_000, XSS,
-        "\"><img src=x onerror=alert(1)>", "'; DROP TABLE safety_issue; --", "1 OR 1=1", "%", "_", "\\",
-        "-1", "0", "99999999999999999999", "9223372036854775808", "2147483648", "1e309", "NaN", "3.5", "true",
-        "2026-02-30", "0000-00-00", "9999-12-31", "../../etc/passwd", "[]", "{}", "null", "None",
-    ]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "a\x00b",
+            "\r\n\t",
+            "\u202e\u200b",
+            "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ✓ 🏥 ñ",
+            "x" * 20_000,
+            XSS,
+            '"><img src=x onerror=alert(1)>',
+            "'; DROP TABLE safety_issue; --",
+            "1 OR 1=1",
+            "%",
+            "_",
+            "\\",
+            "-1",
+            "0",
+            "99999999999999999999",
+            "9223372036854775808",
+            "2147483648",
+            "1e309",
+            "NaN",
+            "3.5",
+            "true",
+            "2026-02-30",
+            "0000-00-00",
+            "9999-12-31",
+            "../../etc/passwd",
+            "[]",
+            "{}",
+            "null",
+            "None",
+        ]
+    ),
     st.text(max_size=40),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=31), max_size=10),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
@@ -113,8 +145,16 @@ def examples(strategy, n: int = 12) -> list:
 
     out = []
 
-    @settings(max_examples=n, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @settings(
+        max_examples=n,
+        database=None,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+    )
     @given(strategy)
     def collect(value):
         out.append(value)

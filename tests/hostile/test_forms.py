@@ -43,18 +43,30 @@ async def test_hostile_form(app, make_client, world, path):
         token = client.cookies.get("rounds_csrf")
 
         strategy = st.tuples(
-            st.fixed_dictionaries({name: st.one_of(st.just(original), HOSTILE) for name, original in fields.items()}),
+            st.fixed_dictionaries(
+                {name: st.one_of(st.just(original), HOSTILE) for name, original in fields.items()}
+            ),
             st.one_of(st.none(), st.text(min_size=1, max_size=12)),
         )
         for values, extra in examples(strategy, EXAMPLES):
             if extra:
                 values = {**values, extra: XSS}
             for htmx in (False, True):
-                response = await client.post(url, data={**values, "_csrf_token": token},
-                                             headers={"HX-Request": "true"} if htmx else {})
+                response = await client.post(
+                    url,
+                    data={**values, "_csrf_token": token},
+                    headers={"HX-Request": "true"} if htmx else {},
+                )
                 assert_sane(response, (url, values, htmx))
-                assert response.status_code in (200, 201, 204, 303, 400, 403, 404, 409, 413, 422), (url, response.status_code)
-                if response.status_code == 200 and not htmx and "text/html" in response.headers.get("content-type", ""):
+                assert response.status_code in (200, 201, 204, 303, 400, 403, 404, 409, 413, 422), (
+                    url,
+                    response.status_code,
+                )
+                if (
+                    response.status_code == 200
+                    and not htmx
+                    and "text/html" in response.headers.get("content-type", "")
+                ):
                     assert "<main" in response.text, (url, "a re-rendered form is a whole page")
 
 
@@ -76,11 +88,16 @@ async def test_hostile_query_parameters(app, make_client, world, path):
         strategy = st.fixed_dictionaries({}, optional={n: HOSTILE for n in sorted(names)})
         for params in examples(strategy, EXAMPLES):
             for htmx in (False, True):
-                response = await client.get(url, params=params, headers={"HX-Request": "true"} if htmx else {})
+                response = await client.get(
+                    url, params=params, headers={"HX-Request": "true"} if htmx else {}
+                )
                 assert_sane(response, (url, params, htmx))
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "2147483648", "9223372036854775808", "99999999999999999999", "1e3", "abc", "%00"])
+@pytest.mark.parametrize(
+    "value",
+    ["0", "-1", "2147483648", "9223372036854775808", "99999999999999999999", "1e3", "abc", "%00"],
+)
 async def test_hostile_path_ids(app, client, world, login, value):
     """Out-of-range, negative and non-numeric ids in every path: a 404 (or 400), never a 5xx."""
     import re
@@ -104,5 +121,9 @@ async def test_no_form_shows_python_none(app, make_client, world):
             if path in ("/login", "/healthz") or path.startswith("/calendar"):
                 continue
             response = await client.get(fill(path, ids))
-            if response.status_code == 200 and "text/html" in response.headers.get("content-type", ""):
-                assert 'value="None"' not in response.text and ">None</textarea>" not in response.text, path
+            if response.status_code == 200 and "text/html" in response.headers.get(
+                "content-type", ""
+            ):
+                assert (
+                    'value="None"' not in response.text and ">None</textarea>" not in response.text
+                ), path

@@ -25,12 +25,21 @@ async def test_every_route_requires_a_session(app, client, world):
         url = fill(path, ids)
         if method == "GET":
             response = await client.get(url)
-            assert response.status_code == 303 and response.headers["location"].startswith("/login"), (method, path)
+            assert response.status_code == 303 and response.headers["location"].startswith(
+                "/login"
+            ), (method, path)
             # htmx requests are refused too (never a fragment of data)
             response = await client.get(url, headers={"HX-Request": "true"})
-            assert response.status_code in (200, 303, 401) and "<tr" not in response.text, (method, path)
+            assert response.status_code in (200, 303, 401) and "<tr" not in response.text, (
+                method,
+                path,
+            )
         else:
-            response = await post_form(client, url) if method == "POST" else await client.request(method, url)
+            response = (
+                await post_form(client, url)
+                if method == "POST"
+                else await client.request(method, url)
+            )
             assert response.status_code in (303, 401, 403), (method, path, response.status_code)
         checked += 1
     assert checked >= 30

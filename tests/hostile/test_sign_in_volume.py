@@ -9,7 +9,9 @@ async def _attempt(make_client, email, password):
         return await post_form(c, "/login", {"email": email, "password": password, "next": "/"})
 
 
-async def test_successful_sign_ins_from_one_address_are_never_blocked(app, make_client, world, settings):
+async def test_successful_sign_ins_from_one_address_are_never_blocked(
+    app, make_client, world, settings
+):
     limit = settings.login_max_failures * 4  # the per-address limit
     for i in range(limit + 5):
         who = World.EMAILS[("champion", "member", "executive")[i % 3]]

@@ -13,8 +13,17 @@ from rounds.issues import service
 
 async def viewer_for(person_id: int) -> Viewer:
     person = await Person.select().where(Person.id == person_id).first()
-    roles = {m["unit"]: m["unit_role"] for m in await Membership.select().where(Membership.person == person_id)}
-    return Viewer(id=person_id, email=person["email"], display_name=person["display_name"], role=person["role"], unit_roles=roles)
+    roles = {
+        m["unit"]: m["unit_role"]
+        for m in await Membership.select().where(Membership.person == person_id)
+    }
+    return Viewer(
+        id=person_id,
+        email=person["email"],
+        display_name=person["display_name"],
+        role=person["role"],
+        unit_roles=roles,
+    )
 
 
 @pytest.fixture
@@ -29,13 +38,21 @@ def as_person(world):
 def new_issue(world, as_person):
     """`await new_issue("text", unit=None, who="champion", **fields)` -> issue id (fields set directly)."""
 
-    async def make(description: str = "Suction regulator missing in two rooms", *, unit: int | None = None, who: str = "champion",
-                   identified_on: date | None = None, **fields) -> int:
+    async def make(
+        description: str = "Suction regulator missing in two rooms",
+        *,
+        unit: int | None = None,
+        who: str = "champion",
+        identified_on: date | None = None,
+        **fields,
+    ) -> int:
         from rounds.issues.tables import SafetyIssue
 
         unit = unit or world.unit_a
         viewer = await as_person("admin" if unit != world.unit_a else who)
-        captured = await service.capture(viewer, unit, description=description, identified_on=identified_on)
+        captured = await service.capture(
+            viewer, unit, description=description, identified_on=identified_on
+        )
         if fields:
             await SafetyIssue.update(fields).where(SafetyIssue.id == captured.id)
         return captured.id

@@ -10,11 +10,22 @@ async def test_capture_needs_only_a_description(client, world, login):
     await login(client, "member")
     page = await client.get(f"/units/{world.unit_a}/issues/new")
     assert page.status_code == 200 and 'name="idempotency_key"' in page.text
-    r = await post_form(client, f"/units/{world.unit_a}/issues/new", {"description": "Suction regulators missing in rooms 3 and 5"})
+    r = await post_form(
+        client,
+        f"/units/{world.unit_a}/issues/new",
+        {"description": "Suction regulators missing in rooms 3 and 5"},
+    )
     assert r.status_code == 303 and "/issues/new?added=" in r.headers["location"]
     issue = await SafetyIssue.select().first()
-    assert issue["status"] == "new" and issue["unit"] == world.unit_a and issue["source"] == "safety_round"
-    assert issue["feedback_due_on"] is not None and (issue["feedback_due_on"] - issue["identified_on"]).days == 14
+    assert (
+        issue["status"] == "new"
+        and issue["unit"] == world.unit_a
+        and issue["source"] == "safety_round"
+    )
+    assert (
+        issue["feedback_due_on"] is not None
+        and (issue["feedback_due_on"] - issue["identified_on"]).days == 14
+    )
     follow = await client.get(r.headers["location"])
     assert "Suction regulators missing" in follow.text and "Added to the log" in follow.text
 
@@ -37,7 +48,11 @@ async def test_service_idempotency_returns_the_first_issue(world, as_person):
 
 async def test_bad_input_is_shown_next_to_the_field_with_text_kept(client, world, login):
     await login(client, "champion")
-    r = await post_form(client, f"/units/{world.unit_a}/issues/new", {"description": "Mr Jones in bed 4 fell", "raised_by": "RN, nights"})
+    r = await post_form(
+        client,
+        f"/units/{world.unit_a}/issues/new",
+        {"description": "Mr Jones in bed 4 fell", "raised_by": "RN, nights"},
+    )
     assert r.status_code == 200
     assert "Remove patient identifiers" in form_error(r.text, "description")
     assert "Mr Jones in bed 4 fell" in r.text and 'value="RN, nights"' in r.text
@@ -49,8 +64,20 @@ async def test_bad_input_is_shown_next_to_the_field_with_text_kept(client, world
 async def test_htmx_capture_returns_a_fresh_form_and_the_growing_list(client, world, login):
     await login(client, "champion")
     keys = set()
-    for n, text in enumerate(["Linen cart blocks the exit", "No step stool in room 8", "Hand gel empty at the nurses station"], 1):
-        r = await post_form(client, f"/units/{world.unit_a}/issues/new", {"description": text, "idempotency_key": f"k{n}"}, htmx=True)
+    for n, text in enumerate(
+        [
+            "Linen cart blocks the exit",
+            "No step stool in room 8",
+            "Hand gel empty at the nurses station",
+        ],
+        1,
+    ):
+        r = await post_form(
+            client,
+            f"/units/{world.unit_a}/issues/new",
+            {"description": text, "idempotency_key": f"k{n}"},
+            htmx=True,
+        )
         assert r.status_code == 200 and "<html" not in r.text
         assert f"Added today ({n})" in r.text and text in r.text
         assert '<textarea id="description" name="description" rows="4" required autofocus' in r.text
@@ -72,7 +99,11 @@ async def test_unknown_category_is_a_field_message_not_an_error_page(client, wor
     from tests.conftest import form_error, post_form
 
     await login(client, "champion")
-    response = await post_form(client, f"/units/{world.unit_a}/issues/new", {"description": "Suction regulator missing", "category": "999999"})
+    response = await post_form(
+        client,
+        f"/units/{world.unit_a}/issues/new",
+        {"description": "Suction regulator missing", "category": "999999"},
+    )
     assert response.status_code == 200
     assert form_error(response.text, "category") == "Choose a category from the list."
     assert "Suction regulator missing" in response.text

@@ -15,9 +15,23 @@ async def test_demo_log_is_realistic_and_identifier_free(engine):
     assert len({i["category"] for i in issues}) >= 10
     assert await IssueUpdate.count() > 100
     for i in issues:
-        assert not screen({k: i[k] for k in ("description", "raised_by", "action_plan", "outcome", "feedback_said", "cannot_do_reason")}), i
+        assert not screen(
+            {
+                k: i[k]
+                for k in (
+                    "description",
+                    "raised_by",
+                    "action_plan",
+                    "outcome",
+                    "feedback_said",
+                    "cannot_do_reason",
+                )
+            }
+        ), i
         if i["status"] == "closed":
             assert i["feedback_given_on"] and i["feedback_how"]
         if i["status"] == "cannot_do":
             assert i["cannot_do_reason"]
-        assert i["priority"] == rules.effective_priority(i["harm"], i["likelihood"], i["priority_override"])
+        assert i["priority"] == rules.effective_priority(
+            i["harm"], i["likelihood"], i["priority_override"]
+        )

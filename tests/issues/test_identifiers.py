@@ -63,4 +63,7 @@ def test_identifiers_are_refused_with_a_reason(text, reason):
 def test_screen_names_the_field_and_the_text():
     errors = screen({"description": "Mr Smith fell", "raised_by": "RN, nights"})
     assert list(errors) == ["description"]
-    assert "“Mr Smith”" in errors["description"] and "Remove patient identifiers" in errors["description"]
+    assert (
+        "“Mr Smith”" in errors["description"]
+        and "Remove patient identifiers" in errors["description"]
+    )

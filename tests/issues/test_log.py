@@ -13,9 +13,19 @@ from rounds.web.filters import local_today
 
 async def bulk(world, n, **fields):
     now = clock.now()
-    base = dict(unit=world.unit_a, identified_on=local_today(), description="Issue", status="new",
-                created_at=now, updated_at=now, status_changed_at=now, version=1)
-    await SafetyIssue.insert(*[SafetyIssue(**{**base, "description": f"Bulk issue {i}", **fields}) for i in range(n)])
+    base = dict(
+        unit=world.unit_a,
+        identified_on=local_today(),
+        description="Issue",
+        status="new",
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+        version=1,
+    )
+    await SafetyIssue.insert(
+        *[SafetyIssue(**{**base, "description": f"Bulk issue {i}", **fields}) for i in range(n)]
+    )
 
 
 async def titles(client, query):
@@ -27,12 +37,35 @@ async def titles(client, query):
 async def test_filters_and_search(client, world, login, new_issue):
     today = local_today()
     cat = (await Category.select(Category.id).where(Category.name == "Medication").first())["id"]
-    await new_issue("Heparin vials look alike", category=cat, status="in_progress", priority=3, harm="severe", likelihood="likely",
-                    due_on=today - timedelta(days=3), owner=world.people["member"])
-    await new_issue("Linen cart blocks the fire exit", status="planned", priority=2, ease="easy", source="staff_assessment",
-                    owner=world.people["champion"])
-    await new_issue("Feedback still not given on call bells", status="resolved", feedback_due_on=today - timedelta(days=1))
-    await new_issue("Closed and told", status="closed", feedback_due_on=today - timedelta(days=30), feedback_given_on=today - timedelta(days=20))
+    await new_issue(
+        "Heparin vials look alike",
+        category=cat,
+        status="in_progress",
+        priority=3,
+        harm="severe",
+        likelihood="likely",
+        due_on=today - timedelta(days=3),
+        owner=world.people["member"],
+    )
+    await new_issue(
+        "Linen cart blocks the fire exit",
+        status="planned",
+        priority=2,
+        ease="easy",
+        source="staff_assessment",
+        owner=world.people["champion"],
+    )
+    await new_issue(
+        "Feedback still not given on call bells",
+        status="resolved",
+        feedback_due_on=today - timedelta(days=1),
+    )
+    await new_issue(
+        "Closed and told",
+        status="closed",
+        feedback_due_on=today - timedelta(days=30),
+        feedback_given_on=today - timedelta(days=20),
+    )
     await new_issue("Unit B secret", unit=world.unit_b)
     await login(client, "champion")
 
@@ -43,8 +76,21 @@ async def test_filters_and_search(client, world, login, new_issue):
             assert a not in html, a
 
     html = await titles(client, "")
-    has(html, "Heparin", "Linen cart", "call bells", "Closed and told", "4 safety issues", absent=["Unit B secret"])
-    has(await titles(client, "status=open"), "Heparin", "Linen cart", absent=["call bells", "Closed and told"])
+    has(
+        html,
+        "Heparin",
+        "Linen cart",
+        "call bells",
+        "Closed and told",
+        "4 safety issues",
+        absent=["Unit B secret"],
+    )
+    has(
+        await titles(client, "status=open"),
+        "Heparin",
+        "Linen cart",
+        absent=["call bells", "Closed and told"],
+    )
     has(await titles(client, f"category={cat}"), "Heparin", absent=["Linen cart"])
     has(await titles(client, "priority=3"), "Heparin", absent=["Linen cart"])
     has(await titles(client, "owner=me"), "Linen cart", absent=["Heparin"])
@@ -52,14 +98,21 @@ async def test_filters_and_search(client, world, login, new_issue):
     has(await titles(client, "owner=none"), "call bells", absent=["Heparin", "Linen cart"])
     has(await titles(client, "source=staff_assessment"), "Linen cart", absent=["Heparin"])
     has(await titles(client, "overdue=fix"), "Heparin", "3 days overdue", absent=["Linen cart"])
-    has(await titles(client, "overdue=feedback"), "call bells", absent=["Closed and told", "Heparin"])
+    has(
+        await titles(client, "overdue=feedback"),
+        "call bells",
+        absent=["Closed and told", "Heparin"],
+    )
     has(await titles(client, "easy=1"), "Linen cart", "Easy win", absent=["Heparin"])
     has(await titles(client, "q=FIRE+exit"), "Linen cart", absent=["Heparin"])
     has(await titles(client, "q=heparin+pump"), absent=["Heparin vials"])  # every word must match
     has(await titles(client, "q=heparin+look"), "Heparin vials")
     has(await titles(client, f"unit={world.unit_b}"), "0 safety issues", absent=["Unit B secret"])
     # junk in the URL is ignored, never a 500
-    has(await titles(client, "status=bogus&priority=x&owner=';drop&sort=zzz&page=-4&unit=abc"), "4 safety issues")
+    has(
+        await titles(client, "status=bogus&priority=x&owner=';drop&sort=zzz&page=-4&unit=abc"),
+        "4 safety issues",
+    )
 
 
 async def test_htmx_gets_the_list_fragment_and_chips_keep_the_url(client, world, login, new_issue):
@@ -67,7 +120,9 @@ async def test_htmx_gets_the_list_fragment_and_chips_keep_the_url(client, world,
     await login(client, "champion")
     r = await client.get("/issues?status=open", headers={"HX-Request": "true"})
     assert r.status_code == 200 and "<html" not in r.text and "Call bell cords" in r.text
-    assert 'hx-push-url="true"' in r.text and 'href="/issues?owner=me&amp;status=open"' not in r.text
+    assert (
+        'hx-push-url="true"' in r.text and 'href="/issues?owner=me&amp;status=open"' not in r.text
+    )
     assert 'href="/issues?status=open&amp;owner=me"' in r.text
 
 
@@ -84,8 +139,16 @@ async def test_query_count_is_bounded(client, world, login, query_counter, new_i
     await bulk(world, 60, owner=world.people["member"])
     issue_id = await new_issue("With a barrier")
     now = clock.now()
-    await Barrier.insert(Barrier(issue=issue_id, unit=world.unit_a, description="Budget", next_follow_up_on=local_today(),
-                                 created_at=now, updated_at=now))
+    await Barrier.insert(
+        Barrier(
+            issue=issue_id,
+            unit=world.unit_a,
+            description="Budget",
+            next_follow_up_on=local_today(),
+            created_at=now,
+            updated_at=now,
+        )
+    )
     await login(client, "champion")
     with query_counter() as counted:
         r = await client.get("/issues?sort=newest")
@@ -97,7 +160,7 @@ async def test_query_count_is_bounded(client, world, login, query_counter, new_i
 
 
 async def test_export_csv_follows_the_filters(client, world, login, new_issue):
-    await new_issue("=HYPERLINK(\"x\") formula attempt", status="planned")
+    await new_issue('=HYPERLINK("x") formula attempt', status="planned")
     await new_issue("Not planned")
     await login(client, "champion")
     r = await client.get("/issues/export.csv?status=planned")
@@ -120,15 +183,21 @@ async def test_leader_sees_every_unit_and_people_see_their_own(world, as_person,
 async def test_orders_open_first_and_empty_dates_last(world, as_person, new_issue):
     today = local_today()
     closed_high = await new_issue("Closed high", status="closed", priority=3)
-    open_low = await new_issue("Open low", status="planned", priority=1, due_on=today + timedelta(days=5))
+    open_low = await new_issue(
+        "Open low", status="planned", priority=1, due_on=today + timedelta(days=5)
+    )
     open_high = await new_issue("Open high", status="in_progress", priority=3)
     soon = await new_issue("Due soon", status="planned", due_on=today + timedelta(days=1))
     champion = await as_person("champion")
 
     async def ids(sort):
-        return [i["id"] for i in (await log.tracking_log(champion, log.LogFilters(sort=sort))).issues]
+        return [
+            i["id"] for i in (await log.tracking_log(champion, log.LogFilters(sort=sort))).issues
+        ]
 
     by_priority = await ids("priority")
-    assert by_priority.index(open_high) < by_priority.index(open_low) < by_priority.index(closed_high)
+    assert (
+        by_priority.index(open_high) < by_priority.index(open_low) < by_priority.index(closed_high)
+    )
     by_due = await ids("due")
     assert by_due[:2] == [soon, open_low] and by_due.index(closed_high) > by_due.index(open_high)

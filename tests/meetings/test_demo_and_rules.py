@@ -27,21 +27,39 @@ async def test_demo_has_a_year_of_meetings_per_unit(client, engine):
         scheduled = [m for m in meetings if m["finalised_at"] is None]
         assert len(finalised) >= 12 and len(scheduled) == 1, unit
         assert all(m["upward_summary"] for m in finalised)
-    assert await MeetingAttendee.count() > 0 and await MeetingAction.count() > 0 and await MeetingAddendum.count() > 0
+    assert (
+        await MeetingAttendee.count() > 0
+        and await MeetingAction.count() > 0
+        and await MeetingAddendum.count() > 0
+    )
     # no patient identifiers in anything a meeting holds
-    texts = [r["minutes"] + " " + r["decisions"] + " " + r["title"] for r in await MeetingItem.select()]
-    texts += [r["body"] for r in await MeetingAddendum.select()] + [r["upward_summary"] for r in await Meeting.select()]
-    texts += [r["guest_role"] for r in await MeetingAttendee.select()] + [r["description"] for r in await MeetingAction.select()]
+    texts = [
+        r["minutes"] + " " + r["decisions"] + " " + r["title"] for r in await MeetingItem.select()
+    ]
+    texts += [r["body"] for r in await MeetingAddendum.select()] + [
+        r["upward_summary"] for r in await Meeting.select()
+    ]
+    texts += [r["guest_role"] for r in await MeetingAttendee.select()] + [
+        r["description"] for r in await MeetingAction.select()
+    ]
     assert [t for t in texts if find_identifiers(t)] == []
     # the champion's unit history and the next meeting's agenda render
     await sign_in(client, "champion@example.org", "demo-password-for-tests")
     unit_id = (await Unit.select(Unit.id).where(Unit.name == "4 West Medical ICU").first())["id"]
     history = await client.get(f"/units/{unit_id}/meetings")
     assert history.status_code == 200 and "meetings held of those expected monthly" in history.text
-    upcoming = await Meeting.select(Meeting.id).where((Meeting.unit == unit_id) & Meeting.finalised_at.is_null()).first()
+    upcoming = (
+        await Meeting.select(Meeting.id)
+        .where((Meeting.unit == unit_id) & Meeting.finalised_at.is_null())
+        .first()
+    )
     page = await client.get(f"/meetings/{upcoming['id']}")
     assert page.status_code == 200 and "data-autosave" in page.text
-    past = await Meeting.select(Meeting.id).where((Meeting.unit == unit_id) & Meeting.finalised_at.is_not_null()).first()
+    past = (
+        await Meeting.select(Meeting.id)
+        .where((Meeting.unit == unit_id) & Meeting.finalised_at.is_not_null())
+        .first()
+    )
     assert "Minutes approved and locked" in (await client.get(f"/meetings/{past['id']}")).text
     assert (await client.get(f"/meetings/{past['id']}/print")).status_code == 200
 
@@ -70,9 +88,18 @@ def test_since_date_and_action_on_time():
 
 
 def test_upward_summary_draft_names_decisions_and_barriers():
-    text = rules.draft_upward_summary("4 West", "Tue 10 Nov", ["Buy louder alarms", ""], ["Capital for pumps."], 2, 1)
-    assert "Buy louder alarms." in text and "Capital for pumps." in text and "2 action items" in text and "resolved 1 safety issue." in text
-    assert "No barriers currently need senior help." in rules.draft_upward_summary("4 West", "Tue 10 Nov", [], [], 0, 0)
+    text = rules.draft_upward_summary(
+        "4 West", "Tue 10 Nov", ["Buy louder alarms", ""], ["Capital for pumps."], 2, 1
+    )
+    assert (
+        "Buy louder alarms." in text
+        and "Capital for pumps." in text
+        and "2 action items" in text
+        and "resolved 1 safety issue." in text
+    )
+    assert "No barriers currently need senior help." in rules.draft_upward_summary(
+        "4 West", "Tue 10 Nov", [], [], 0, 0
+    )
 
 
 def test_move_swaps_neighbours_and_stops_at_the_ends():

@@ -29,7 +29,9 @@ def form_error(page: str, field: str) -> str | None:
 
 def section(page: str, key: str) -> str:
     """The HTML of one agenda section, without its action item forms (they list issues too)."""
-    match = re.search(rf'<section class="card mtg-section" id="section-{key}".*?</section>', page, re.S)
+    match = re.search(
+        rf'<section class="card mtg-section" id="section-{key}".*?</section>', page, re.S
+    )
     assert match, key
     return re.sub(r'<details class="mtg-action".*?</details>', "", match.group(0), flags=re.S)
 
@@ -42,20 +44,35 @@ async def test_agenda_builds_itself_from_the_units_data(client, world, login, qu
     assert response.status_code == 200
     html = response.text
     data = section(html, "data")
-    assert "days since fall" in data and ">12<" in data and "800 patient days" in data and "2.5 per 1,000" in data
+    assert (
+        "days since fall" in data
+        and ">12<" in data
+        and "800 patient days" in data
+        and "2.5 per 1,000" in data
+    )
     new = section(html, "new_issues")
     assert "Bed alarms not audible" in new
     assert "Old issue from before" not in new and "Suction regulators" not in new
     commitments = section(html, "commitments")
     assert "Suction regulators missing" in commitments and "4 days overdue" in commitments
-    assert "Biomed budget for new regulators" in commitments and "Asked the CFO for capital funds" in commitments
+    assert (
+        "Biomed budget for new regulators" in commitments
+        and "Asked the CFO for capital funds" in commitments
+    )
     priorities = section(html, "priorities")
-    assert priorities.index("Suction regulators") < priorities.index("Bed alarms") < priorities.index("Old issue")
+    assert (
+        priorities.index("Suction regulators")
+        < priorities.index("Bed alarms")
+        < priorities.index("Old issue")
+    )
     assert "Glucometer strips restocked" in section(html, "wins")
     assert "Biomed budget" in section(html, "upward")
     assert "Unit B issue" not in html
     # in order, as the meeting runs
-    order = [html.index(f'id="section-{k}"') for k in ("data", "new_issues", "commitments", "case", "priorities", "wins", "upward")]
+    order = [
+        html.index(f'id="section-{k}"')
+        for k in ("data", "new_issues", "commitments", "case", "priorities", "wins", "upward")
+    ]
     assert order == sorted(order)
     # a handful of indexed queries, whatever the size of the log (session lookups included)
     assert counted.n <= 22, counted.queries
@@ -77,7 +94,11 @@ async def test_champion_schedules_monthly_meetings_without_doubles(client, world
     page = (await client.get(f"/units/{world.unit_a}/meetings")).text
     assert "Next meeting" in page and "Open the agenda" in page
     # a date in the past is refused next to the field, with the typed values kept
-    bad = await post_form(client, f"/units/{world.unit_a}/meetings", {"first_on": "2001-01-01", "at": "09:00", "count": "2"})
+    bad = await post_form(
+        client,
+        f"/units/{world.unit_a}/meetings",
+        {"first_on": "2001-01-01", "at": "09:00", "count": "2"},
+    )
     assert bad.status_code == 200
     assert form_error(bad.text, "first_on") == "Choose today or a later date."
     assert 'value="2001-01-01"' in bad.text
@@ -87,46 +108,109 @@ async def test_members_cannot_schedule_and_leaders_cannot_write(client, world, l
     meeting = await add_meeting(world.unit_a, local_today() + timedelta(days=1))
     item = (await items(meeting))["data"]
     await login(client, "member")
-    response = await post_form(client, f"/units/{world.unit_a}/meetings", {"first_on": (local_today() + timedelta(days=2)).isoformat(), "count": "1"})
+    response = await post_form(
+        client,
+        f"/units/{world.unit_a}/meetings",
+        {"first_on": (local_today() + timedelta(days=2)).isoformat(), "count": "1"},
+    )
     assert response.status_code == 403
     assert (await post_form(client, f"/meetings/{meeting}/finalise")).status_code == 403
     async with make_client() as leader:
         await login(leader, "leader")
         page = await leader.get(f"/meetings/{meeting}")
         assert page.status_code == 200 and "data-autosave" not in page.text
-        denied = await post_form(leader, f"/meetings/{meeting}/items/{item}", {"minutes": "x", "version": "1"}, htmx=True)
-        assert "can" in denied.text and await MeetingItem.select(MeetingItem.minutes).where(MeetingItem.id == item).first() == {"minutes": ""}
+        denied = await post_form(
+            leader, f"/meetings/{meeting}/items/{item}", {"minutes": "x", "version": "1"}, htmx=True
+        )
+        assert "can" in denied.text and await MeetingItem.select(MeetingItem.minutes).where(
+            MeetingItem.id == item
+        ).first() == {"minutes": ""}
 
 
-async def test_minutes_autosave_and_a_stale_save_is_refused_with_both_texts(client, world, login, make_client):
+async def test_minutes_autosave_and_a_stale_save_is_refused_with_both_texts(
+    client, world, login, make_client
+):
     meeting = await add_meeting(world.unit_a, local_today())
     item = (await items(meeting))["new_issues"]
     await login(client, "champion")
     html = (await client.get(f"/meetings/{meeting}")).text
     assert 'hx-trigger="keyup changed delay:800ms, change, submit, autosave:retry"' in html
     version = version_of(html, item)
-    saved = await post_form(client, f"/meetings/{meeting}/items/{item}", {"minutes": "Alarm volume discussed", "decisions": "", "version": version}, htmx=True)
-    assert "Saved" in saved.text and f'id="item-{item}-version" value="{version + 1}"' in saved.text and "hx-swap-oob" in saved.text
+    saved = await post_form(
+        client,
+        f"/meetings/{meeting}/items/{item}",
+        {"minutes": "Alarm volume discussed", "decisions": "", "version": version},
+        htmx=True,
+    )
+    assert (
+        "Saved" in saved.text
+        and f'id="item-{item}-version" value="{version + 1}"' in saved.text
+        and "hx-swap-oob" in saved.text
+    )
     # the same text again does not bump the version
-    again = await post_form(client, f"/meetings/{meeting}/items/{item}", {"minutes": "Alarm volume discussed", "decisions": "", "version": version + 1}, htmx=True)
+    again = await post_form(
+        client,
+        f"/meetings/{meeting}/items/{item}",
+        {"minutes": "Alarm volume discussed", "decisions": "", "version": version + 1},
+        htmx=True,
+    )
     assert f'value="{version + 1}"' in again.text
     # another device still holding the old version is refused, and shown both texts
     async with make_client() as other:
         await login(other, "member")
-        stale = await post_form(other, f"/meetings/{meeting}/items/{item}", {"minutes": "Typed on the member's tablet", "decisions": "Buy louder alarms", "version": version}, htmx=True)
+        stale = await post_form(
+            other,
+            f"/meetings/{meeting}/items/{item}",
+            {
+                "minutes": "Typed on the member's tablet",
+                "decisions": "Buy louder alarms",
+                "version": version,
+            },
+            htmx=True,
+        )
         assert stale.status_code == 200
-        assert "Not saved" in stale.text and "Alarm volume discussed" in stale.text and "Typed on the member&#39;s tablet" in stale.text
+        assert (
+            "Not saved" in stale.text
+            and "Alarm volume discussed" in stale.text
+            and "Typed on the member&#39;s tablet" in stale.text
+        )
         assert "data-save-problem" in stale.text
         row = await MeetingItem.select().where(MeetingItem.id == item).first()
         assert row["minutes"] == "Alarm volume discussed" and row["version"] == version + 1
         # "Keep my text" posts it with the current version
-        kept = await post_form(other, f"/meetings/{meeting}/items/{item}", {"minutes": "Typed on the member's tablet", "decisions": "Buy louder alarms", "version": version + 1}, htmx=True)
+        kept = await post_form(
+            other,
+            f"/meetings/{meeting}/items/{item}",
+            {
+                "minutes": "Typed on the member's tablet",
+                "decisions": "Buy louder alarms",
+                "version": version + 1,
+            },
+            htmx=True,
+        )
         assert "Saved" in kept.text
     # without JavaScript the Save button reloads the page, and a stale save re-renders it with the text kept
-    plain = await post_form(client, f"/meetings/{meeting}/items/{item}", {"minutes": "My plain text", "decisions": "", "version": version + 1})
-    assert plain.status_code == 200 and "My plain text" in plain.text and "Typed on the member" in plain.text
+    plain = await post_form(
+        client,
+        f"/meetings/{meeting}/items/{item}",
+        {"minutes": "My plain text", "decisions": "", "version": version + 1},
+    )
+    assert (
+        plain.status_code == 200
+        and "My plain text" in plain.text
+        and "Typed on the member" in plain.text
+    )
     # a patient identifier is refused, the text kept in the page
-    bad = await post_form(client, f"/meetings/{meeting}/items/{item}", {"minutes": "Mr Jones in bed 4 fell, MRN 12345678", "decisions": "", "version": version + 2}, htmx=True)
+    bad = await post_form(
+        client,
+        f"/meetings/{meeting}/items/{item}",
+        {
+            "minutes": "Mr Jones in bed 4 fell, MRN 12345678",
+            "decisions": "",
+            "version": version + 2,
+        },
+        htmx=True,
+    )
     assert "Not saved" in bad.text and "patient identifiers" in bad.text
     assert len(await audit.history("meeting_item", item)) == 2
 
@@ -135,18 +219,34 @@ async def test_attendance_team_members_and_guests_by_role_only(client, world, lo
     meeting = await add_meeting(world.unit_a, local_today())
     await login(client, "champion")
     people = world.people
-    ok = await post_form(client, f"/meetings/{meeting}/attendance", {"present": [str(people["executive"]), str(people["member"])], "guest_role": "Pharmacy director"})
+    ok = await post_form(
+        client,
+        f"/meetings/{meeting}/attendance",
+        {
+            "present": [str(people["executive"]), str(people["member"])],
+            "guest_role": "Pharmacy director",
+        },
+    )
     assert ok.status_code == 303
     rows = await MeetingAttendee.select().where(MeetingAttendee.meeting == meeting)
-    assert sorted(r["person"] for r in rows if r["person"]) == sorted([people["executive"], people["member"]])
+    assert sorted(r["person"] for r in rows if r["person"]) == sorted(
+        [people["executive"], people["member"]]
+    )
     assert [r["guest_role"] for r in rows if r["person"] is None] == ["Pharmacy director"]
     # someone from another unit cannot be recorded as a member
-    bad = await post_form(client, f"/meetings/{meeting}/attendance", {"present": [str(people["champion"]), str(people["outsider"])]})
+    bad = await post_form(
+        client,
+        f"/meetings/{meeting}/attendance",
+        {"present": [str(people["champion"]), str(people["outsider"])]},
+    )
     assert bad.status_code == 200
     assert "Olly Outsider is not on this unit" in form_error(bad.text, "present")
     assert await MeetingAttendee.count().where(MeetingAttendee.meeting == meeting) == 3
     html = (await client.get(f"/meetings/{meeting}")).text
-    assert f'id="present-{people["executive"]}" name="present" value="{people["executive"]}" checked' in html
+    assert (
+        f'id="present-{people["executive"]}" name="present" value="{people["executive"]}" checked'
+        in html
+    )
 
 
 async def test_action_items_become_issues_with_owner_and_due_date(client, world, login):
@@ -156,34 +256,94 @@ async def test_action_items_become_issues_with_owner_and_due_date(client, world,
     await login(client, "champion")
     due = (local_today() + timedelta(days=14)).isoformat()
     # owner and due date are required; the typed text stays
-    missing = await post_form(client, f"/meetings/{meeting}/actions", {"kind": "new", "item": item, "description": "Trial louder alarm tones", "owner": "", "due_on": "", "idempotency_key": "k1"})
+    missing = await post_form(
+        client,
+        f"/meetings/{meeting}/actions",
+        {
+            "kind": "new",
+            "item": item,
+            "description": "Trial louder alarm tones",
+            "owner": "",
+            "due_on": "",
+            "idempotency_key": "k1",
+        },
+    )
     assert missing.status_code == 200
     assert form_error(missing.text, f"a{item}-owner").startswith("Choose who owns this action")
     assert form_error(missing.text, f"a{item}-due_on").startswith("Give a due date")
     assert "Trial louder alarm tones</textarea>" in missing.text
     assert await MeetingAction.count() == 0
     # an owner from another unit is refused
-    stranger = await post_form(client, f"/meetings/{meeting}/actions", {"kind": "new", "item": item, "description": "Trial louder alarm tones", "owner": world.people["outsider"], "due_on": due, "idempotency_key": "k1"})
-    assert form_error(stranger.text, f"a{item}-owner") == "Choose an owner from this unit's CUSP team."
-    data = {"kind": "new", "item": item, "description": "Trial louder alarm tones", "owner": world.people["member"], "due_on": due, "idempotency_key": "k1"}
+    stranger = await post_form(
+        client,
+        f"/meetings/{meeting}/actions",
+        {
+            "kind": "new",
+            "item": item,
+            "description": "Trial louder alarm tones",
+            "owner": world.people["outsider"],
+            "due_on": due,
+            "idempotency_key": "k1",
+        },
+    )
+    assert (
+        form_error(stranger.text, f"a{item}-owner") == "Choose an owner from this unit's CUSP team."
+    )
+    data = {
+        "kind": "new",
+        "item": item,
+        "description": "Trial louder alarm tones",
+        "owner": world.people["member"],
+        "due_on": due,
+        "idempotency_key": "k1",
+    }
     first = await post_form(client, f"/meetings/{meeting}/actions", data)
     second = await post_form(client, f"/meetings/{meeting}/actions", data)  # a double tap
     assert first.status_code == second.status_code == 303
     actions = await MeetingAction.select()
     assert len(actions) == 1
     issue = await SafetyIssue.select().where(SafetyIssue.id == actions[0]["issue"]).first()
-    assert issue["source"] == "team_meeting" and issue["owner"] == world.people["member"] and issue["due_on"].isoformat() == due
+    assert (
+        issue["source"] == "team_meeting"
+        and issue["owner"] == world.people["member"]
+        and issue["due_on"].isoformat() == due
+    )
     assert issue["status"] == "planned" and issue["unit"] == world.unit_a
     # an update on an existing issue: an update row, and the issue gets the action's owner and date
-    update = await post_form(client, f"/meetings/{meeting}/actions", {"kind": "update", "item": item, "issue": ids["overdue"], "description": "Biomed to quote by Friday", "owner": world.people["champion"], "due_on": due, "idempotency_key": "k2"})
+    update = await post_form(
+        client,
+        f"/meetings/{meeting}/actions",
+        {
+            "kind": "update",
+            "item": item,
+            "issue": ids["overdue"],
+            "description": "Biomed to quote by Friday",
+            "owner": world.people["champion"],
+            "due_on": due,
+            "idempotency_key": "k2",
+        },
+    )
     assert update.status_code == 303
     updates = await IssueUpdate.select().where(IssueUpdate.issue == ids["overdue"])
     assert len(updates) == 1 and "Biomed to quote by Friday" in updates[0]["body"]
     overdue = await SafetyIssue.select().where(SafetyIssue.id == ids["overdue"]).first()
     assert overdue["owner"] == world.people["champion"] and overdue["due_on"].isoformat() == due
     # an update must name an issue of this unit
-    other = await post_form(client, f"/meetings/{meeting}/actions", {"kind": "update", "item": item, "issue": ids["other_unit"], "description": "x", "owner": world.people["champion"], "due_on": due})
-    assert form_error(other.text, f"a{item}-issue") == "Choose an issue from this unit's tracking log."
+    other = await post_form(
+        client,
+        f"/meetings/{meeting}/actions",
+        {
+            "kind": "update",
+            "item": item,
+            "issue": ids["other_unit"],
+            "description": "x",
+            "owner": world.people["champion"],
+            "due_on": due,
+        },
+    )
+    assert (
+        form_error(other.text, f"a{item}-issue") == "Choose an issue from this unit's tracking log."
+    )
     page = (await client.get(f"/meetings/{meeting}")).text
     assert "Action items (2)" in page
 
@@ -197,9 +357,17 @@ async def test_priorities_reorder_and_assign_from_the_agenda(client, world, logi
     priorities = section((await client.get(f"/meetings/{meeting}")).text, "priorities")
     assert priorities.index("Bed alarms") < priorities.index("Suction regulators")
     due = (local_today() + timedelta(days=10)).isoformat()
-    missing = await post_form(client, f"/meetings/{meeting}/issues/{ids['new_issue']}/assign", {"owner": world.people["member"], "due_on": ""})
+    missing = await post_form(
+        client,
+        f"/meetings/{meeting}/issues/{ids['new_issue']}/assign",
+        {"owner": world.people["member"], "due_on": ""},
+    )
     assert form_error(missing.text, f"due-{ids['new_issue']}") == "Give a due date."
-    ok = await post_form(client, f"/meetings/{meeting}/issues/{ids['new_issue']}/assign", {"owner": world.people["member"], "due_on": due})
+    ok = await post_form(
+        client,
+        f"/meetings/{meeting}/issues/{ids['new_issue']}/assign",
+        {"owner": world.people["member"], "due_on": due},
+    )
     assert ok.status_code == 303
     issue = await SafetyIssue.select().where(SafetyIssue.id == ids["new_issue"]).first()
     assert issue["owner"] == world.people["member"] and issue["status"] == "planned"
@@ -211,38 +379,82 @@ async def test_finalise_locks_the_minutes_and_corrections_are_addenda(client, wo
     item = (await items(meeting))["commitments"]
     await login(client, "champion")
     html = (await client.get(f"/meetings/{meeting}")).text
-    await post_form(client, f"/meetings/{meeting}/items/{item}", {"minutes": "Regulators discussed", "decisions": "Escalate the regulator budget to the CFO", "version": version_of(html, item)}, htmx=True)
-    await post_form(client, f"/meetings/{meeting}/attendance", {"present": [str(world.people["executive"])]})
+    await post_form(
+        client,
+        f"/meetings/{meeting}/items/{item}",
+        {
+            "minutes": "Regulators discussed",
+            "decisions": "Escalate the regulator budget to the CFO",
+            "version": version_of(html, item),
+        },
+        htmx=True,
+    )
+    await post_form(
+        client, f"/meetings/{meeting}/attendance", {"present": [str(world.people["executive"])]}
+    )
     await post_form(client, f"/meetings/{meeting}/case", {"case_issue": ids["overdue"]})
     # the draft summary comes from the decisions and the barriers needing help
     draft = await post_form(client, f"/meetings/{meeting}/summary", {"draft": "1", "version": "1"})
-    assert "Escalate the regulator budget to the CFO." in draft.text and "Biomed budget for new regulators" in draft.text
+    assert (
+        "Escalate the regulator budget to the CFO." in draft.text
+        and "Biomed budget for new regulators" in draft.text
+    )
     response = await post_form(client, f"/meetings/{meeting}/finalise")
     assert response.status_code == 303
     row = await Meeting.select().where(Meeting.id == meeting).first()
-    assert row["finalised_at"] is not None and row["finalised_by"] == world.people["champion"] and row["status"] == "finalised"
+    assert (
+        row["finalised_at"] is not None
+        and row["finalised_by"] == world.people["champion"]
+        and row["status"] == "finalised"
+    )
     assert "Escalate the regulator budget" in row["upward_summary"]
     # the agenda as discussed is kept with the minutes
-    snapshot = await MeetingItem.select().where((MeetingItem.meeting == meeting) & MeetingItem.issue.is_not_null())
-    assert {s["section"] for s in snapshot} >= {"new_issues", "commitments", "case", "priorities", "wins"}
+    snapshot = await MeetingItem.select().where(
+        (MeetingItem.meeting == meeting) & MeetingItem.issue.is_not_null()
+    )
+    assert {s["section"] for s in snapshot} >= {
+        "new_issues",
+        "commitments",
+        "case",
+        "priorities",
+        "wins",
+    }
     assert any(s["barrier"] == ids["barrier"] for s in snapshot)
     page = (await client.get(f"/meetings/{meeting}")).text
-    assert "Minutes approved and locked" in page and "data-autosave" not in page and "Regulators discussed" in page
+    assert (
+        "Minutes approved and locked" in page
+        and "data-autosave" not in page
+        and "Regulators discussed" in page
+    )
     # editing locked minutes is refused with a clear message, the text kept
-    locked = await post_form(client, f"/meetings/{meeting}/items/{item}", {"minutes": "Sneaky change", "decisions": "", "version": "2"}, htmx=True)
+    locked = await post_form(
+        client,
+        f"/meetings/{meeting}/items/{item}",
+        {"minutes": "Sneaky change", "decisions": "", "version": "2"},
+        htmx=True,
+    )
     assert "Not saved" in locked.text and "finalised" in locked.text and "addendum" in locked.text
     plain = await post_form(client, f"/meetings/{meeting}/attendance", {"present": []})
     assert plain.status_code == 200 and "locked" in plain.text
-    assert (await MeetingItem.select(MeetingItem.minutes).where(MeetingItem.id == item).first())["minutes"] == "Regulators discussed"
+    assert (await MeetingItem.select(MeetingItem.minutes).where(MeetingItem.id == item).first())[
+        "minutes"
+    ] == "Regulators discussed"
     assert (await post_form(client, f"/meetings/{meeting}/finalise")).status_code == 200
     # corrections are addenda
     empty = await post_form(client, f"/meetings/{meeting}/addenda", {"body": ""})
     assert form_error(empty.text, "body") == "This is required."
-    added = await post_form(client, f"/meetings/{meeting}/addenda", {"body": "Correction: the CFO meeting is on the 3rd."})
+    added = await post_form(
+        client,
+        f"/meetings/{meeting}/addenda",
+        {"body": "Correction: the CFO meeting is on the 3rd."},
+    )
     assert added.status_code == 303
     assert await MeetingAddendum.count().where(MeetingAddendum.meeting == meeting) == 1
     printed = (await client.get(f"/meetings/{meeting}/print")).text
-    assert "Correction: the CFO meeting is on the 3rd." in printed and "Regulators discussed" in printed
+    assert (
+        "Correction: the CFO meeting is on the 3rd." in printed
+        and "Regulators discussed" in printed
+    )
     assert "Confidential – patient safety work product" in printed and "Eve Executive" in printed
     # history: held vs expected, the executive's attendance
     history = (await client.get(f"/units/{world.unit_a}/meetings")).text
@@ -254,7 +466,10 @@ async def test_addenda_only_after_finalising(client, world, login):
     meeting = await add_meeting(world.unit_a, local_today())
     await login(client, "champion")
     response = await post_form(client, f"/meetings/{meeting}/addenda", {"body": "Too early"})
-    assert response.status_code == 200 and "The minutes are not final yet – edit them directly." in response.text
+    assert (
+        response.status_code == 200
+        and "The minutes are not final yet – edit them directly." in response.text
+    )
     assert await MeetingAddendum.count() == 0
 
 
@@ -274,7 +489,7 @@ async def test_another_units_meeting_is_not_found(client, world, login):
     ]:
         assert (await post_form(client, url, data)).status_code == 404, url
     listing = (await client.get("/meetings")).text
-    assert f"/meetings/{meeting}\"" not in listing
+    assert f'/meetings/{meeting}"' not in listing
 
 
 async def test_champion_edits_the_agenda(client, world, login):
@@ -283,11 +498,19 @@ async def test_champion_edits_the_agenda(client, world, login):
     await login(client, "champion")
     bad = await post_form(client, f"/meetings/{meeting}/items", {"section": "wins", "title": ""})
     assert form_error(bad.text, "title") == "This is required."
-    ok = await post_form(client, f"/meetings/{meeting}/items", {"section": "wins", "title": "Recognise the night team's huddle"})
+    ok = await post_form(
+        client,
+        f"/meetings/{meeting}/items",
+        {"section": "wins", "title": "Recognise the night team's huddle"},
+    )
     assert ok.status_code == 303
     new_id = int(ok.headers["location"].split("#item-")[1])
     await post_form(client, f"/meetings/{meeting}/items/{new_id}/up")
-    rows = await MeetingItem.select().where(MeetingItem.section == "wins").order_by(MeetingItem.position)
+    rows = (
+        await MeetingItem.select()
+        .where(MeetingItem.section == "wins")
+        .order_by(MeetingItem.position)
+    )
     assert [r["id"] for r in rows] == [new_id, wins]
     await post_form(client, f"/meetings/{meeting}/items/{new_id}/remove")
     html = (await client.get(f"/meetings/{meeting}")).text
@@ -301,7 +524,11 @@ async def test_meetings_list_and_home_panel(client, world, login):
     past = await add_meeting(world.unit_a, local_today() - timedelta(days=20), finalised=True)
     await login(client, "member")
     listing = (await client.get("/meetings")).text
-    assert f'href="/meetings/{upcoming}"' in listing and f'href="/meetings/{past}"' in listing and "in 3 days" in listing
+    assert (
+        f'href="/meetings/{upcoming}"' in listing
+        and f'href="/meetings/{past}"' in listing
+        and "in 3 days" in listing
+    )
     home = (await client.get("/")).text
     assert "Next team meeting" in home and f'href="/meetings/{upcoming}"' in home
 
@@ -309,23 +536,47 @@ async def test_meetings_list_and_home_panel(client, world, login):
 async def test_summary_autosaves_with_a_version_check(client, world, login, make_client):
     meeting = await add_meeting(world.unit_a, local_today())
     await login(client, "champion")
-    saved = await post_form(client, f"/meetings/{meeting}/summary", {"upward_summary": "Pumps need capital funding.", "version": "1"}, htmx=True)
+    saved = await post_form(
+        client,
+        f"/meetings/{meeting}/summary",
+        {"upward_summary": "Pumps need capital funding.", "version": "1"},
+        htmx=True,
+    )
     assert "Saved" in saved.text and 'id="summary-version" value="2"' in saved.text
     async with make_client() as other:
         await login(other, "executive")
-        stale = await post_form(other, f"/meetings/{meeting}/summary", {"upward_summary": "Staffing on nights needs a decision.", "version": "1"}, htmx=True)
-        assert "Not saved" in stale.text and "Pumps need capital funding." in stale.text and "Staffing on nights needs a decision." in stale.text
-    row = await Meeting.select(Meeting.upward_summary, Meeting.version).where(Meeting.id == meeting).first()
+        stale = await post_form(
+            other,
+            f"/meetings/{meeting}/summary",
+            {"upward_summary": "Staffing on nights needs a decision.", "version": "1"},
+            htmx=True,
+        )
+        assert (
+            "Not saved" in stale.text
+            and "Pumps need capital funding." in stale.text
+            and "Staffing on nights needs a decision." in stale.text
+        )
+    row = (
+        await Meeting.select(Meeting.upward_summary, Meeting.version)
+        .where(Meeting.id == meeting)
+        .first()
+    )
     assert row == {"upward_summary": "Pumps need capital funding.", "version": 2}
 
 
-async def test_a_final_meeting_page_reads_its_snapshot_in_few_queries(client, world, login, query_counter):
+async def test_a_final_meeting_page_reads_its_snapshot_in_few_queries(
+    client, world, login, query_counter
+):
     ids = await seeded_unit(world)
     await login(client, "champion")
     assert (await post_form(client, f"/meetings/{ids['meeting']}/finalise")).status_code == 303
     with query_counter() as counted:
         page = await client.get(f"/meetings/{ids['meeting']}")
-    assert page.status_code == 200 and "Bed alarms not audible" in page.text and "Biomed budget for new regulators" in page.text
+    assert (
+        page.status_code == 200
+        and "Bed alarms not audible" in page.text
+        and "Biomed budget for new regulators" in page.text
+    )
     assert counted.n <= 15, counted.queries
 
 
@@ -334,37 +585,81 @@ async def test_champion_moves_a_meeting(client, world, login):
     other = await add_meeting(world.unit_a, local_today() + timedelta(days=10))
     await login(client, "champion")
     new_day = local_today() + timedelta(days=5)
-    ok = await post_form(client, f"/meetings/{meeting}/reschedule", {"on": new_day.isoformat(), "at": "15:30"})
+    ok = await post_form(
+        client, f"/meetings/{meeting}/reschedule", {"on": new_day.isoformat(), "at": "15:30"}
+    )
     assert ok.status_code == 303
     row = await Meeting.select(Meeting.scheduled_at).where(Meeting.id == meeting).first()
     from rounds.web.filters import local
-    assert local(row["scheduled_at"]).date() == new_day and local(row["scheduled_at"]).strftime("%H:%M") == "15:30"
-    clash = await post_form(client, f"/meetings/{meeting}/reschedule", {"on": (local_today() + timedelta(days=10)).isoformat(), "at": "09:00"})
+
+    assert (
+        local(row["scheduled_at"]).date() == new_day
+        and local(row["scheduled_at"]).strftime("%H:%M") == "15:30"
+    )
+    clash = await post_form(
+        client,
+        f"/meetings/{meeting}/reschedule",
+        {"on": (local_today() + timedelta(days=10)).isoformat(), "at": "09:00"},
+    )
     assert form_error(clash.text, "on") == "This unit already has a team meeting that day."
-    past = await post_form(client, f"/meetings/{other}/reschedule", {"on": "2001-02-03", "at": "09:00"})
-    assert form_error(past.text, "on") == "Choose today or a later date." and 'value="2001-02-03"' in past.text
+    past = await post_form(
+        client, f"/meetings/{other}/reschedule", {"on": "2001-02-03", "at": "09:00"}
+    )
+    assert (
+        form_error(past.text, "on") == "Choose today or a later date."
+        and 'value="2001-02-03"' in past.text
+    )
 
 
 async def test_items_from_an_unknown_section_are_still_shown(client, world, login):
     meeting = await add_meeting(world.unit_a, local_today() + timedelta(days=1))
-    await MeetingItem.insert(MeetingItem(meeting=meeting, section="overdue", position=99, title="Imported agenda item",
-                                         minutes="Kept from the old layout", decisions="", removed=False, version=1))
+    await MeetingItem.insert(
+        MeetingItem(
+            meeting=meeting,
+            section="overdue",
+            position=99,
+            title="Imported agenda item",
+            minutes="Kept from the old layout",
+            decisions="",
+            removed=False,
+            version=1,
+        )
+    )
     await login(client, "champion")
     html = (await client.get(f"/meetings/{meeting}")).text
-    assert "Other items" in html and "Imported agenda item" in html and "Kept from the old layout" in html
+    assert (
+        "Other items" in html
+        and "Imported agenda item" in html
+        and "Kept from the old layout" in html
+    )
 
 
-async def test_attendance_from_two_devices_is_never_silently_overwritten(client, world, login, make_client):
+async def test_attendance_from_two_devices_is_never_silently_overwritten(
+    client, world, login, make_client
+):
     meeting = await add_meeting(world.unit_a, local_today())
     people = world.people
     await login(client, "champion")
     # the champion's form was loaded when nobody was marked present
-    first = await post_form(client, f"/meetings/{meeting}/attendance", {"present": [str(people["executive"])], "was": ""})
+    first = await post_form(
+        client,
+        f"/meetings/{meeting}/attendance",
+        {"present": [str(people["executive"])], "was": ""},
+    )
     assert first.status_code == 303
     async with make_client() as other:
         await login(other, "member")
-        stale = await post_form(other, f"/meetings/{meeting}/attendance", {"present": [str(people["member"])], "was": "", "guest_role": "Pharmacy director"})
+        stale = await post_form(
+            other,
+            f"/meetings/{meeting}/attendance",
+            {"present": [str(people["member"])], "was": "", "guest_role": "Pharmacy director"},
+        )
         assert stale.status_code == 200 and "changed on another device" in stale.text
-        assert f'value="{people["executive"]}" checked' in stale.text and 'value="Pharmacy director"' in stale.text
-    rows = await MeetingAttendee.select(MeetingAttendee.person).where(MeetingAttendee.meeting == meeting)
+        assert (
+            f'value="{people["executive"]}" checked' in stale.text
+            and 'value="Pharmacy director"' in stale.text
+        )
+    rows = await MeetingAttendee.select(MeetingAttendee.person).where(
+        MeetingAttendee.meeting == meeting
+    )
     assert [r["person"] for r in rows] == [people["executive"]]

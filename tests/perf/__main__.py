@@ -37,16 +37,18 @@ from tests.perf.server import PASSWORD, Database, ceiling_server, rounds_server,
 @dataclass
 class Page:
     name: str
-    who: str                      # e-mail of the person who loads it
-    path: str                     # may contain {unit}, {issue}, {round}, {meeting}
+    who: str  # e-mail of the person who loads it
+    path: str  # may contain {unit}, {issue}, {round}, {meeting}
     target_ms: float | None = None
     htmx: bool = False
     method: str = "GET"
     form_path: str | None = None  # for POSTs: the page whose form is submitted
     size_limit: int | None = None
-    setup: str | None = None      # a POST sent once before measuring (e.g. start the round)
+    setup: str | None = None  # a POST sent once before measuring (e.g. start the round)
     server_env: dict | None = None  # measured on a second server started with these settings
-    ratio_target: float | None = None  # at least this fraction of the ceiling (req/s and CPU per request)
+    ratio_target: float | None = (
+        None  # at least this fraction of the ceiling (req/s and CPU per request)
+    )
 
 
 KEEP = False  # --keep: leave the temporary database and server logs for inspection
@@ -59,15 +61,50 @@ PAGES = [
     Page("log page", CHAMPION, "/issues", 50, ratio_target=0.5),
     # The same page with every row rendered afresh (as when paging through rows nobody has opened
     # yet): the rows' rendered HTML is normally reused, keyed by their values (web/fragments.py).
-    Page("log page, fragment cache off", CHAMPION, "/issues", 50, server_env={"ROUNDS_FRAGMENT_CACHE_SIZE": "0"}),
-    Page("log filter (htmx)", CHAMPION, "/issues?status=open&unit={unit}&sort=priority", 50, htmx=True, size_limit=10_000),
-    Page("log search (htmx)", CHAMPION, "/issues?q=pump&unit={unit}", 50, htmx=True, size_limit=10_000),
+    Page(
+        "log page, fragment cache off",
+        CHAMPION,
+        "/issues",
+        50,
+        server_env={"ROUNDS_FRAGMENT_CACHE_SIZE": "0"},
+    ),
+    Page(
+        "log filter (htmx)",
+        CHAMPION,
+        "/issues?status=open&unit={unit}&sort=priority",
+        50,
+        htmx=True,
+        size_limit=10_000,
+    ),
+    Page(
+        "log search (htmx)",
+        CHAMPION,
+        "/issues?q=pump&unit={unit}",
+        50,
+        htmx=True,
+        size_limit=10_000,
+    ),
     Page("issue page", CHAMPION, "/issues/{issue}", 50),
-    Page("quick capture", CHAMPION, "/units/{unit}/issues/new", None, method="POST", form_path="/units/{unit}/issues/new"),
+    Page(
+        "quick capture",
+        CHAMPION,
+        "/units/{unit}/issues/new",
+        None,
+        method="POST",
+        form_path="/units/{unit}/issues/new",
+    ),
     Page("briefing", EXECUTIVE, "/rounds/{round}/briefing", 100),
     Page("round capture", EXECUTIVE, "/rounds/{round}/run", 50),
-    Page("round capture: add a concern (htmx)", EXECUTIVE, "/rounds/{round}/run/capture", None, htmx=True, method="POST",
-         form_path="/rounds/{round}/run", setup="/rounds/{round}/start"),
+    Page(
+        "round capture: add a concern (htmx)",
+        EXECUTIVE,
+        "/rounds/{round}/run/capture",
+        None,
+        htmx=True,
+        method="POST",
+        form_path="/rounds/{round}/run",
+        setup="/rounds/{round}/start",
+    ),
     Page("my follow-ups", EXECUTIVE, "/barriers/mine", 50),
     Page("meeting agenda", CHAMPION, "/meetings/{meeting}", 100),
 ]
@@ -81,8 +118,8 @@ class Result:
     median_ms: float = 0
     p95_ms: float = 0
     rps: float = 0
-    ratio: float | None = None      # req/s as a fraction of the ceiling's req/s, measured beside it
-    cpu_ms: float = 0               # server CPU (all workers) per request in the throughput phase
+    ratio: float | None = None  # req/s as a fraction of the ceiling's req/s, measured beside it
+    cpu_ms: float = 0  # server CPU (all workers) per request in the throughput phase
     cpu_ratio: float | None = None  # the ceiling's CPU per request / this page's: capacity ratio
     errors: int = 0
     requests: int = 0
@@ -95,16 +132,40 @@ class Result:
 
 
 def pick_ids(db: Database) -> dict:
-    unit = db.query("SELECT m.unit AS id FROM membership m JOIN person p ON p.id = m.person WHERE p.email = ? "
-                    "AND m.unit_role = 'champion' ORDER BY m.unit LIMIT 1", CHAMPION)[0]["id"]
-    issues = [r["id"] for r in db.query("SELECT id FROM safety_issue WHERE unit = ? ORDER BY id DESC LIMIT 200", unit)]
-    rnd = db.query("SELECT id FROM safety_round WHERE unit = ? AND status IN ('briefed', 'scheduled') ORDER BY scheduled_at LIMIT 1", unit)
-    meeting = db.query("SELECT id FROM meeting WHERE unit = ? AND status = 'scheduled' ORDER BY scheduled_at LIMIT 1", unit)
-    return {"unit": unit, "issues": issues, "round": rnd[0]["id"] if rnd else 0, "meeting": meeting[0]["id"] if meeting else 0}
+    unit = db.query(
+        "SELECT m.unit AS id FROM membership m JOIN person p ON p.id = m.person WHERE p.email = ? "
+        "AND m.unit_role = 'champion' ORDER BY m.unit LIMIT 1",
+        CHAMPION,
+    )[0]["id"]
+    issues = [
+        r["id"]
+        for r in db.query(
+            "SELECT id FROM safety_issue WHERE unit = ? ORDER BY id DESC LIMIT 200", unit
+        )
+    ]
+    rnd = db.query(
+        "SELECT id FROM safety_round WHERE unit = ? AND status IN ('briefed', 'scheduled') ORDER BY scheduled_at LIMIT 1",
+        unit,
+    )
+    meeting = db.query(
+        "SELECT id FROM meeting WHERE unit = ? AND status = 'scheduled' ORDER BY scheduled_at LIMIT 1",
+        unit,
+    )
+    return {
+        "unit": unit,
+        "issues": issues,
+        "round": rnd[0]["id"] if rnd else 0,
+        "meeting": meeting[0]["id"] if meeting else 0,
+    }
 
 
 def fill(path: str, ids: dict, n: int) -> str:
-    return path.format(unit=ids["unit"], issue=ids["issues"][n % len(ids["issues"])], round=ids["round"], meeting=ids["meeting"])
+    return path.format(
+        unit=ids["unit"],
+        issue=ids["issues"][n % len(ids["issues"])],
+        round=ids["round"],
+        meeting=ids["meeting"],
+    )
 
 
 class Driver:
@@ -123,7 +184,9 @@ class Driver:
     async def prepare(self, page: Page, client: Client) -> str | None:
         """Probe the page; returns why it cannot be measured, or None."""
         if page.setup:
-            await client.post_form(fill(page.setup, self.ids, 0), {"_csrf_token": client.csrf_token})
+            await client.post_form(
+                fill(page.setup, self.ids, 0), {"_csrf_token": client.csrf_token}
+            )
         if page.method == "POST":
             reply = await client.get(fill(page.form_path, self.ids, 0))
             if reply.status != 200:
@@ -144,8 +207,13 @@ class Driver:
     async def once(self, page: Page, client: Client, n: int):
         if page.method == "POST":
             data = dict(self.templates[page.name])
-            data.update({"description": "Benchmark: suction tubing is missing at the bedside on nights",
-                         "idempotency_key": fresh_key(), "_csrf_token": client.csrf_token})
+            data.update(
+                {
+                    "description": "Benchmark: suction tubing is missing at the bedside on nights",
+                    "idempotency_key": fresh_key(),
+                    "_csrf_token": client.csrf_token,
+                }
+            )
             reply = await client.post_form(fill(page.path, self.ids, n), data, htmx=page.htmx)
             if page.htmx:  # the fragment comes back; a refused form shows its errors in it
                 ok = reply.status in (200, 201) and "field--invalid" not in reply.text
@@ -157,8 +225,16 @@ class Driver:
         return ok, reply
 
 
-async def measure(driver: Driver, page: Page, *, duration: float, concurrency: int, server, ceiling_port: int | None = None,
-                  latency: bool = True) -> Result:
+async def measure(
+    driver: Driver,
+    page: Page,
+    *,
+    duration: float,
+    concurrency: int,
+    server,
+    ceiling_port: int | None = None,
+    latency: bool = True,
+) -> Result:
     result = Result(page.name, page.path, target_ms=page.target_ms, ratio_target=page.ratio_target)
     if ceiling_port:
         clients = [Client("127.0.0.1", ceiling_port) for _ in range(concurrency)]
@@ -219,7 +295,11 @@ async def measure(driver: Driver, page: Page, *, duration: float, concurrency: i
         latencies.sort()
         if latencies:
             result.median_ms = statistics.median(latencies) * 1000
-            result.p95_ms = latencies[int(len(latencies) * 0.95) - 1] * 1000 if len(latencies) > 1 else latencies[0] * 1000
+            result.p95_ms = (
+                latencies[int(len(latencies) * 0.95) - 1] * 1000
+                if len(latencies) > 1
+                else latencies[0] * 1000
+            )
         if sample is not None:
             result.bytes = len(sample.body)
             result.gzip_bytes = len(gzip.compress(sample.body, 6))
@@ -231,25 +311,53 @@ async def measure(driver: Driver, page: Page, *, duration: float, concurrency: i
             await c.close()
 
 
-def compare_with_ceiling(r: Result, page: Page, driver: Driver, server, ceiling, *, duration: float, concurrency: int,
-                         reps: int) -> None:
+def compare_with_ceiling(
+    r: Result,
+    page: Page,
+    driver: Driver,
+    server,
+    ceiling,
+    *,
+    duration: float,
+    concurrency: int,
+    reps: int,
+) -> None:
     """The machine is shared and its speed drifts by tens of percent within minutes: alternate the
     page's and the ceiling's throughput phases `reps` times and keep the median of each ratio."""
     rps, cpu, ratios, cpu_ratios = [r.rps], [r.cpu_ms], [], []
     for rep in range(reps):
         if rep:
-            again = asyncio.run(measure(driver, page, duration=duration, concurrency=concurrency, server=server,
-                                        latency=False))
+            again = asyncio.run(
+                measure(
+                    driver,
+                    page,
+                    duration=duration,
+                    concurrency=concurrency,
+                    server=server,
+                    latency=False,
+                )
+            )
             r.errors += again.errors
             r.requests += again.requests
             rps.append(again.rps)
             cpu.append(again.cpu_ms)
-        beside = asyncio.run(measure(driver, CEILING, duration=duration, concurrency=concurrency, server=ceiling,
-                                     ceiling_port=ceiling.port, latency=False))
+        beside = asyncio.run(
+            measure(
+                driver,
+                CEILING,
+                duration=duration,
+                concurrency=concurrency,
+                server=ceiling,
+                ceiling_port=ceiling.port,
+                latency=False,
+            )
+        )
         ratios.append(rps[-1] / beside.rps if beside.rps else 0)
         cpu_ratios.append(beside.cpu_ms / cpu[-1] if cpu[-1] else 0)
-        r.notes.append(f"round {rep + 1}: {rps[-1]:.0f} req/s, {cpu[-1]:.2f} ms CPU; ceiling beside it {beside.rps:.0f} req/s, "
-                       f"{beside.cpu_ms:.2f} ms CPU")
+        r.notes.append(
+            f"round {rep + 1}: {rps[-1]:.0f} req/s, {cpu[-1]:.2f} ms CPU; ceiling beside it {beside.rps:.0f} req/s, "
+            f"{beside.cpu_ms:.2f} ms CPU"
+        )
     r.rps, r.cpu_ms = statistics.median(rps), statistics.median(cpu)
     r.ratio, r.cpu_ratio = statistics.median(ratios), statistics.median(cpu_ratios)
 
@@ -271,10 +379,13 @@ def ratio_verdict(r: Result) -> str:
 
 
 def table(results: list[Result], header: str) -> str:
-    lines = [header, "",
-             "| page | median ms | p95 ms | target ms | req/s | x ceiling req/s | server CPU ms/req | x ceiling CPU "
-             "| errors | KB (gzip) | queries |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        header,
+        "",
+        "| page | median ms | p95 ms | target ms | req/s | x ceiling req/s | server CPU ms/req | x ceiling CPU "
+        "| errors | KB (gzip) | queries |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         if r.status != "ok":
             lines.append(f"| {r.name} | {r.status} | | | | | | | | | |")
@@ -282,33 +393,57 @@ def table(results: list[Result], header: str) -> str:
         target = f"{r.target_ms:.0f} ({verdict(r)})" if r.target_ms else ""
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
         cpu_ratio = f"{r.cpu_ratio:.2f}{ratio_verdict(r)}" if r.cpu_ratio is not None else ""
-        lines.append(f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {target} | {r.rps:.0f} | {ratio} | {r.cpu_ms:.2f} | "
-                     f"{cpu_ratio} | {r.errors} | "
-                     f"{r.bytes / 1024:.1f} ({r.gzip_bytes / 1024:.1f}) | {'' if r.queries is None else r.queries} |")
+        lines.append(
+            f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {target} | {r.rps:.0f} | {ratio} | {r.cpu_ms:.2f} | "
+            f"{cpu_ratio} | {r.errors} | "
+            f"{r.bytes / 1024:.1f} ({r.gzip_bytes / 1024:.1f}) | {'' if r.queries is None else r.queries} |"
+        )
     return "\n".join(lines)
 
 
-def run(kind: str, workers: int, duration: float, concurrency: int, units: int, issues: int, only: list[str] | None,
-        reps: int = 3) -> list[Result]:
+def run(
+    kind: str,
+    workers: int,
+    duration: float,
+    concurrency: int,
+    units: int,
+    issues: int,
+    only: list[str] | None,
+    reps: int = 3,
+) -> list[Result]:
     workdir = Path(tempfile.mkdtemp(prefix=f"rounds-perf-{kind}-"))
     db = Database(kind, workdir)
     db.create()
     try:
         print(f"\n== {kind}: building {units} units and {issues:,} issues ...", flush=True)
         started = time.perf_counter()
-        built = run_rounds(db, workdir, "demo", "--scale", "--units", str(units), "--issues", str(issues))
+        built = run_rounds(
+            db, workdir, "demo", "--scale", "--units", str(units), "--issues", str(issues)
+        )
         if built.returncode != 0:
             raise RuntimeError(built.stdout + built.stderr)
         build_seconds = time.perf_counter() - started
-        print(built.stdout.strip().splitlines()[0] if built.stdout.strip() else "", f"(command: {build_seconds:.1f} s)", flush=True)
+        print(
+            built.stdout.strip().splitlines()[0] if built.stdout.strip() else "",
+            f"(command: {build_seconds:.1f} s)",
+            flush=True,
+        )
         ids = pick_ids(db)
         app = rounds_server(db, workdir, workers=workers, ROUNDS_COUNT_QUERIES="1").start()
         ceiling = ceiling_server(db, workdir, workers=workers, unit=ids["unit"]).start()
         results: list[Result] = []
         try:
             driver = Driver(app.port, ids)
-            ceiling_result = asyncio.run(measure(driver, CEILING, duration=duration, concurrency=concurrency,
-                                                 server=ceiling, ceiling_port=ceiling.port))
+            ceiling_result = asyncio.run(
+                measure(
+                    driver,
+                    CEILING,
+                    duration=duration,
+                    concurrency=concurrency,
+                    server=ceiling,
+                    ceiling_port=ceiling.port,
+                )
+            )
             ceiling_result.ratio = ceiling_result.cpu_ratio = 1.0
             for page in PAGES:
                 if only and page.name not in only:
@@ -316,23 +451,47 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
                 print(f"   {page.name} ...", end=" ", flush=True)
                 for server in (app, ceiling):
                     if server.proc.poll() is not None:
-                        raise RuntimeError(f"a server exited with {server.proc.returncode}:\n{server.tail()}")
+                        raise RuntimeError(
+                            f"a server exited with {server.proc.returncode}:\n{server.tail()}"
+                        )
                 other = None
                 if page.server_env:
-                    other = rounds_server(db, workdir, workers=workers, ROUNDS_COUNT_QUERIES="1", **page.server_env).start()
+                    other = rounds_server(
+                        db, workdir, workers=workers, ROUNDS_COUNT_QUERIES="1", **page.server_env
+                    ).start()
                 target, target_driver = (other, Driver(other.port, ids)) if other else (app, driver)
                 try:
-                    r = asyncio.run(measure(target_driver, page, duration=duration, concurrency=concurrency, server=target))
+                    r = asyncio.run(
+                        measure(
+                            target_driver,
+                            page,
+                            duration=duration,
+                            concurrency=concurrency,
+                            server=target,
+                        )
+                    )
                     if kind != "sqlite":
                         r.ratio_target = None  # the ratio target is set for SQLite (issue 7)
                     if r.status == "ok":
-                        compare_with_ceiling(r, page, target_driver, target, ceiling, duration=duration,
-                                             concurrency=concurrency, reps=reps)
+                        compare_with_ceiling(
+                            r,
+                            page,
+                            target_driver,
+                            target,
+                            ceiling,
+                            duration=duration,
+                            concurrency=concurrency,
+                            reps=reps,
+                        )
                 finally:
                     if other:
                         other.stop()
-                print(r.status if r.status != "ok" else f"{r.median_ms:.1f} ms median, {r.rps:.0f} req/s, {r.cpu_ms:.2f} ms CPU/request",
-                      flush=True)
+                print(
+                    r.status
+                    if r.status != "ok"
+                    else f"{r.median_ms:.1f} ms median, {r.rps:.0f} req/s, {r.cpu_ms:.2f} ms CPU/request",
+                    flush=True,
+                )
                 for note in r.notes:
                     print("     ", note[:300])
                 results.append(r)
@@ -340,15 +499,25 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
         finally:
             app.stop()
             ceiling.stop()
-        header = (f"### {kind} - {workers} workers, {units} units, {issues:,} issues, {concurrency} connections for the "
-                  f"throughput phase, {duration:.0f} s per phase (scale data built in {build_seconds:.1f} s)")
+        header = (
+            f"### {kind} - {workers} workers, {units} units, {issues:,} issues, {concurrency} connections for the "
+            f"throughput phase, {duration:.0f} s per phase (scale data built in {build_seconds:.1f} s)"
+        )
         text = table(results, header)
         print("\n" + text + "\n")
         out = Path("var/perf")
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{kind}.md").write_text(text + "\n")
-        (out / f"{kind}.json").write_text(json.dumps({"build_seconds": build_seconds, "workers": workers,
-                                                      "results": [asdict(r) for r in results]}, indent=1))
+        (out / f"{kind}.json").write_text(
+            json.dumps(
+                {
+                    "build_seconds": build_seconds,
+                    "workers": workers,
+                    "results": [asdict(r) for r in results],
+                },
+                indent=1,
+            )
+        )
         return results
     finally:
         db.drop()
@@ -359,23 +528,46 @@ def run(kind: str, workers: int, duration: float, concurrency: int, units: int, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.perf", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per phase per page")
-    parser.add_argument("--concurrency", type=int, default=8, help="connections in the throughput phase (enough to keep both workers busy)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="connections in the throughput phase (enough to keep both workers busy)",
+    )
     parser.add_argument("--units", type=int, default=60)
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--page", action="append", help="measure only this page (repeatable)")
-    parser.add_argument("--rounds", type=int, default=3, help="page/ceiling throughput phases alternated per page (median kept)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary database and server logs")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="page/ceiling throughput phases alternated per page (median kept)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary database and server logs"
+    )
     args = parser.parse_args(argv)
     global KEEP
     KEEP = args.keep
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     failed = False
     for kind in kinds:
-        results = run(kind, args.workers, args.duration, args.concurrency, args.units, args.issues, args.page, args.rounds)
+        results = run(
+            kind,
+            args.workers,
+            args.duration,
+            args.concurrency,
+            args.units,
+            args.issues,
+            args.page,
+            args.rounds,
+        )
         failed |= any(r.errors for r in results)
     return 1 if failed else 0
 

@@ -71,7 +71,9 @@ def create_app() -> Litestar:
             rows = await conn.fetch(sql, unit)
         return Response(TEMPLATE.render(rows=rows), media_type="text/html")
 
-    return Litestar(route_handlers=[ceiling_pg], on_startup=[start], on_shutdown=[stop], openapi_config=None)
+    return Litestar(
+        route_handlers=[ceiling_pg], on_startup=[start], on_shutdown=[stop], openapi_config=None
+    )
 
 
 if __name__ == "__main__":
@@ -84,5 +86,11 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    serving.run("tests.perf.ceiling:create_app", host="127.0.0.1", port=args.port, workers=args.workers,
-                log_level="warning", server_header=False)
+    serving.run(
+        "tests.perf.ceiling:create_app",
+        host="127.0.0.1",
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        server_header=False,
+    )

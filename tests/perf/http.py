@@ -52,11 +52,24 @@ class Client:
         self._reader = self._writer = None
 
     async def _connect(self) -> None:
-        self._reader, self._writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.timeout)
+        self._reader, self._writer = await asyncio.wait_for(
+            asyncio.open_connection(self.host, self.port), self.timeout
+        )
 
-    async def request(self, method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None,
-                      retry: bool = True) -> Reply:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept-Encoding: identity"]
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        retry: bool = True,
+    ) -> Reply:
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Accept-Encoding: identity",
+        ]
         if self.cookies:
             lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         for key, value in (headers or {}).items():
@@ -153,12 +166,15 @@ class Client:
 
 # --- forms in HTML ------------------------------------------------------------------------------
 
+
 @dataclass
 class Form:
     action: str
     method: str
-    values: dict[str, str] = field(default_factory=dict)   # every named field with its current value
-    kinds: dict[str, str] = field(default_factory=dict)    # name -> input type / "textarea" / "select"
+    values: dict[str, str] = field(default_factory=dict)  # every named field with its current value
+    kinds: dict[str, str] = field(
+        default_factory=dict
+    )  # name -> input type / "textarea" / "select"
     options: dict[str, list[str]] = field(default_factory=dict)  # select/radio name -> values
 
 
@@ -173,7 +189,9 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._current = Form(action=a.get("action") or "", method=(a.get("method") or "get").lower())
+            self._current = Form(
+                action=a.get("action") or "", method=(a.get("method") or "get").lower()
+            )
             self.forms.append(self._current)
             return
         form = self._current

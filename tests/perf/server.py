@@ -88,15 +88,17 @@ class Database:
 
 def base_env(db: Database, workdir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROUNDS_")}
-    env.update({
-        "ROUNDS_DATABASE_URL": db.url,
-        "ROUNDS_MODE": "production",
-        "ROUNDS_SECRET_KEY": SECRET,
-        "ROUNDS_COOKIE_SECURE": "false",
-        "ROUNDS_DEMO_PASSWORD": PASSWORD,
-        "ROUNDS_VAR_DIR": str(workdir / "var"),
-        "ROUNDS_LOGIN_MAX_FAILURES": "1000",
-    })
+    env.update(
+        {
+            "ROUNDS_DATABASE_URL": db.url,
+            "ROUNDS_MODE": "production",
+            "ROUNDS_SECRET_KEY": SECRET,
+            "ROUNDS_COOKIE_SECURE": "false",
+            "ROUNDS_DEMO_PASSWORD": PASSWORD,
+            "ROUNDS_VAR_DIR": str(workdir / "var"),
+            "ROUNDS_LOGIN_MAX_FAILURES": "1000",
+        }
+    )
     env.update(extra)
     return env
 
@@ -104,8 +106,16 @@ def base_env(db: Database, workdir: Path, **extra: str) -> dict[str, str]:
 class Server:
     """A server process group (uvicorn with N workers), started and stopped (or SIGKILLed) whole."""
 
-    def __init__(self, argv: list[str], env: dict, port: int, log: Path, ready_path: str = "/healthz"):
-        self.argv, self.env, self.port, self.log_path, self.ready_path = argv, env, port, log, ready_path
+    def __init__(
+        self, argv: list[str], env: dict, port: int, log: Path, ready_path: str = "/healthz"
+    ):
+        self.argv, self.env, self.port, self.log_path, self.ready_path = (
+            argv,
+            env,
+            port,
+            log,
+            ready_path,
+        )
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -114,8 +124,14 @@ class Server:
 
     def start(self, timeout: float = 120) -> Server:
         log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.env.get("ROUNDS_VAR_DIR", "."),
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.env.get("ROUNDS_VAR_DIR", "."),
+            start_new_session=True,
+        )
         log.close()
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -172,22 +188,49 @@ class Server:
         self.proc = None
 
 
-def rounds_server(db: Database, workdir: Path, *, workers: int, port: int | None = None, **env: str) -> Server:
+def rounds_server(
+    db: Database, workdir: Path, *, workers: int, port: int | None = None, **env: str
+) -> Server:
     port = port or free_port()
     (workdir / "var").mkdir(parents=True, exist_ok=True)
-    argv = [rounds_bin(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    argv = [
+        rounds_bin(),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     return Server(argv, base_env(db, workdir, **env), port, workdir / "server.log")
 
 
 def ceiling_server(db: Database, workdir: Path, *, workers: int, unit: int) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "tests.perf.ceiling", "--port", str(port), "--workers", str(workers)]
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.perf.ceiling",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     env = base_env(db, workdir, ROUNDS_CEILING_UNIT=str(unit))
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return Server(argv, env, port, workdir / "ceiling.log", ready_path="/ceiling")
 
 
-def run_rounds(db: Database, workdir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_rounds(
+    db: Database, workdir: Path, *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess:
     (workdir / "var").mkdir(parents=True, exist_ok=True)
-    return subprocess.run([rounds_bin(), *args], env=base_env(db, workdir), capture_output=True, text=True, timeout=timeout,
-                          cwd=workdir)
+    return subprocess.run(
+        [rounds_bin(), *args],
+        env=base_env(db, workdir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=workdir,
+    )

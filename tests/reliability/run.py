@@ -52,8 +52,8 @@ class Check:
 class World:
     db: Database
     workdir: Path
-    units: list[int]          # unit ids
-    champions: list[str]      # e-mail of each unit's champion (same order as units)
+    units: list[int]  # unit ids
+    champions: list[str]  # e-mail of each unit's champion (same order as units)
 
 
 def build(kind: str) -> World:
@@ -63,8 +63,10 @@ def build(kind: str) -> World:
     done = run_rounds(db, workdir, "demo", "--scale", "--units", str(UNITS), "--issues", "3000")
     if done.returncode != 0:
         raise RuntimeError(done.stdout + done.stderr)
-    rows = db.query("SELECT m.unit AS unit, p.email AS email FROM membership m JOIN person p ON p.id = m.person "
-                    "WHERE m.unit_role = 'champion' AND p.email LIKE 'scale-champion-%' ORDER BY m.unit")
+    rows = db.query(
+        "SELECT m.unit AS unit, p.email AS email FROM membership m JOIN person p ON p.id = m.person "
+        "WHERE m.unit_role = 'champion' AND p.email LIKE 'scale-champion-%' ORDER BY m.unit"
+    )
     return World(db, workdir, [r["unit"] for r in rows], [r["email"] for r in rows])
 
 
@@ -98,7 +100,12 @@ class Capturer:
     async def capture(self, n: int, *, key: str | None = None) -> int | None:
         key = key or fresh_key()
         description = f"Reliability {self.tag}: the suction tubing is missing at the bedside, report {fresh_key()[:8]}"
-        data = {**self.form, "description": description, "idempotency_key": key, "_csrf_token": self.client.csrf_token}
+        data = {
+            **self.form,
+            "description": description,
+            "idempotency_key": key,
+            "_csrf_token": self.client.csrf_token,
+        }
         self.sent += 1
         reply = await self.client.post_form(f"/units/{self.unit}/issues/new", data)
         match = ADDED.search(reply.headers.get("location", ""))
@@ -107,7 +114,9 @@ class Capturer:
             return None
         issue_id = int(match.group(1))
         if key in self.acknowledged and self.acknowledged[key] != issue_id:
-            self.errors.append(f"double tap made a second issue: {self.acknowledged[key]} and {issue_id}")
+            self.errors.append(
+                f"double tap made a second issue: {self.acknowledged[key]} and {issue_id}"
+            )
         self.acknowledged[key] = issue_id
         self.descriptions.setdefault(key, description)
         return issue_id
@@ -135,9 +144,11 @@ def verify_present(world: World, capturers: list[Capturer], check: Check) -> Non
     ids = sorted(set(acknowledged.values()))
     found: dict[int, str] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in world.db.query(f"SELECT id, idempotency_key FROM safety_issue WHERE id IN ({marks})", *chunk):
+        for row in world.db.query(
+            f"SELECT id, idempotency_key FROM safety_issue WHERE id IN ({marks})", *chunk
+        ):
             found[row["id"]] = row["idempotency_key"]
     missing = [i for i in ids if i not in found]
     if missing:
@@ -145,20 +156,32 @@ def verify_present(world: World, capturers: list[Capturer], check: Check) -> Non
     keys = list(acknowledged)
     duplicates = 0
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        duplicates += len(world.db.query(f"SELECT idempotency_key, COUNT(*) AS n FROM safety_issue WHERE idempotency_key IN ({marks}) "
-                                         "GROUP BY idempotency_key HAVING COUNT(*) > 1", *chunk))
+        duplicates += len(
+            world.db.query(
+                f"SELECT idempotency_key, COUNT(*) AS n FROM safety_issue WHERE idempotency_key IN ({marks}) "
+                "GROUP BY idempotency_key HAVING COUNT(*) > 1",
+                *chunk,
+            )
+        )
     if duplicates:
         check.fail(f"{duplicates} idempotency keys have more than one issue")
     check.figures.update(acknowledged=len(acknowledged), present=len(ids) - len(missing))
 
 
 async def start_capturers(port: int, world: World, n: int, tag: str) -> list[Capturer]:
-    capturers = [Capturer(port, world.units[i % len(world.units)], world.champions[i % len(world.champions)], f"{tag}-{i}")
-                 for i in range(n)]
+    capturers = [
+        Capturer(
+            port,
+            world.units[i % len(world.units)],
+            world.champions[i % len(world.champions)],
+            f"{tag}-{i}",
+        )
+        for i in range(n)
+    ]
     for start in range(0, n, 10):  # sign in ten at a time (argon2 is deliberately slow)
-        await asyncio.gather(*(c.start() for c in capturers[start:start + 10]))
+        await asyncio.gather(*(c.start() for c in capturers[start : start + 10]))
     return capturers
 
 
@@ -169,10 +192,12 @@ async def close_all(capturers: list[Capturer]) -> None:
 
 # --- 1. load ----------------------------------------------------------------------------------------
 
+
 def check_load(world: World, seconds: float) -> Check:
     check = Check(f"load: {CLIENTS} clients capturing for {seconds:.0f} s")
     server = rounds_server(world.db, world.workdir, workers=2).start()
     try:
+
         async def go():
             capturers = await start_capturers(server.port, world, CLIENTS, "load")
             started = time.perf_counter()
@@ -195,10 +220,12 @@ def check_load(world: World, seconds: float) -> Check:
 
 # --- 2. kill -9 in the middle of a write burst -------------------------------------------------------
 
+
 def check_kill(world: World) -> Check:
     check = Check("kill -9 during a write burst, restart")
     server = rounds_server(world.db, world.workdir, workers=2).start()
     try:
+
         async def go():
             capturers = await start_capturers(server.port, world, 20, "kill")
             tasks = [asyncio.create_task(c.run_for(6, double_tap_every=0)) for c in capturers]
@@ -219,6 +246,7 @@ def check_kill(world: World) -> Check:
         check.figures["audit"] = audit.stdout.strip() or audit.stderr.strip()
         if audit.returncode != 0:
             check.fail(f"audit verify failed: {audit.stdout} {audit.stderr}")
+
         # and the restarted server takes writes again
         async def after():
             c = (await start_capturers(server.port, world, 1, "after-kill"))[0]
@@ -235,10 +263,12 @@ def check_kill(world: World) -> Check:
 
 # --- 3. PostgreSQL connections terminated during load ------------------------------------------------
 
+
 def check_pg_terminate(world: World) -> Check:
     check = Check("PostgreSQL connections terminated during load")
     server = rounds_server(world.db, world.workdir, workers=2).start()
     try:
+
         async def go():
             import asyncpg
 
@@ -249,7 +279,8 @@ def check_pg_terminate(world: World) -> Check:
             admin = await asyncpg.connect(world.db.url)
             killed = await admin.fetchval(
                 "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                world.db.name)
+                world.db.name,
+            )
             await admin.close()
             cut = time.perf_counter()
             # how long until the app answers a signed-in page again (the probe has its own connection)?
@@ -270,8 +301,11 @@ def check_pg_terminate(world: World) -> Check:
 
         capturers, killed, recovered = asyncio.run(go())
         errors = [e for c in capturers for e in c.errors]
-        check.figures.update(connections_terminated=killed, recovered_after_s=None if recovered is None else round(recovered, 2),
-                             errors_during_cut=len(errors))
+        check.figures.update(
+            connections_terminated=killed,
+            recovered_after_s=None if recovered is None else round(recovered, 2),
+            errors_during_cut=len(errors),
+        )
         if not killed:
             check.fail("no connections were terminated (the app held none?)")
         if recovered is None or recovered > 5:
@@ -287,13 +321,20 @@ def check_pg_terminate(world: World) -> Check:
 
 # --- 4. two people edit the same issue at once -------------------------------------------------------
 
+
 def check_conflicts(world: World, rounds_: int = 20) -> Check:
     check = Check(f"two people edit the same issue at once ({rounds_} times)")
     server = rounds_server(world.db, world.workdir, workers=2).start()
     try:
         unit, email = world.units[0], world.champions[0]
-        issues = [r["id"] for r in world.db.query("SELECT id FROM safety_issue WHERE unit = ? AND status = 'new' ORDER BY id DESC LIMIT ?",
-                                                  unit, rounds_)]
+        issues = [
+            r["id"]
+            for r in world.db.query(
+                "SELECT id FROM safety_issue WHERE unit = ? AND status = 'new' ORDER BY id DESC LIMIT ?",
+                unit,
+                rounds_,
+            )
+        ]
 
         async def go():
             a, b = Client("127.0.0.1", server.port), Client("127.0.0.1", server.port)
@@ -310,22 +351,39 @@ def check_conflicts(world: World, rounds_: int = 20) -> Check:
                         return 0, 0
                     forms.append(form.values)
                 plans = [f"Plan from A {fresh_key()[:6]}", f"Plan from B {fresh_key()[:6]}"]
-                replies = await asyncio.gather(*(
-                    who.post_form(f"/issues/{issue_id}/edit", {**values, "action_plan": plan, "_csrf_token": who.csrf_token})
-                    for who, values, plan in zip((a, b), forms, plans, strict=True)
-                ))
+                replies = await asyncio.gather(
+                    *(
+                        who.post_form(
+                            f"/issues/{issue_id}/edit",
+                            {**values, "action_plan": plan, "_csrf_token": who.csrf_token},
+                        )
+                        for who, values, plan in zip((a, b), forms, plans, strict=True)
+                    )
+                )
                 saved = [i for i, r in enumerate(replies) if r.status == 303]
                 others = [i for i, r in enumerate(replies) if r.status != 303]
                 if len(saved) != 1:
-                    check.fail(f"issue {issue_id}: {len(saved)} saves succeeded "
-                               f"({[r.status for r in replies]}) - expected exactly one")
+                    check.fail(
+                        f"issue {issue_id}: {len(saved)} saves succeeded "
+                        f"({[r.status for r in replies]}) - expected exactly one"
+                    )
                     continue
                 loser = replies[others[0]]
                 if "changed this issue" not in loser.text:
-                    check.fail(f"issue {issue_id}: the refused save did not show the conflict message (HTTP {loser.status})")
-                row = (await asyncio.to_thread(world.db.query, "SELECT action_plan, version FROM safety_issue WHERE id = ?", issue_id))[0]
+                    check.fail(
+                        f"issue {issue_id}: the refused save did not show the conflict message (HTTP {loser.status})"
+                    )
+                row = (
+                    await asyncio.to_thread(
+                        world.db.query,
+                        "SELECT action_plan, version FROM safety_issue WHERE id = ?",
+                        issue_id,
+                    )
+                )[0]
                 if row["action_plan"] != plans[saved[0]]:
-                    check.fail(f"issue {issue_id}: stored {row['action_plan']!r}, the acknowledged save was {plans[saved[0]]!r}")
+                    check.fail(
+                        f"issue {issue_id}: stored {row['action_plan']!r}, the acknowledged save was {plans[saved[0]]!r}"
+                    )
                 wins += 1
                 refused += 1
             await a.close()
@@ -341,13 +399,17 @@ def check_conflicts(world: World, rounds_: int = 20) -> Check:
 
 # --- main ---------------------------------------------------------------------------------------------
 
+
 def run(kind: str, seconds: float) -> list[Check]:
     print(f"\n== {kind}: building a small hospital ({UNITS} units) ...", flush=True)
     world = build(kind)
     checks: list[Check] = []
     try:
-        steps = [("load", lambda: check_load(world, seconds)), ("kill -9", lambda: check_kill(world)),
-                 ("conflicts", lambda: check_conflicts(world))]
+        steps = [
+            ("load", lambda: check_load(world, seconds)),
+            ("kill -9", lambda: check_kill(world)),
+            ("conflicts", lambda: check_conflicts(world)),
+        ]
         if kind == "postgres":
             steps.insert(2, ("pg connections terminated", lambda: check_pg_terminate(world)))
         for name, step in steps:
@@ -363,14 +425,18 @@ def run(kind: str, seconds: float) -> list[Check]:
     finally:
         world.db.drop()
         if all(c.ok for c in checks):
-            shutil.rmtree(world.workdir, ignore_errors=True)  # on failure the server logs stay for reading
+            shutil.rmtree(
+                world.workdir, ignore_errors=True
+            )  # on failure the server logs stay for reading
         else:
             print(f"   server logs kept in {world.workdir}")
     return checks
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.reliability.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.reliability.run", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=30, help="length of the load test")
     parser.add_argument("--ci", action="store_true", help="both databases, the full load test")

@@ -9,8 +9,15 @@ from tests.test_access import register
 
 @register("round_id")
 async def _round(world):
-    row = await SafetyRound.insert(SafetyRound(
-        unit=world.unit_b, scheduled_at=clock.now() + timedelta(days=3), executive=None, champion=world.people["outsider"],
-        status="scheduled", created_at=clock.now(), version=1,
-    )).returning(SafetyRound.id)
+    row = await SafetyRound.insert(
+        SafetyRound(
+            unit=world.unit_b,
+            scheduled_at=clock.now() + timedelta(days=3),
+            executive=None,
+            champion=world.people["outsider"],
+            status="scheduled",
+            created_at=clock.now(),
+            version=1,
+        )
+    ).returning(SafetyRound.id)
     return row[0]["id"]

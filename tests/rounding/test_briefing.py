@@ -13,11 +13,24 @@ from tests.rounding.helpers import make_barrier, make_issue, make_round
 async def seed_unit(world):
     today = local_today()
     previous = await make_round(world, days=-28, status="completed")
-    done = await make_issue(world, "Suction unit missing on nights", status="closed", round_id=previous, priority=2)
-    doing = await make_issue(world, "Bed alarm does not reset", status="in_progress", round_id=previous, priority=3,
-                             due_on=today - timedelta(days=3), owner="member")
-    cant = await make_issue(world, "Second glucometer dock", status="cannot_do", round_id=previous, priority=1)
-    await make_barrier(world, doing, "Capital request for new bed alarms", follow_up=today - timedelta(days=2))
+    done = await make_issue(
+        world, "Suction unit missing on nights", status="closed", round_id=previous, priority=2
+    )
+    doing = await make_issue(
+        world,
+        "Bed alarm does not reset",
+        status="in_progress",
+        round_id=previous,
+        priority=3,
+        due_on=today - timedelta(days=3),
+        owner="member",
+    )
+    cant = await make_issue(
+        world, "Second glucometer dock", status="cannot_do", round_id=previous, priority=1
+    )
+    await make_barrier(
+        world, doing, "Capital request for new bed alarms", follow_up=today - timedelta(days=2)
+    )
     await make_barrier(world, doing, "Removed already", follow_up=today, status="removed")
     await make_barrier(world, doing, "Champion's own barrier", owner="champion", follow_up=today)
     await make_issue(world, "Pump alarms are silent at night", status="new", priority=3)
@@ -25,11 +38,23 @@ async def seed_unit(world):
     await make_issue(world, "Label the crash cart drawers", status="new", priority=2, ease="easy")
     await make_issue(world, "Hard to fix and low", status="planned", priority=1, ease="easy")
     await make_issue(world, "Another unit's problem", unit=world.unit_b, status="new", priority=3)
-    await LastEvent.insert(LastEvent(unit=world.unit_a, kind="fall", occurred_on=today - timedelta(days=12)),
-                           LastEvent(unit=world.unit_a, kind="clabsi", occurred_on=today - timedelta(days=200)))
+    await LastEvent.insert(
+        LastEvent(unit=world.unit_a, kind="fall", occurred_on=today - timedelta(days=12)),
+        LastEvent(unit=world.unit_a, kind="clabsi", occurred_on=today - timedelta(days=200)),
+    )
     month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    await UnitMeasure.insert(UnitMeasure(unit=world.unit_a, month=month, patient_days=800, falls=2, central_line_days=250,
-                                         clabsi=0, entered_at=clock.now(), version=1))
+    await UnitMeasure.insert(
+        UnitMeasure(
+            unit=world.unit_a,
+            month=month,
+            patient_days=800,
+            falls=2,
+            central_line_days=250,
+            clabsi=0,
+            entered_at=clock.now(),
+            version=1,
+        )
+    )
     upcoming = await make_round(world, days=1)
     return {"previous": previous, "upcoming": upcoming, "done": done, "doing": doing, "cant": cant}
 
@@ -54,7 +79,11 @@ async def test_briefing_content_for_a_seeded_unit(client, world, login, query_co
     assert "Open issues: 5" in html and "1 overdue" in html
     assert "Label the crash cart drawers" in html
     top = html.split("Highest priority")[1].split("Easy wins")[0]
-    assert "Pump alarms are silent" in top and "Transport delays" in top and "Label the crash cart" not in top
+    assert (
+        "Pump alarms are silent" in top
+        and "Transport delays" in top
+        and "Label the crash cart" not in top
+    )
     easy = html.split("Easy wins")[1].split("</section>")[0]
     assert "Label the crash cart drawers" in easy and "Hard to fix and low" not in easy
     assert "Another unit&#39;s problem" not in html
@@ -71,19 +100,45 @@ async def test_champion_prepares_marks_ready_and_version_check(client, world, lo
     await login(client, "champion")
     page = await client.get(url)
     assert page.status_code == 200 and "Mark ready" in page.text
-    notes = {"going_on": "Two new travellers this week", "staff_concerns": "Pumps alarm silently", "wins": "Night team's catch",
-             "asks": "Approve a second suction unit", "version": "0", "action": "ready"}
+    notes = {
+        "going_on": "Two new travellers this week",
+        "staff_concerns": "Pumps alarm silently",
+        "wins": "Night team's catch",
+        "asks": "Approve a second suction unit",
+        "version": "0",
+        "action": "ready",
+    }
     response = await post_form(client, url, notes)
     assert response.status_code == 303
     row = await Briefing.select().where(Briefing.round == ids["upcoming"]).first()
-    assert row["ready_at"] is not None and row["version"] == 1 and row["asks"] == "Approve a second suction unit"
-    assert (await SafetyRound.select(SafetyRound.status).where(SafetyRound.id == ids["upcoming"]).first())["status"] == "briefed"
+    assert (
+        row["ready_at"] is not None
+        and row["version"] == 1
+        and row["asks"] == "Approve a second suction unit"
+    )
+    assert (
+        await SafetyRound.select(SafetyRound.status)
+        .where(SafetyRound.id == ids["upcoming"])
+        .first()
+    )["status"] == "briefed"
     # a stale version is refused and nothing is overwritten; the typed text is mentioned back
-    stale = await post_form(client, url, {**notes, "going_on": "Stale edit", "version": "0", "action": "save"})
-    assert stale.status_code == 200 and "Someone else saved" in stale.text and "Stale edit" in stale.text
-    assert (await Briefing.select(Briefing.going_on).where(Briefing.round == ids["upcoming"]).first())["going_on"] == "Two new travellers this week"
+    stale = await post_form(
+        client, url, {**notes, "going_on": "Stale edit", "version": "0", "action": "save"}
+    )
+    assert (
+        stale.status_code == 200
+        and "Someone else saved" in stale.text
+        and "Stale edit" in stale.text
+    )
+    assert (
+        await Briefing.select(Briefing.going_on).where(Briefing.round == ids["upcoming"]).first()
+    )["going_on"] == "Two new travellers this week"
     # identifiers are refused next to the field, text kept
-    bad = await post_form(client, url, {**notes, "staff_concerns": "Mr Smith in bed 4 fell", "version": "1", "action": "save"})
+    bad = await post_form(
+        client,
+        url,
+        {**notes, "staff_concerns": "Mr Smith in bed 4 fell", "version": "1", "action": "save"},
+    )
     assert form_error(bad.text, "staff_concerns") and "Mr Smith in bed 4 fell" in bad.text
     # the executive sees it ready on the home page
     async with make_client() as exec_client:
@@ -91,7 +146,10 @@ async def test_champion_prepares_marks_ready_and_version_check(client, world, lo
         home = (await exec_client.get("/")).text
         assert "Briefing ready" in home and f"/rounds/{ids['upcoming']}/briefing" in home
         briefing = (await exec_client.get(f"/rounds/{ids['upcoming']}/briefing")).text
-        assert "Approve a second suction unit" in briefing and "not marked this briefing ready" not in briefing
+        assert (
+            "Approve a second suction unit" in briefing
+            and "not marked this briefing ready" not in briefing
+        )
     # members cannot edit
     async with make_client() as member:
         await login(member, "member")
@@ -101,22 +159,41 @@ async def test_champion_prepares_marks_ready_and_version_check(client, world, lo
 async def test_start_freezes_the_briefing_as_shown(client, world, login):
     ids = await seed_unit(world)
     await login(client, "champion")
-    await post_form(client, f"/rounds/{ids['upcoming']}/briefing/edit", {
-        "going_on": "Census high since 3 March", "wins": "Zero CLABSI", "version": "0", "action": "ready"})
+    await post_form(
+        client,
+        f"/rounds/{ids['upcoming']}/briefing/edit",
+        {
+            "going_on": "Census high since 3 March",
+            "wins": "Zero CLABSI",
+            "version": "0",
+            "action": "ready",
+        },
+    )
     await login(client, "executive")
     response = await post_form(client, f"/rounds/{ids['upcoming']}/start")
-    assert response.status_code == 303 and response.headers["location"] == f"/rounds/{ids['upcoming']}/run"
+    assert (
+        response.status_code == 303
+        and response.headers["location"] == f"/rounds/{ids['upcoming']}/run"
+    )
     row = await Briefing.select().where(Briefing.round == ids["upcoming"]).first()
-    assert row["frozen_at"] is not None and "Capital request for new bed alarms" in row["frozen_content"]
+    assert (
+        row["frozen_at"] is not None
+        and "Capital request for new bed alarms" in row["frozen_content"]
+    )
     # the log changes after the round started: the kept briefing does not
     await make_issue(world, "Brand new concern after start", status="new", priority=3)
     html = (await client.get(f"/rounds/{ids['upcoming']}/briefing")).text
     assert "as it was shown when the round started" in html
-    assert "Capital request for new bed alarms" in html and "Brand new concern after start" not in html
+    assert (
+        "Capital request for new bed alarms" in html and "Brand new concern after start" not in html
+    )
     assert ">12<" in html and "Census high since 3 March" in html and "Zero CLABSI" in html
     # the notes can no longer be edited once the round started
-    refused = await post_form(client, f"/rounds/{ids['upcoming']}/briefing/edit",
-                              {"going_on": "late", "version": str(row["version"]), "action": "save"})
+    refused = await post_form(
+        client,
+        f"/rounds/{ids['upcoming']}/briefing/edit",
+        {"going_on": "late", "version": str(row["version"]), "action": "save"},
+    )
     assert refused.status_code == 200 and "can no longer be edited" in refused.text
     # starting twice is harmless (a double tap)
     again = await post_form(client, f"/rounds/{ids['upcoming']}/start")
@@ -127,7 +204,9 @@ async def test_an_unreadable_kept_briefing_does_not_break_the_page(client, world
     round_id = await make_round(world, days=-1, status="completed")
     for junk in ("{not json", '{"unit_name": "x"}', "[1, 2]"):
         await Briefing.delete().where(Briefing.round == round_id)
-        await Briefing.insert(Briefing(round=round_id, frozen_content=junk, updated_at=clock.now(), version=1))
+        await Briefing.insert(
+            Briefing(round=round_id, frozen_content=junk, updated_at=clock.now(), version=1)
+        )
         await login(client, "executive")
         page = await client.get(f"/rounds/{round_id}/briefing")
         assert page.status_code == 200 and "No copy of the briefing was kept" in page.text

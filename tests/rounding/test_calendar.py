@@ -12,26 +12,43 @@ from tests.conftest import post_form
 from tests.rounding.helpers import make_barrier, make_issue, make_round
 
 
-async def test_feed_lists_rounds_meetings_and_follow_ups_and_can_be_revoked(client, world, login, make_client):
+async def test_feed_lists_rounds_meetings_and_follow_ups_and_can_be_revoked(
+    client, world, login, make_client
+):
     mine = await make_round(world, days=3)
     await make_round(world, days=4, status="cancelled")
     await make_round(world, days=5, executive=None, champion=None)
     await make_round(world, unit=world.unit_b, days=3, executive=None, champion="outsider")
-    await Meeting.insert(Meeting(unit=world.unit_a, scheduled_at=clock.now() + timedelta(days=10), created_at=clock.now(), version=1))
+    await Meeting.insert(
+        Meeting(
+            unit=world.unit_a,
+            scheduled_at=clock.now() + timedelta(days=10),
+            created_at=clock.now(),
+            version=1,
+        )
+    )
     issue = await make_issue(world, "Pump quote")
     follow_up = local_today() + timedelta(days=6)
     await make_barrier(world, issue, "Capital request", follow_up=follow_up)
     await login(client, "executive")
     page = await post_form(client, "/me/calendar", {"action": "create"})
     link = re.search(r'value="(http[^"]+\.ics)"', page.text).group(1)
-    path = link.split("127.0.0.1:8000")[-1] if "127.0.0.1:8000" in link else "/" + link.split("/", 3)[3]
+    path = (
+        link.split("127.0.0.1:8000")[-1]
+        if "127.0.0.1:8000" in link
+        else "/" + link.split("/", 3)[3]
+    )
     async with make_client() as anonymous:  # no session: the token is the key
         response = await anonymous.get(path)
-        assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "text/calendar"
+        )
         cal = Calendar.from_ical(response.content)
         events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
         assert f"round-{mine}@rounds" in events
-        assert len([u for u in events if u.startswith("round-")]) == 1  # not cancelled, not others', not unit B
+        assert (
+            len([u for u in events if u.startswith("round-")]) == 1
+        )  # not cancelled, not others', not unit B
         assert any(u.startswith("meeting-") for u in events)
         barrier = next(e for u, e in events.items() if u.startswith("barrier-"))
         assert barrier.decoded("dtstart") == follow_up  # an all-day event

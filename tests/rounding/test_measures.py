@@ -10,9 +10,20 @@ from tests.conftest import form_error, post_form
 
 
 def month_data(when, **kw):
-    data = {"month": f"{when:%Y-%m}", "version": "0", "patient_days": "812", "falls": "3", "falls_with_injury": "1",
-            "pressure_injuries": "0", "central_line_days": "365", "clabsi": "1", "catheter_days": "200", "cauti": "0",
-            "medication_harm": "0", "staff_injuries": "1"}
+    data = {
+        "month": f"{when:%Y-%m}",
+        "version": "0",
+        "patient_days": "812",
+        "falls": "3",
+        "falls_with_injury": "1",
+        "pressure_injuries": "0",
+        "central_line_days": "365",
+        "clabsi": "1",
+        "catheter_days": "200",
+        "cauti": "0",
+        "medication_harm": "0",
+        "staff_injuries": "1",
+    }
     data.update({k: str(v) for k, v in kw.items()})
     return data
 
@@ -50,7 +61,10 @@ async def test_enter_edit_and_refuse_measures(client, world, login, make_client)
     for change, field, message in cases:
         response = await post_form(client, url, month_data(earlier, **change))
         assert response.status_code == 200
-        assert message in (form_error(response.text, field) or ""), (change, form_error(response.text, field))
+        assert message in (form_error(response.text, field) or ""), (
+            change,
+            form_error(response.text, field),
+        )
     assert await UnitMeasure.count() == 1
     # members can read but not enter
     async with make_client() as member:
@@ -69,19 +83,33 @@ async def test_last_event_dates_and_days_since(client, world, login):
     import re
 
     seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)
-    ok = await post_form(client, url + "/last-events", {"seen": seen, "fall": (today - timedelta(days=3)).isoformat(),
-                                                        "fall_injury": (today - timedelta(days=10)).isoformat(),
-                                                        "cauti": (last + timedelta(days=4)).isoformat()})
+    ok = await post_form(
+        client,
+        url + "/last-events",
+        {
+            "seen": seen,
+            "fall": (today - timedelta(days=3)).isoformat(),
+            "fall_injury": (today - timedelta(days=10)).isoformat(),
+            "cauti": (last + timedelta(days=4)).isoformat(),
+        },
+    )
     assert ok.status_code == 303, ok.text
     assert await LastEvent.count().where(LastEvent.unit == world.unit_a) == 3
     page = (await client.get(url)).text
     assert ">3<" in page and "days since the last fall" in page
     # wrong order, future, and older than the monthly figures say
     seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)
-    bad = await post_form(client, url + "/last-events", {"seen": seen, "fall": (today - timedelta(days=9)).isoformat(),
-                                                         "fall_injury": (today - timedelta(days=2)).isoformat(),
-                                                         "clabsi": (today + timedelta(days=2)).isoformat(),
-                                                         "cauti": (last - timedelta(days=20)).isoformat()})
+    bad = await post_form(
+        client,
+        url + "/last-events",
+        {
+            "seen": seen,
+            "fall": (today - timedelta(days=9)).isoformat(),
+            "fall_injury": (today - timedelta(days=2)).isoformat(),
+            "clabsi": (today + timedelta(days=2)).isoformat(),
+            "cauti": (last - timedelta(days=20)).isoformat(),
+        },
+    )
     assert "cannot be after the last fall" in form_error(bad.text, "fall_injury")
     assert "future" in form_error(bad.text, "clabsi")
     assert "record a CAUTI" in form_error(bad.text, "cauti")
@@ -94,7 +122,11 @@ async def test_trend_charts_are_inline_svg_with_text(client, world, login, query
     last = rules.previous_month(local_today())
     await login(client, "champion")
     for back in range(3):
-        await post_form(client, f"/units/{world.unit_a}/measures", month_data(rules.add_months(last, -back), falls=back + 1))
+        await post_form(
+            client,
+            f"/units/{world.unit_a}/measures",
+            month_data(rules.add_months(last, -back), falls=back + 1),
+        )
     with query_counter() as counted:
         html = (await client.get(f"/units/{world.unit_a}/measures")).text
     assert counted.n <= 8, counted.queries

@@ -12,14 +12,33 @@ async def test_admin_edits_the_script(client, world, login, make_client):
     await login(client, "admin")
     page = (await client.get("/admin/script")).text
     seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
-    empty = await post_form(client, "/admin/script", {"questions": " \n ", "opening": "Hello", "closing": "", "seen": seen})
-    assert form_error(empty.text, "questions") and form_error(empty.text, "closing") and "Hello" in empty.text
-    ok = await post_form(client, "/admin/script", {"questions": "What worries you most today?\n\nWhat slowed you down this week?",
-                                                   "opening": "Systems, not blame.", "closing": "You will hear back within two weeks.", "seen": seen})
+    empty = await post_form(
+        client,
+        "/admin/script",
+        {"questions": " \n ", "opening": "Hello", "closing": "", "seen": seen},
+    )
+    assert (
+        form_error(empty.text, "questions")
+        and form_error(empty.text, "closing")
+        and "Hello" in empty.text
+    )
+    ok = await post_form(
+        client,
+        "/admin/script",
+        {
+            "questions": "What worries you most today?\n\nWhat slowed you down this week?",
+            "opening": "Systems, not blame.",
+            "closing": "You will hear back within two weeks.",
+            "seen": seen,
+        },
+    )
     assert ok.status_code == 303
-    assert (await Setting.select(Setting.value).where(Setting.key == "script.questions").first())["value"] == \
-        '["What worries you most today?", "What slowed you down this week?"]'
-    stale = await post_form(client, "/admin/script", {"questions": "Old", "opening": "a", "closing": "b", "seen": seen})
+    assert (await Setting.select(Setting.value).where(Setting.key == "script.questions").first())[
+        "value"
+    ] == '["What worries you most today?", "What slowed you down this week?"]'
+    stale = await post_form(
+        client, "/admin/script", {"questions": "Old", "opening": "a", "closing": "b", "seen": seen}
+    )
     assert "Someone else saved" in stale.text
     round_id = await make_round(world, days=1)
     briefing = (await client.get(f"/rounds/{round_id}/briefing")).text
