@@ -553,18 +553,23 @@ async def capture_concern(
     """Put what staff said straight onto the tracking log, linked to this round. With
     "needs my help", a barrier is opened for the executive partner."""
     ensure_running(row)
-    captured = await capture(
-        viewer,
-        row["unit"],
-        description=description,
-        raised_by=raised_by,
-        source="safety_round",
-        round_id=row["id"],
-        needs_executive_help=needs_help,
-        idempotency_key=idempotency_key,
-    )
-    if captured.created and needs_help:
-        await _open_help_barrier(viewer, row, captured.id, description)
+    # One transaction: a failure opening the barrier leaves no concern either, so the retry
+    # (same idempotency key) creates both instead of finding the concern and skipping the barrier.
+    async with db.write_transaction():
+        captured = await capture(
+            viewer,
+            row["unit"],
+            description=description,
+            raised_by=raised_by,
+            source="safety_round",
+            round_id=row["id"],
+            needs_executive_help=needs_help,
+            idempotency_key=idempotency_key,
+        )
+        if needs_help and (
+            captured.created or not await Barrier.exists().where(Barrier.issue == captured.id)
+        ):
+            await _open_help_barrier(viewer, row, captured.id, description)
     return captured.id
 
 
