@@ -262,11 +262,15 @@ class PooledPostgresEngine(PostgresEngine):
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
-def make_engine(database_url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000) -> Engine:
+def make_engine(
+    database_url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000, create: bool = True
+) -> Engine:
+    """An engine for the URL; `create=False` leaves a missing SQLite file uncreated (imports)."""
     if database_url.startswith("sqlite:///"):
         path = Path(database_url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _prepare_sqlite_file(path)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _prepare_sqlite_file(path)
         return KeptSQLiteEngine(path=str(path), busy_timeout_ms=busy_timeout_ms)
     parsed = urlparse(database_url)
     config = {
