@@ -64,8 +64,11 @@ async def capture(
     needs_executive_help: bool = False,
     identified_on: date | None = None,
     idempotency_key: str | None = None,
+    owner_id: int | None = None,
+    due_on: date | None = None,
 ) -> Captured:
-    """Add one safety issue to a unit's log. Raises IssueInputError with field messages."""
+    """Add one safety issue to a unit's log (with an owner and a due date it starts planned).
+    Raises IssueInputError with field messages."""
     ensure_can_contribute(viewer, unit_id)
     description = (description or "").strip()
     raised_by = (raised_by or "").strip()
@@ -85,6 +88,8 @@ async def capture(
             (Category.id == category_id) & (Category.active == True)
         ):  # noqa: E712
             errors["category"] = "Choose a category from the list."
+    if owner_id is not None and not await _is_active_member(unit_id, owner_id):
+        errors["owner"] = "Choose an owner from this unit's team."
     errors.update(
         {
             k: v
@@ -113,7 +118,9 @@ async def capture(
         "description": description,
         "raised_by": raised_by,
         "category": category_id,
-        "status": "new",
+        "status": "planned" if owner_id and due_on else "new",
+        "owner": owner_id,
+        "due_on": due_on,
         "priority": 0,
         "needs_executive_help": needs_executive_help,
         "feedback_due_on": identified + timedelta(days=await feedback_window_days()),
@@ -162,63 +169,37 @@ async def capture(
     return Captured(row["id"], True)
 
 
-async def assign(
-    viewer: Viewer,
-    issue_id: int,
-    *,
-    owner_id: int | None,
-    due_on: date | None,
-    action_plan: str | None = None,
-) -> None:
-    """Give an issue an owner and a due date (and optionally its action plan), audited.
-
-    Used by round completion and meeting action items. Raises IssueInputError."""
-    from litestar.exceptions import NotFoundException
-
-    from rounds.core.tables import Membership
-
-    issue = await SafetyIssue.select().where(SafetyIssue.id == issue_id).first()
-    if issue is None:
-        raise NotFoundException()
-    ensure_can_contribute(viewer, issue["unit"])
-    errors: dict[str, str] = {}
-    if owner_id is not None and not await Membership.exists().where(
-        (Membership.unit == issue["unit"]) & (Membership.person == owner_id)
-    ):
-        errors["owner"] = "Choose an owner from this unit's team."
-    if action_plan is not None:
-        errors.update(screen({"action_plan": action_plan}))
-    if errors:
-        raise IssueInputError(errors)
-    values = {"owner": owner_id, "due_on": due_on}
-    if action_plan is not None:
-        values["action_plan"] = action_plan.strip()
-    if issue["status"] == "new" and owner_id and due_on:
-        values["status"] = "planned"
-    changes = audit.diff(issue, values)
-    if not changes:
-        return
-    async with db.write_transaction():
-        update = {**values, "updated_at": clock.now(), "version": issue["version"] + 1}
-        if "status" in changes:
-            update["status_changed_at"] = clock.now()
-        await SafetyIssue.update(update).where(SafetyIssue.id == issue_id)
-        changes["version"] = [issue["version"], issue["version"] + 1]
-        await audit.record(
-            viewer.actor, "update", "safety_issue", issue_id, unit_id=issue["unit"], changes=changes
-        )
+async def _is_active_member(unit_id: int, person_id: int) -> bool:
+    return await Membership.exists().where(
+        (Membership.unit == unit_id)
+        & (Membership.person == person_id)
+        & (Membership.person.active == True)  # noqa: E712
+    )
 
 
 # --- reading ------------------------------------------------------------------------------
 
 
 class Conflict(Exception):
-    """Someone saved the issue after the form was opened. `changes`: [(field label, old, new, who, when)]."""
+    """Someone saved the issue after the form was opened. `changes`: [(field label, old, new, who, when)].
 
-    def __init__(self, changes: list[dict], current: dict):
+    From a merging edit (`base` given), `fields` names the fields both people changed (their
+    value is in `changes`, this person's in `mine`); everything else this person changed is
+    in `mine` too, so the form can show the current issue with their own changes on top."""
+
+    def __init__(
+        self,
+        changes: list[dict],
+        current: dict,
+        *,
+        fields: tuple[str, ...] = (),
+        mine: dict | None = None,
+    ):
         super().__init__("stale version")
         self.changes = changes
         self.current = current
+        self.fields = fields
+        self.mine = mine or {}
 
 
 def _not_found():
@@ -447,36 +428,93 @@ async def _write(viewer: Viewer, issue: dict, values: dict) -> dict:
     return changes
 
 
-async def update_issue(viewer: Viewer, issue_id: int, values: dict, *, version: int | None) -> dict:
-    """Save the edit form. `values` holds EDITABLE fields, already typed by forms.IssueForm.
+def _same(a, b) -> bool:
+    """Equal as a person sees it: line endings and surrounding spaces do not count."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+    return a == b
 
-    Raises IssueInputError (field messages) or Conflict (someone saved since `version`)."""
+
+def merge(current: dict, values: dict, base: dict, labels: dict) -> tuple[dict, dict]:
+    """Three-way merge of one person's form against the row as it is now.
+
+    `base`: the values the form was opened with. Only fields this person changed are written;
+    a field someone else also changed since, to a different value, is a conflict.
+    Returns (fields to write, {field: [theirs, mine]} conflicts)."""
+    changed, conflicts = {}, {}
+    for name, mine in values.items():
+        before = base.get(name, current.get(name))
+        if _same(mine, before):
+            continue  # not touched by this person: whatever is saved now stays
+        if not _same(current.get(name), before) and not _same(current.get(name), mine):
+            conflicts[name] = [current.get(name), mine]
+        changed[name] = mine
+    return changed, conflicts
+
+
+async def change_issue(
+    viewer: Viewer,
+    issue_id: int,
+    values: dict,
+    *,
+    base: dict | None = None,
+    version: int | None = None,
+    note: str | None = None,
+) -> dict:
+    """The one way an existing issue is changed: the issue page, meeting actions and the agenda's
+    owner form, round completion. The issue page's rules hold for all of them: champions,
+    executive partners and admins change any issue of their unit, a member only what they own
+    (so nobody takes over an issue by the back door); a new owner is an active team member.
+
+    `values` holds EDITABLE fields, already typed. With `base` (what the form showed) only the
+    fields this person changed are written and only a field changed by both is a Conflict;
+    without it a stale `version` is refused. `note` adds a dated update in the same transaction.
+    Raises IssueInputError, Conflict or PermissionDeniedException."""
     async with db.write_transaction():
         issue = await _load_for_change(viewer, issue_id)
-        await _check_version(issue, version)
         values = {k: v for k, v in values.items() if k in EDITABLE}
         for name in FREE_TEXT:
             if name in values and isinstance(values[name], str):
                 values[name] = values[name].strip()
+        if base is not None:
+            values, conflicts = merge(issue, values, base, FIELD_LABELS)
+            if conflicts:
+                raise Conflict(
+                    await _changes_since(issue["id"], int(version or 0)),
+                    issue,
+                    fields=tuple(conflicts),
+                    mine=values,
+                )
+        else:
+            await _check_version(issue, version)
         errors = await _field_problems(issue, values)
         if errors:
             raise IssueInputError(errors)
-        values["priority"] = rules.effective_priority(
-            values.get("harm", issue["harm"]),
-            values.get("likelihood", issue["likelihood"]),
-            values.get("priority_override", issue["priority_override"]),
-        )
-        if not values.get("priority_override", issue["priority_override"]):
+        touches_risk = {"harm", "likelihood", "priority_override"} & values.keys()
+        if touches_risk or base is None:
+            values["priority"] = rules.effective_priority(
+                values.get("harm", issue["harm"]),
+                values.get("likelihood", issue["likelihood"]),
+                values.get("priority_override", issue["priority_override"]),
+            )
+        if "priority_override" in values and not values["priority_override"]:
             values["priority_reason"] = ""
         # An owner and a due date make a new issue planned.
-        status = issue["status"]
         if (
-            status == "new"
+            issue["status"] == "new"
             and values.get("owner", issue["owner"])
             and values.get("due_on", issue["due_on"])
         ):
             values["status"] = "planned"
-        return await _write(viewer, issue, values)
+        changes = await _write(viewer, issue, values)
+        if note:
+            await insert_update(viewer, issue, note)
+        return changes
+
+
+async def update_issue(viewer: Viewer, issue_id: int, values: dict, *, version: int | None) -> dict:
+    """The issue page's edit form without a base (older forms): a stale version is refused."""
+    return await change_issue(viewer, issue_id, values, version=version)
 
 
 async def _field_problems(issue: dict, values: dict) -> dict[str, str]:
@@ -503,9 +541,7 @@ async def _field_problems(issue: dict, values: dict) -> dict[str, str]:
             "Say why the team set this priority (for example “easy win, staff raise it every round”)."
         )
     if "owner" in values and values["owner"] is not None and values["owner"] != issue["owner"]:
-        if not await Membership.exists().where(
-            (Membership.unit == issue["unit"]) & (Membership.person == values["owner"])
-        ):
+        if not await _is_active_member(issue["unit"], values["owner"]):
             errors["owner"] = "Choose an owner from this unit's team."
     if (
         "category" in values
@@ -619,22 +655,27 @@ async def add_update(viewer: Viewer, issue_id: int, body: str) -> int:
     if errors:
         raise IssueInputError(errors)
     async with db.write_transaction():
-        row = (
-            await IssueUpdate.insert(
-                IssueUpdate(issue=issue_id, author=viewer.id, at=clock.now(), body=body)
-            ).returning(IssueUpdate.id)
-        )[0]
-        await SafetyIssue.update({SafetyIssue.updated_at: clock.now()}).where(
-            SafetyIssue.id == issue_id
-        )
-        await audit.record(
-            viewer.actor,
-            "create",
-            "issue_update",
-            row["id"],
-            unit_id=issue["unit"],
-            changes={"issue": [None, issue_id], "body": [None, body]},
-        )
+        return await insert_update(viewer, issue, body)
+
+
+async def insert_update(viewer: Viewer, issue: dict, body: str) -> int:
+    """A dated note on the issue, audited (in the caller's transaction)."""
+    row = (
+        await IssueUpdate.insert(
+            IssueUpdate(issue=issue["id"], author=viewer.id, at=clock.now(), body=body)
+        ).returning(IssueUpdate.id)
+    )[0]
+    await SafetyIssue.update({SafetyIssue.updated_at: clock.now()}).where(
+        SafetyIssue.id == issue["id"]
+    )
+    await audit.record(
+        viewer.actor,
+        "create",
+        "issue_update",
+        row["id"],
+        unit_id=issue["unit"],
+        changes={"issue": [None, issue["id"]], "body": [None, body]},
+    )
     return row["id"]
 
 

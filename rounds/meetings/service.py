@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from rounds import db
 from rounds.audit import service as audit
@@ -19,7 +19,7 @@ from rounds.core import clock
 from rounds.core.tables import Membership, Person, Unit
 from rounds.issues import service as issues
 from rounds.issues.service import IssueInputError, screen
-from rounds.issues.tables import IssueUpdate, SafetyIssue
+from rounds.issues.tables import SafetyIssue
 from rounds.meetings import rules
 from rounds.meetings.agenda import build_agenda, snapshot_items
 from rounds.meetings.tables import (
@@ -581,10 +581,23 @@ async def assign_from_agenda(
         errors["due_on"] = "The due date cannot be in the past."
     if errors:
         raise MeetingInputError(errors)
+    await _change_issue(viewer, issue_id, {"owner": owner_id, "due_on": due_on})
+
+
+NOT_YOURS = (
+    "Only the unit's champions, executive partners, admins and the issue's owner can change "
+    "who owns it or when it is due."
+)
+
+
+async def _change_issue(viewer: Viewer, issue_id: int, values: dict, note: str | None = None):
+    """Through the issue page's own rules (issues.change_issue), with its refusals as messages."""
     try:
-        await issues.assign(viewer, issue_id, owner_id=owner_id, due_on=due_on)
+        await issues.change_issue(viewer, issue_id, values, note=note)
     except IssueInputError as exc:
         raise MeetingInputError(exc.errors) from exc
+    except PermissionDeniedException as exc:
+        raise MeetingInputError({"owner": NOT_YOURS}) from exc
 
 
 # --- attendance -----------------------------------------------------------------------------
@@ -719,26 +732,37 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
     elif len(description) > 4000:
         errors["description"] = "Keep it under 4,000 characters."
     team_ids = {m["person_id"] for m in await unit_team(unit_id)}
-    if data.owner_id is None:
-        errors["owner"] = "Choose who owns this action – every action needs an owner."
-    elif data.owner_id not in team_ids:
-        errors["owner"] = "Choose an owner from this unit's CUSP team."
-    if data.due_on is None:
-        errors["due_on"] = "Give a due date – every action needs one."
-    elif data.due_on < local_today():
-        errors["due_on"] = "The due date cannot be in the past."
     issue = None
     if data.kind == "update":
         if data.issue_id is None:
             errors["issue"] = "Choose the issue this action updates."
         else:
             issue = (
-                await SafetyIssue.select(SafetyIssue.id, SafetyIssue.unit)
+                await SafetyIssue.select(
+                    SafetyIssue.id, SafetyIssue.unit, SafetyIssue.owner, SafetyIssue.due_on
+                )
                 .where(SafetyIssue.id == data.issue_id)
                 .first()
             )
             if issue is None or issue["unit"] != unit_id:
                 errors["issue"] = "Choose an issue from this unit's tracking log."
+                issue = None
+    # An update leaves the issue's owner and due date as they are unless chosen here; the
+    # action then names the issue's own owner and due date.
+    owner_id = data.owner_id or (issue["owner"] if issue else None)
+    due_on = data.due_on or (issue["due_on"] if issue else None)
+    if data.owner_id is not None and data.owner_id not in team_ids:
+        errors["owner"] = "Choose an owner from this unit's CUSP team."
+    elif owner_id is None and "issue" not in errors:
+        errors["owner"] = "Choose who owns this action – every action needs an owner."
+    if data.due_on is not None and data.due_on < local_today():
+        errors["due_on"] = "The due date cannot be in the past."
+    elif due_on is None and "issue" not in errors:
+        errors["due_on"] = "Give a due date – every action needs one."
+    if issue and (data.owner_id or data.due_on):
+        chosen = await SafetyIssue.select().where(SafetyIssue.id == issue["id"]).first()
+        if not issues.can_edit(viewer, chosen):
+            errors["owner"] = NOT_YOURS + " Leave Owner and Due date empty to add the update only."
     if data.item_id is not None and not await MeetingItem.exists().where(
         (MeetingItem.id == data.item_id) & (MeetingItem.meeting == meeting_id)
     ):
@@ -759,6 +783,8 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
                     source="team_meeting",
                     raised_by="CUSP team meeting",
                     idempotency_key=f"mtg-{key}" if key else None,
+                    owner_id=owner_id,
+                    due_on=due_on,
                 )
             except IssueInputError as exc:
                 raise MeetingInputError(exc.errors) from exc
@@ -772,8 +798,8 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
                 & (MeetingAction.issue == issue_id)
                 & (MeetingAction.kind == data.kind)
                 & (MeetingAction.description == description)
-                & (MeetingAction.owner == data.owner_id)
-                & (MeetingAction.due_on == data.due_on)
+                & (MeetingAction.owner == owner_id)
+                & (MeetingAction.due_on == due_on)
             )
             .first()
         )
@@ -781,32 +807,21 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
             return duplicate["id"]
         now = clock.now()
         if data.kind == "update":
-            body = f"Team meeting {day(meeting['scheduled_at'])}: {description}"
-            update = (
-                await IssueUpdate.insert(
-                    IssueUpdate(issue=issue_id, author=viewer.id, at=now, body=body)
-                ).returning(IssueUpdate.id)
-            )[0]
-            await audit.record(
-                viewer.actor,
-                "create",
-                "issue_update",
-                update["id"],
-                unit_id=unit_id,
-                changes=audit.created({"issue": issue_id, "body": body}),
-            )
-        try:
-            await issues.assign(viewer, issue_id, owner_id=data.owner_id, due_on=data.due_on)
-        except IssueInputError as exc:
-            raise MeetingInputError(exc.errors) from exc
+            # An update on the issue; owner and due date change only when chosen here.
+            chosen = {k: v for k, v in (("owner", data.owner_id), ("due_on", data.due_on)) if v}
+            note = f"Team meeting {day(meeting['scheduled_at'])}: {description}"
+            if chosen:
+                await _change_issue(viewer, issue_id, chosen, note=note)
+            else:  # any team member may add an update
+                await issues.insert_update(viewer, {"id": issue_id, "unit": unit_id}, note)
         values = {
             "meeting": meeting_id,
             "item": data.item_id,
             "issue": issue_id,
             "kind": data.kind,
             "description": description,
-            "owner": data.owner_id,
-            "due_on": data.due_on,
+            "owner": owner_id,
+            "due_on": due_on,
         }
         row = (
             await MeetingAction.insert(MeetingAction(**values, created_at=now)).returning(

@@ -17,7 +17,7 @@ from rounds.barriers.tables import Barrier
 from rounds.core import clock
 from rounds.core.tables import Membership, Person, Unit
 from rounds.issues import rules as issue_rules
-from rounds.issues.service import IssueInputError, assign, capture
+from rounds.issues.service import IssueInputError, capture, change_issue
 from rounds.issues.tables import SafetyIssue
 from rounds.rounding import rules
 from rounds.rounding.tables import Briefing, RoundSeries, SafetyRound
@@ -725,11 +725,10 @@ async def finish(
                 issue = issues.get(issue_id)
                 if issue is None or (owner_id is None and due_on is None):
                     continue
-                await assign(
-                    viewer,
-                    issue_id,
-                    owner_id=owner_id or issue["owner"],
-                    due_on=due_on or issue["due_on"],
+                # Empty fields leave the issue's owner and due date as they are.
+                chosen = {"owner": owner_id, "due_on": due_on}
+                await change_issue(
+                    viewer, issue_id, {k: v for k, v in chosen.items() if v is not None}
                 )
             values = {"status": "completed", "completed_at": now, "debrief_notes": debrief}
             await SafetyRound.update({**values, "version": current["version"] + 1}).where(
