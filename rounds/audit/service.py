@@ -1,7 +1,9 @@
 """Append-only, hash-chained audit log of every change to tracked data and every sign-in.
 
-Each entry's hash is an HMAC (keyed from ROUNDS_SECRET_KEY, which is not in the database) over
-its content and the previous entry's hash; `verify()` recomputes the chain. Someone who can
+Each entry's hash is an HMAC (keyed from ROUNDS_AUDIT_KEY, or ROUNDS_SECRET_KEY when that is
+unset; neither is in the database) over its content and the previous entry's hash; `verify()`
+recomputes the chain. Each entry names the key that signed it (`key_id`, a hash of the key), so
+keys can rotate: earlier keys, listed in ROUNDS_AUDIT_PREVIOUS_KEYS, verify earlier entries. Someone who can
 write to the database but does not hold the key cannot rewrite history and re-hash it. Writers serialise on the single audit_head row (an UPDATE takes its row lock on
 PostgreSQL; SQLite write transactions are already serial), so the chain never forks.
 """
@@ -55,19 +57,41 @@ def created(values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 _key: bytes | None = None
+_key_id = ""
+_keys: dict[str, bytes] = {}  # key id -> key, the current one and earlier ones
 
 
-def configure(secret_key: str) -> None:
-    """Set the chain key (done by create_app and the CLI from the configured secret key)."""
-    global _key
-    _key = hashlib.sha256(b"rounds-audit-chain\0" + secret_key.encode()).digest()
+def _derive(material: str) -> tuple[str, bytes]:
+    key = hashlib.sha256(b"rounds-audit-chain\0" + material.encode()).digest()
+    return hashlib.sha256(b"rounds-audit-key-id\0" + key).hexdigest()[:12], key
 
 
-def _digest(prev_hash: str, seq: int, at: str, fields: dict[str, Any]) -> str:
-    if _key is None:
+def configure(secret_key: str, previous: list[str] | tuple[str, ...] = ()) -> None:
+    """Set the chain key (create_app and the CLI pass Settings.audit_keys()), and earlier keys."""
+    global _key, _key_id
+    _key_id, _key = _derive(secret_key)
+    _keys.clear()
+    for material in previous:
+        key_id, key = _derive(material)
+        _keys[key_id] = key
+    _keys[_key_id] = _key
+
+
+def _digest(
+    prev_hash: str, seq: int, at: str, fields: dict[str, Any], key: bytes | None = None
+) -> str:
+    key = key or _key
+    if key is None:
         raise RuntimeError("The audit log key is not configured (rounds.audit.service.configure).")
     payload = json.dumps({"prev": prev_hash, "seq": seq, "at": at, **fields}, sort_keys=True)
-    return hmac.new(_key, payload.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _keys_for(key_id: str) -> list[bytes]:
+    """Entries written before key ids (key_id "") may have been signed by any known key."""
+    if key_id:
+        return [_keys[key_id]] if key_id in _keys else []
+    return list(_keys.values())
 
 
 async def record(
@@ -94,6 +118,8 @@ async def record(
             "changes": json.dumps(changes or {}, sort_keys=True, default=str),
             "ip": actor.ip,
         }
+        if _key_id:  # entries written before key ids had none in their hash
+            fields["key_id"] = _key_id
         digest = _digest(prev_hash, seq, at.isoformat(), fields)
         await AuditEntry.insert(
             AuditEntry(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **fields)
@@ -141,10 +167,25 @@ async def verify(batch: int = 5000) -> VerifyResult:
                     "ip",
                 )
             }
-            if _digest(prev_hash, row["seq"], _iso_utc(at), fields) != row["hash"]:
+            key_id = row.get("key_id") or ""
+            if key_id:
+                fields["key_id"] = key_id
+            keys = _keys_for(key_id)
+            if not keys:
                 return VerifyResult(
-                    False, checked, row["seq"], "the entry was changed after it was written"
+                    False,
+                    checked,
+                    row["seq"],
+                    f"it was signed with audit key {key_id}, which is not configured "
+                    "(list earlier keys in ROUNDS_AUDIT_PREVIOUS_KEYS)",
                 )
+            if all(
+                _digest(prev_hash, row["seq"], _iso_utc(at), fields, k) != row["hash"] for k in keys
+            ):
+                reason = "the entry was changed after it was written"
+                if not key_id:
+                    reason += " (or its key is not in ROUNDS_AUDIT_PREVIOUS_KEYS)"
+                return VerifyResult(False, checked, row["seq"], reason)
             prev_hash, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
     head = await db.raw("SELECT seq, last_hash FROM audit_head")
     if len(head) != 1:

@@ -80,6 +80,7 @@ class AuditEntry(Table, tablename="audit_entry"):
     ip = Varchar(length=64, default="")
     prev_hash = Varchar(length=64, default="")
     hash = Varchar(length=64, default="")
+    key_id = Varchar(length=16, default="")  # which audit key signed it ("" before issue 17)
 
 
 class AuditHead(Table, tablename="audit_head"):
