@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
     session_cookie, csrf_cookie = cookie_names(settings)
-    audit.configure(settings.resolved_secret_key())
+    audit.configure(*settings.audit_keys())
     filters.set_timezone(settings.timezone)
     version = static_version()
 
@@ -160,9 +160,16 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     return app
 
 
-def app_from_env() -> Litestar:
-    """Entry point for `uvicorn --factory` (each worker process builds its own app)."""
-    return create_app()
+def app_from_env():
+    """Entry point for `uvicorn --factory` (each worker process builds its own app), with the
+    access log around it."""
+    from rounds.web.access_log import with_access_log
+
+    settings = load_settings()
+    app = create_app(settings)
+    if not settings.access_log:
+        return app
+    return with_access_log(app, json_format=settings.log_format == "json")
 
 
 __all__ = ["create_app", "app_from_env", "NavItem"]

@@ -22,7 +22,7 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
             from rounds.core.defaults import ensure_defaults
 
             settings = load_settings()
-            audit.configure(settings.resolved_secret_key())
+            audit.configure(*settings.audit_keys())
             engine = db.make_engine(
                 settings.database_url, pool_size=2, busy_timeout_ms=settings.sqlite_busy_timeout_ms
             )
@@ -42,6 +42,16 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
 @_with_db
 async def cmd_migrate(settings, args) -> int:
     print(f"Database is up to date: {_safe_url(settings.database_url)}")
+    return 0
+
+
+@_with_db
+async def cmd_maintenance(settings, args) -> int:
+    """Housekeeping run by the maintenance timer (and at every start): expired sessions."""
+    from rounds.auth import sessions
+
+    removed = await sessions.purge_expired(settings.idle_timeout_seconds)
+    print(f"Removed {removed} expired session{'s' if removed != 1 else ''}.")
     return 0
 
 
@@ -107,6 +117,16 @@ def cmd_serve(args) -> int:
         code = cmd_migrate(args)
         if code:
             return code
+    code = cmd_maintenance(args)
+    if code:
+        return code
+    if not settings.base_url:
+        # Links in e-mails and calendar feeds go where this server is reached (requests say so;
+        # behind a proxy that is the proxy's address). Set ROUNDS_BASE_URL to fix it.
+        print(
+            "ROUNDS_BASE_URL is not set: calendar links use the address each request came to; "
+            "set it for the links in reminder e-mails."
+        )
     if (
         settings.mode == "dev"
         and settings.cookie_secure
@@ -126,7 +146,7 @@ def cmd_serve(args) -> int:
         workers=args.workers,
         log_level="warning",
         proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("ROUNDS_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
     )
     return 0
@@ -297,6 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if broken")
     audit.set_defaults(func=cmd_audit)
 
+    maintenance = sub.add_parser(
+        "maintenance", help="housekeeping: remove expired sessions (run daily by the timer)"
+    )
+    maintenance.set_defaults(func=cmd_maintenance)
+
     reminders = sub.add_parser("reminders", help="daily reminder digests")
     reminders_sub = reminders.add_subparsers(dest="action", required=True)
     reminders_sub.add_parser(
@@ -307,7 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rounds.settings import unknown_variables
+
     args = build_parser().parse_args(argv)
+    for name in unknown_variables():
+        print(f"Warning: {name} is not a Rounds setting (a typo?); it is ignored.", file=sys.stderr)
     try:
         return args.func(args) or 0
     except SettingsError as exc:

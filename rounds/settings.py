@@ -33,12 +33,24 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
     var_dir: Path = Path("var")
     smtp_host: str | None = None
-    smtp_port: int = 25
+    smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "rounds@localhost"
-    base_url: str = "http://127.0.0.1:8000"
+    # Links in e-mails and calendar feeds; unset: the address each request came to (behind a
+    # proxy: the proxy's, from X-Forwarded-Proto and Host), and for `rounds reminders` the
+    # address `rounds serve` listens on by default.
+    base_url: str = ""
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: IPs or networks, or "*".
+    forwarded_allow_ips: str = "127.0.0.1"
+    # The audit chain's own key (32+ characters); unset: derived from ROUNDS_SECRET_KEY. Earlier
+    # keys (comma-separated) verify the entries written with them (docs/DEPLOY.md, rotation).
+    audit_key: str | None = Field(default=None, min_length=32)
+    audit_previous_keys: str = ""
+    # One line per request on standard output: "text" or "json"; ROUNDS_ACCESS_LOG=false: none.
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
     timezone: str = "America/New_York"
     feedback_window_days: int = Field(default=14, ge=1, le=365)
     # Rendered fragments kept per worker (rows of the tracking log, ~1 KB each); 0 turns it off.
@@ -74,6 +86,53 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlparse
+
+        if not value:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(
+                "must be an http:// or https:// address like https://rounds.example.org"
+            )
+        if parsed.query or parsed.fragment:
+            raise ValueError("must not have a query string or fragment")
+        return value.rstrip("/")
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _ip_list(cls, value: str) -> str:
+        import ipaddress
+
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if not items:
+            raise ValueError('must list proxy addresses (e.g. 127.0.0.1) or be "*"')
+        for item in items:
+            if item == "*" or item.startswith("unix:"):
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return ",".join(items)
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_address(cls, value: str) -> str:
+        if "@" not in value or any(c in value for c in "\r\n"):
+            raise ValueError("must be an e-mail address like rounds@hospital.example")
+        return value
+
+    @field_validator("audit_previous_keys")
+    @classmethod
+    def _previous_keys(cls, value: str) -> str:
+        if any(len(k.strip()) < 32 for k in value.split(",") if k.strip()):
+            raise ValueError("each earlier key has 32+ characters (comma-separated)")
+        return value
+
     @model_validator(mode="after")
     def _secret_for_production(self) -> Settings:
         if self.mode == "production" and not self.secret_key:
@@ -98,6 +157,16 @@ class Settings(BaseSettings):
     def absolute_timeout_seconds(self) -> int:
         return int(self.absolute_timeout_hours * 3600)
 
+    def audit_keys(self) -> tuple[str, list[str]]:
+        """The key new audit entries are written with, and the earlier ones still verified."""
+        current = self.audit_key or self.resolved_secret_key()
+        previous = [k.strip() for k in self.audit_previous_keys.split(",") if k.strip()]
+        return current, previous
+
+    def link_base(self, request_base: str | None = None) -> str:
+        """Where links in e-mails and feeds point: ROUNDS_BASE_URL, else where we were reached."""
+        return (self.base_url or request_base or "http://127.0.0.1:8000").rstrip("/")
+
     def resolved_secret_key(self) -> str:
         """The configured key, or (dev only) one generated once into var/secret_key."""
         if self.secret_key:
@@ -118,6 +187,27 @@ def write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
+
+
+# ROUNDS_* variables read by the tests and tools rather than by the app.
+TOOL_VARIABLES = {
+    "ROUNDS_TEST_DATABASE_URL", "ROUNDS_REQUIRE_BROWSER", "ROUNDS_COUNT_QUERIES", "ROUNDS_CHROMIUM",
+    "ROUNDS_SCREENSHOTS", "ROUNDS_DEMO_PASSWORD", "ROUNDS_DEPLOY_TESTS", "ROUNDS_DEPLOY_PG_URL",
+    "ROUNDS_CI_VENV", "ROUNDS_BENCH_PG_URL", "ROUNDS_CEILING_UNIT",
+}  # fmt: skip
+
+
+def unknown_variables(environ=None) -> list[str]:
+    """ROUNDS_* variables that are no setting (a typo would otherwise be silently ignored)."""
+    import os
+
+    known = {"ROUNDS_" + name.upper() for name in Settings.model_fields}
+    environ = os.environ if environ is None else environ
+    return sorted(
+        name
+        for name in environ
+        if name.startswith("ROUNDS_") and name not in known and name not in TOOL_VARIABLES
+    )
 
 
 def load_settings(**overrides) -> Settings:

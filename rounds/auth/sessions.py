@@ -110,8 +110,18 @@ async def end_all_for(person_id: int, *, except_token: str | None = None) -> Non
         await query
 
 
-async def purge_expired() -> None:
-    await WebSession.delete().where(WebSession.expires_at < clock.now())
+async def purge_expired(idle_seconds: int) -> int:
+    """Delete sessions past their absolute or idle timeout (`rounds maintenance`); how many."""
+    now = clock.now()
+    gone = (
+        await WebSession.delete()
+        .where(
+            (WebSession.expires_at < now)
+            | (WebSession.last_seen_at < now - timedelta(seconds=idle_seconds))
+        )
+        .returning(WebSession.id)
+    )
+    return len(gone)
 
 
 def _aware(value: datetime | str) -> datetime:

@@ -670,7 +670,7 @@ async def calendar_feed(request: Request, token: FromPath[str]) -> Response:
     if not token.endswith(".ics"):
         raise NotFoundException()
     body = await calendar.feed(
-        token.removesuffix(".ics"), request.app.state.settings.base_url.rstrip("/")
+        token.removesuffix(".ics"), request.app.state.settings.link_base(str(request.base_url))
     )
     if body is None:
         raise NotFoundException()
@@ -695,7 +695,7 @@ async def my_calendar_change(request: Request, viewer: ViewerDep) -> Response:
         await calendar.revoke(viewer)
         return render(request, "rounding/calendar.html", has_link=False, link=None, revoked=True)
     token = await calendar.new_link(viewer)
-    link = f"{request.app.state.settings.base_url.rstrip('/')}/calendar/{token}.ics"
+    link = f"{request.app.state.settings.link_base(str(request.base_url))}/calendar/{token}.ics"
     return render(request, "rounding/calendar.html", has_link=True, link=link)
 
 
