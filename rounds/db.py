@@ -40,10 +40,16 @@ def start_counting() -> list[int]:
     return box
 
 
-def _count_one() -> None:
+# Tests' query counters listen here, so they see every statement, db.fetch's included.
+query_listeners: list = []
+
+
+def _count_one(statement: object = "") -> None:
     box = _query_count.get()
     if box is not None:
         box[0] += 1
+    for listen in query_listeners:
+        listen(str(statement))
 
 
 def all_tables():
@@ -122,7 +128,7 @@ class KeptSQLiteEngine(SQLiteEngine):
         return self._write_lock
 
     async def run_querystring(self, querystring, in_pool: bool = False):
-        _count_one()
+        _count_one(querystring)
         return await super().run_querystring(querystring, in_pool=in_pool)
 
     async def get_connection(self):
@@ -245,7 +251,7 @@ class PooledPostgresEngine(PostgresEngine):
         return ResilientPostgresTransaction(engine=self, allow_nested=allow_nested)
 
     async def run_querystring(self, querystring, in_pool: bool = True):
-        _count_one()
+        _count_one(querystring)
         return await super().run_querystring(querystring, in_pool=in_pool)
 
     async def _run_in_pool(self, query: str, args=None):
@@ -390,7 +396,7 @@ async def fetch(sql: str, *args) -> list[dict]:
     """
     engine = current_engine()
     if isinstance(engine, KeptSQLiteEngine) and engine.current_transaction.get() is None:
-        _count_one()
+        _count_one(sql)
         cursor = engine.plain_reader().execute(sql.format(*("?",) * len(args)), args)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

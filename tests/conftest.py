@@ -336,26 +336,23 @@ def fake_clock(monkeypatch):
 
 @pytest.fixture
 def query_counter():
-    """Counts SQL statements run through Piccolo while the block runs:
-    `with query_counter() as counted: ...; assert counted.n <= 5`."""
+    """Counts every SQL statement (Piccolo's and db.fetch's, on both databases) while the block
+    runs: `with query_counter() as counted: ...; assert counted.n <= 5`."""
     from contextlib import contextmanager
 
     @contextmanager
     def counting():
-        engine = db.current_engine()
-        original = engine.run_querystring
         box = type("Counted", (), {"n": 0, "queries": []})()
 
-        async def counted(querystring, in_pool: bool = False):
+        def listen(statement: str) -> None:
             box.n += 1
-            box.queries.append(str(querystring))
-            return await original(querystring, in_pool=in_pool)
+            box.queries.append(statement)
 
-        engine.run_querystring = counted
+        db.query_listeners.append(listen)
         try:
             yield box
         finally:
-            del engine.run_querystring
+            db.query_listeners.remove(listen)
 
     return counting
 

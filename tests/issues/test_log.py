@@ -153,10 +153,11 @@ async def test_query_count_is_bounded(client, world, login, query_counter, new_i
     with query_counter() as counted:
         r = await client.get("/issues?sort=newest")
     assert r.status_code == 200 and "Open barrier" in r.text
-    assert counted.n <= 8, counted.queries
+    # session, page of rows, filter choices, unit look-up: the counter sees db.fetch too
+    assert counted.n <= 4, counted.queries
     with query_counter() as counted_filtered:
         await client.get("/issues?status=new&q=bulk&page=2")
-    assert counted_filtered.n <= 8
+    assert counted_filtered.n <= 4, counted_filtered.queries
 
 
 async def test_export_csv_follows_the_filters(client, world, login, new_issue):
