@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from rounds.core import clock
-from rounds.meetings.tables import Meeting, MeetingItem
+from rounds.meetings.tables import Meeting, MeetingAttendee, MeetingItem
 from tests.test_access import register
 
 
@@ -24,3 +24,30 @@ async def _meeting(world):
         MeetingItem(meeting=row["id"], section="data", position=0, title="Unit data", version=1)
     )
     return row["id"]
+
+
+@register("item_id")
+async def _item(world):
+    """An agenda item of the newest unit-B meeting (made by the meeting_id factory)."""
+    meeting = await Meeting.select(Meeting.id).where(Meeting.unit == world.unit_b).first()
+    item = await MeetingItem.select(MeetingItem.id).where(MeetingItem.meeting == meeting["id"])
+    return item[0]["id"]
+
+
+@register("attendee_id")
+async def _attendee(world):
+    meeting = await Meeting.select(Meeting.id).where(Meeting.unit == world.unit_b).first()
+    row = await MeetingAttendee.insert(
+        MeetingAttendee(meeting=meeting["id"], guest_role="Pharmacist", present=True)
+    ).returning(MeetingAttendee.id)
+    return row[0]["id"]
+
+
+@register("change")
+async def _change(world):
+    return "up"  # a real change name, so only access can refuse it
+
+
+@register("direction")
+async def _direction(world):
+    return "up"

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from rounds.core import clock
-from rounds.rounding.tables import SafetyRound
+from rounds.rounding.tables import RoundSeries, SafetyRound
 from tests.test_access import register
 
 
@@ -20,4 +20,18 @@ async def _round(world):
             version=1,
         )
     ).returning(SafetyRound.id)
+    return row[0]["id"]
+
+
+@register("series_id")
+async def _series(world):
+    row = await RoundSeries.insert(
+        RoundSeries(
+            unit=world.unit_b,
+            every_weeks=4,
+            first_at=clock.now() + timedelta(days=3),
+            champion=world.people["outsider"],
+            created_at=clock.now(),
+        )
+    ).returning(RoundSeries.id)
     return row[0]["id"]
