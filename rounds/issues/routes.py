@@ -170,6 +170,88 @@ def _form_values(issue: dict) -> dict:
     return values
 
 
+def _as_typed(value) -> str:
+    """A value as the form submits it (the base_* hidden fields)."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "on"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _base(issue: dict) -> dict[str, str]:
+    """What the edit form is based on: saved with it, so a save writes only what this person changed."""
+    return {name: _as_typed(issue.get(name)) for name in service.EDITABLE}
+
+
+def _submitted_base(data: dict) -> dict[str, str]:
+    return {
+        k[5:]: v for k, v in data.items() if k.startswith("base_") and k[5:] in service.EDITABLE
+    }
+
+
+def _typed_base(data: dict) -> dict | None:
+    """The base_* fields typed like the form (None if the form has none or they are garbled)."""
+    raw = _submitted_base(data)
+    if not raw:
+        return None
+    form, errors = validate(IssueForm, {**raw, "version": data.get("version") or 0})
+    return form.values() if form and not errors else None
+
+
+def _choose(data: dict) -> tuple[dict, dict, list[str]]:
+    """Apply the person's choices for fields both people changed (keep_<field> = theirs|mine).
+    The base of a form shown after a conflict is the other person's saved value."""
+    pending = [
+        f for f in str(data.get("conflict_fields") or "").split(",") if f in service.EDITABLE
+    ]
+    data = {k: v for k, v in data.items() if k != "conflict_fields"}
+    errors, unresolved = {}, []
+    for name in pending:
+        choice = data.get(f"keep_{name}")
+        if choice == "theirs":
+            data[name] = data.get(f"base_{name}", "")
+        elif choice != "mine":
+            errors[name] = "Both of you changed this: choose which value to keep."
+            unresolved.append(name)
+    return data, errors, unresolved
+
+
+def _merge_rows(fields, theirs: dict, mine: dict, names: dict, vocab: dict) -> list[dict]:
+    """Both values of each field changed by both people, in words."""
+
+    def words(name, value):
+        if value in (None, ""):
+            return "–"
+        if name in names:
+            return names[name].get(int(value), value) if str(value).isdigit() else value
+        if name in vocab:
+            return vocab[name].get(value, value)
+        if name == "needs_executive_help":
+            return "yes" if value in ("on", True) else "no"
+        return value
+
+    return [
+        {
+            "field": f,
+            "label": service.FIELD_LABELS.get(f, f),
+            "theirs": words(f, theirs.get(f, "")),
+            "mine": words(f, mine.get(f, "")),
+        }
+        for f in fields
+    ]
+
+
+_VOCAB_BY_FIELD = {
+    "source": rules.SOURCES,
+    "harm": rules.HARMS,
+    "likelihood": rules.LIKELIHOODS,
+    "ease": rules.EASE,
+    "feedback_how": rules.FEEDBACK_HOW,
+    "priority_override": {"high": "High", "medium": "Medium", "low": "Low"},
+}
+
+
 async def _issue_context(
     viewer,
     issue,
@@ -181,6 +263,8 @@ async def _issue_context(
     update_errors=None,
     update_values=None,
     conflict=None,
+    base=None,
+    merge_conflict=None,
 ):
     from rounds.barriers.service import barriers_for_issue
 
@@ -197,6 +281,9 @@ async def _issue_context(
         "update_errors": update_errors or {},
         "update_values": update_values or {},
         "conflict": conflict,
+        "base": base or _base(issue),
+        "merge_conflict": merge_conflict or [],
+        "editable": service.EDITABLE,
         "team": team,
         "categories": categories,
         "names": names,
@@ -238,14 +325,20 @@ def _conflict_changes(exc: service.Conflict, names: dict) -> list[dict]:
 
 @post("/issues/{issue_id:int}/edit")
 async def issue_edit(request: Request, viewer: ViewerDep, issue_id: FromPath[int]) -> Response:
+    """Save only what this person changed (against the base_* values the form was opened with);
+    a field someone else changed meanwhile to another value is shown with both values to choose."""
     issue = await service.get_issue(viewer, issue_id)
     service.ensure_can_edit(viewer, issue)
-    data = await read_form(request)
+    data, choice_errors, unresolved = _choose(await read_form(request))
     form, errors = validate(IssueForm, data)
-    conflict = None
+    errors = {**errors, **choice_errors}
+    conflict = merge_conflict = None
+    base = _submitted_base(data) or None
     if form and not errors:
         try:
-            await service.update_issue(viewer, issue_id, form.values(), version=form.version)
+            await service.change_issue(
+                viewer, issue_id, form.values(), base=_typed_base(data), version=form.version
+            )
             return redirect(request, f"/issues/{issue_id}?saved=1")
         except service.IssueInputError as exc:
             errors = exc.errors
@@ -253,17 +346,44 @@ async def issue_edit(request: Request, viewer: ViewerDep, issue_id: FromPath[int
             issue = await service.get_issue(viewer, issue_id)
             ctx = await _issue_context(viewer, issue)
             conflict = _conflict_changes(exc, ctx["names"])
-            # Keep what this person typed, but against the current version: saving again is a
-            # deliberate choice made after seeing what changed.
-            data = {**data, "version": issue["version"]}
-            errors = {
-                "__all__": "Someone else changed this issue while you were editing. Nothing you typed was saved yet."
-            }
+            if exc.fields:
+                # The form now shows the issue as saved, with this person's own changes on top;
+                # its base is the saved issue, so the next save writes only those changes.
+                base = _base(issue)
+                current = _form_values(issue)
+                data = {
+                    **current,
+                    **{k: data.get(k, "") for k in exc.mine},
+                    "version": issue["version"],
+                }
+                merge_conflict = _merge_rows(exc.fields, base, data, ctx["names"], _VOCAB_BY_FIELD)
+                conflict = None
+                errors = {
+                    "__all__": "Someone else changed the same details while you were editing."
+                }
+            else:
+                # Keep what this person typed, but against the current version: saving again is
+                # a deliberate choice made after seeing what changed.
+                data = {**data, "version": issue["version"]}
+                errors = {
+                    "__all__": "Someone else changed this issue while you were editing. Nothing you typed was saved yet."
+                }
+    if unresolved and merge_conflict is None:
+        ctx = await _issue_context(viewer, issue)
+        merge_conflict = _merge_rows(unresolved, base or {}, data, ctx["names"], _VOCAB_BY_FIELD)
     return render(
         request,
         "issues/issue.html",
         fragment="issues/_issue.html",
-        **await _issue_context(viewer, issue, values=data, errors=errors, conflict=conflict),
+        **await _issue_context(
+            viewer,
+            issue,
+            values=data,
+            errors=errors,
+            conflict=conflict,
+            base=base,
+            merge_conflict=merge_conflict,
+        ),
     )
 
 
