@@ -105,6 +105,28 @@ def _safe_url(url: str) -> str:
     return url
 
 
+def cmd_backup(args) -> int:
+    from rounds.backup import BackupError, backup
+
+    try:
+        print(backup(load_settings(), args.path))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from rounds.backup import BackupError, restore
+
+    try:
+        print(restore(load_settings(), args.path, force=args.force))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return cmd_migrate(args)  # a backup from an earlier release comes back on today's schema
+
+
 def cmd_serve(args) -> int:
     from rounds import serving
 
@@ -316,6 +338,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="action", required=True)
     audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if broken")
     audit.set_defaults(func=cmd_audit)
+
+    backup = sub.add_parser(
+        "backup", help="copy the database to a new file (consistent while people write)"
+    )
+    backup.add_argument("path", help="the new backup file (SQLite file or pg_dump custom format)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore", help="restore a backup into the configured database, then migrate it"
+    )
+    restore.add_argument("path")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that already holds data"
+    )
+    restore.set_defaults(func=cmd_restore)
 
     maintenance = sub.add_parser(
         "maintenance", help="housekeeping: remove expired sessions (run daily by the timer)"
