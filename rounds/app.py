@@ -32,6 +32,7 @@ from rounds.web import errors, filters
 from rounds.web.errors import PasswordChangeRequired
 from rounds.web.fragments import FragmentCache
 from rounds.web.nav import NavItem, items_for
+from rounds.voice import service as voice
 from rounds.web.security import add_security_headers
 
 log = logging.getLogger("rounds")
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     )
     session_cookie, csrf_cookie = cookie_names(settings)
     audit.configure(*settings.audit_keys())
+    voice.configure(settings.resolved_secret_key())  # derives the public concern-form links
     filters.set_timezone(settings.timezone)
     version = static_version()
 

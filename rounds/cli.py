@@ -23,6 +23,9 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
 
             settings = load_settings()
             audit.configure(*settings.audit_keys())
+            from rounds.voice import service as voice
+
+            voice.configure(settings.resolved_secret_key())
             engine = db.make_engine(
                 settings.database_url, pool_size=2, busy_timeout_ms=settings.sqlite_busy_timeout_ms
             )

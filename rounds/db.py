@@ -25,6 +25,7 @@ APPS = (
     "rounds.issues.piccolo_app",
     "rounds.barriers.piccolo_app",
     "rounds.meetings.piccolo_app",
+    "rounds.voice.piccolo_app",
 )
 
 

@@ -13,6 +13,7 @@ FEATURE_MODULES = [
     "rounds.barriers.routes",
     "rounds.meetings.routes",
     "rounds.reports.routes",
+    "rounds.voice.routes",
 ]
 
 # Home page panels, in order: (module with `async def home_panel(viewer) -> dict | None`, template).
@@ -20,6 +21,7 @@ HOME_PANELS = [
     ("rounds.rounding.panels", "rounding/_home_panel.html"),
     ("rounds.barriers.panels", "barriers/_home_panel.html"),
     ("rounds.issues.panels", "issues/_home_panel.html"),
+    ("rounds.voice.panels", "voice/_home_panel.html"),
     ("rounds.meetings.panels", "meetings/_home_panel.html"),
     ("rounds.home.panels", "home/_units_panel.html"),
 ]
@@ -32,4 +34,5 @@ UNIT_LINKS = [
     ("Unit measures", "/units/{unit_id}/measures"),
     ("Team meetings", "/units/{unit_id}/meetings"),
     ("Staff stoplight report", "/units/{unit_id}/stoplight"),
+    ("Concerns from staff and families", "/units/{unit_id}/concerns"),
 ]

@@ -8,7 +8,16 @@ import pytest
 from tests.conftest import World, post_form
 
 # The only routes reachable without a session (the calendar feed is protected by its secret token).
-PUBLIC = {"/login", "/healthz", "/calendar/{token:str}.ics", "/calendar/{token:str}"}
+PUBLIC = {
+    "/login",
+    "/healthz",
+    "/calendar/{token:str}.ics",
+    "/calendar/{token:str}",
+    # concerns from staff and families: the unit's form (secret token) and the reference page
+    "/s/{unit_token:str}",
+    "/c",
+    "/c/{code:str}",
+}
 
 
 def _routes(app, *, public=False):

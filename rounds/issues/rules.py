@@ -8,6 +8,7 @@ from __future__ import annotations
 SOURCES = {
     "safety_round": "Safety round",
     "staff_assessment": "Staff safety assessment",
+    "before_round": "Sent ahead of a round",
     "learning_from_defects": "Learning from defects",
     "event_report": "Event report",
     "patient_family": "Patient / family",

@@ -315,7 +315,15 @@ async def assemble(row: dict) -> dict[str, Any]:
         "ready_at": notes["ready_at"] if notes else None,
         "script": await script(),
         "assembled_at": clock.now(),
+        "sent_ahead": await _sent_ahead(unit_id, row["id"], previous),
     }
+
+
+async def _sent_ahead(unit_id: int, round_id: int, previous: dict | None) -> list[dict]:
+    """Staff concerns sent ahead of this round (rounds.voice), as plain data."""
+    from rounds.voice.service import sent_ahead
+
+    return await sent_ahead(unit_id, round_id, previous["scheduled_at"] if previous else None)
 
 
 # --- freezing ---------------------------------------------------------------------------------

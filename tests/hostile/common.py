@@ -14,7 +14,17 @@ from tests.perf.http import forms as parse_forms
 PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 # Routes anyone may reach without a session: sign-in, health, static files, the calendar feed
 # (its URL carries a secret token instead).
-PUBLIC = {"/login", "/healthz", "/calendar/{token:str}", "/calendar/{token:str}.ics"}
+PUBLIC = {
+    "/login",
+    "/healthz",
+    "/calendar/{token:str}",
+    "/calendar/{token:str}.ics",
+    # concerns from staff and families: a unit's form (its URL carries a secret token) and the
+    # sender's reference page (by code); rounds/voice
+    "/s/{unit_token:str}",
+    "/c",
+    "/c/{code:str}",
+}
 XSS = '<script>alert("hostile")</script>'
 
 
