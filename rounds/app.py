@@ -28,11 +28,11 @@ from rounds.auth.access import Viewer
 from rounds.auth.middleware import session_middleware_factory
 from rounds.features import FEATURE_MODULES
 from rounds.settings import Settings, load_settings
+from rounds.voice import service as voice
 from rounds.web import errors, filters
 from rounds.web.errors import PasswordChangeRequired
 from rounds.web.fragments import FragmentCache
 from rounds.web.nav import NavItem, items_for
-from rounds.voice import service as voice
 from rounds.web.security import add_security_headers
 
 log = logging.getLogger("rounds")
