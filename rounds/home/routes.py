@@ -11,8 +11,9 @@ from litestar import Request, get
 from litestar.response import Response
 
 from rounds.admin.forms import UNIT_KINDS, UNIT_ROLE_LABELS
-from rounds.admin.service import get_unit, unit_team
+from rounds.admin.service import get_unit, list_units, unit_team
 from rounds.features import HOME_PANELS, UNIT_LINKS
+from rounds.issues.service import units_to_add_to
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, ViewerDep
 from rounds.web.rendering import render
@@ -25,7 +26,9 @@ async def home(request: Request, viewer: ViewerDep) -> Response:
         context = await import_module(module_name).home_panel(viewer)
         if context is not None:
             panels.append((template, context))
-    return render(request, "home/page.html", panels=panels)
+    # "Add a safety issue" for everyone who can add (no one else: leaders are read-only).
+    add_units = units_to_add_to(viewer, await list_units(viewer, include_inactive=False))
+    return render(request, "home/page.html", panels=panels, add_units=add_units)
 
 
 @get("/units/{unit_id:int}", name="unit")
@@ -35,6 +38,8 @@ async def unit_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int])
         (label, path.format(unit_id=unit_id))
         for label, path in UNIT_LINKS
         if _route_exists(request, path)
+        # adding is offered only to people who can add (never to read-only leaders)
+        and (path != ADD_ISSUE_PATH or viewer.can_contribute(unit_id))
     ]
     return render(
         request,
@@ -46,6 +51,9 @@ async def unit_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int])
         unit_role_labels=UNIT_ROLE_LABELS,
         my_role=viewer.unit_role(unit_id),
     )
+
+
+ADD_ISSUE_PATH = "/units/{unit_id}/issues/new"
 
 
 def _route_exists(request: Request, path_template: str) -> bool:

@@ -29,6 +29,33 @@ SORTS = {
     "updated": "Recently changed",
 }
 
+# The desk table's sortable columns: (key, heading, direction of the first click). A column's key
+# sorts that way; "<key>-rev" the other way. "priority", "due" and "feedback" are also the named
+# orders above (open issues first), so the default order shows as "Priority, descending".
+COLUMNS = [
+    ("status", "Status", "ascending"),
+    ("priority", "Priority", "descending"),
+    ("easy", "Easy win", "descending"),
+    ("description", "Safety issue", "ascending"),
+    ("category", "Category", "ascending"),
+    ("owner", "Owner", "ascending"),
+    ("due", "Fix due", "ascending"),
+    ("feedback", "Feedback due", "ascending"),
+    ("unit", "Unit", "ascending"),
+]
+_FLIP = {"ascending": "descending", "descending": "ascending"}
+COLUMN_SORTS = {key: (label, first) for key, label, first in COLUMNS} | {
+    f"{key}-rev": (label, _FLIP[first]) for key, label, first in COLUMNS
+}
+
+
+def sort_label(sort: str) -> str:
+    """Words for any order, for the Order select when a column heading chose it."""
+    if sort in SORTS:
+        return SORTS[sort]
+    label, direction = COLUMN_SORTS[sort]
+    return f"{label}, {direction}"
+
 
 @dataclass
 class LogFilters:
@@ -65,7 +92,7 @@ class LogFilters:
             overdue=o if (o := params.get("overdue") or "") in ("fix", "feedback") else "",
             easy=(params.get("easy") or "") in ("1", "on", "true"),
             q=(params.get("q") or "").strip()[:200],
-            sort=sort if sort in SORTS else "priority",
+            sort=sort if sort in SORTS or sort in COLUMN_SORTS else "priority",
             page=max(1, min(as_int("page") or 1, 10_000)),
         )
 
@@ -94,6 +121,10 @@ class LogFilters:
         return urlencode(data)
 
     @property
+    def sort_label(self) -> str:
+        return sort_label(self.sort)
+
+    @property
     def active(self) -> bool:
         return bool(self.query_pairs())
 
@@ -101,7 +132,9 @@ class LogFilters:
     def more_filters_set(self) -> int:
         """How many of the filters behind "More filters" are set (it opens when any is)."""
         chosen = (self.status, self.category, self.priority, self.owner, self.source)
-        return sum(value not in (None, "") for value in chosen) + (self.sort != "priority")
+        # a column heading's order is shown on the table itself, so it does not open the panel
+        named_order = self.sort != "priority" and self.sort in SORTS
+        return sum(value not in (None, "") for value in chosen) + named_order
 
     def quick_filters(self) -> list[tuple[str, bool, str]]:
         """The one-tap chips: (label, on, the query that toggles it), back to page 1."""
@@ -131,6 +164,21 @@ class LogFilters:
             ("Easy wins", self.easy, self.query_string(easy=not self.easy, page=None)),
         ]
 
+    def column_headings(self) -> list[tuple[str, str, str, str | None]]:
+        """The desk table's headings: (key, label, the query sorting by it, aria-sort or None).
+
+        A heading not sorted on sorts its first way; the sorted one flips."""
+        out = []
+        for key, label, first in COLUMNS:
+            if self.sort == key:
+                state, target = first, f"{key}-rev"
+            elif self.sort == f"{key}-rev":
+                state, target = _FLIP[first], key
+            else:
+                state, target = None, key
+            out.append((key, label, self.query_string(sort=target, page=None), state))
+        return out
+
 
 # --- SQL ------------------------------------------------------------------------------------
 
@@ -151,11 +199,43 @@ _SEARCHED = ("description", "action_plan", "outcome", "raised_by", "success_meas
 # The rules a row is flagged with and filtered by, written once (rules.py holds them for one
 # issue in Python; these say the same in SQL). The `{}` is today's date.
 _IS_OPEN = f"i.status IN {_OPEN}"
-_EASY_WIN = "(i.priority >= 2 AND i.ease = 'easy')"
+# rules.is_easy_win: open, medium or high priority, easy.
+_EASY_WIN = f"({_IS_OPEN} AND i.priority >= 2 AND i.ease = 'easy')"
 _FIX_OVERDUE = f"({_IS_OPEN} AND i.due_on < {{}})"
 _FEEDBACK_OVERDUE = (
     "(i.feedback_given_on IS NULL AND i.status <> 'closed' AND i.feedback_due_on < {})"
 )
+
+_STATUS_ORDER = (
+    "CASE i.status "
+    + " ".join(f"WHEN '{code}' THEN {n}" for n, code in enumerate(rules.STATUSES))
+    + " END"
+)
+
+
+def _by(expression: str, direction: str, *, nulls: str = "") -> str:
+    """ORDER BY one column that way; rows without a value last either way, then by id."""
+    last = f"CASE WHEN {nulls} IS NULL THEN 1 ELSE 0 END, " if nulls else ""
+    return f"{last}{expression} {direction}, i.id {direction}"
+
+
+for _key, _expression, _nulls in (
+    ("status", _STATUS_ORDER, ""),
+    ("priority", "i.priority", ""),
+    ("easy", f"{_EASY_WIN}, i.priority", ""),
+    ("description", "LOWER(i.description)", ""),
+    ("category", "LOWER(c.name)", "c.name"),
+    ("owner", "LOWER(p.display_name)", "p.display_name"),
+    ("due", "i.due_on", "i.due_on"),
+    ("feedback", "i.feedback_due_on", "i.feedback_due_on"),
+    ("unit", "LOWER(u.name)", ""),
+):
+    _first = COLUMN_SORTS[_key][1]
+    for _sort, _direction in ((_key, _first), (f"{_key}-rev", _FLIP[_first])):
+        if _sort not in ORDER_BY:  # the named orders keep their open-first meaning
+            ORDER_BY[_sort] = _by(
+                _expression, "ASC" if _direction == "ascending" else "DESC", nulls=_nulls
+            )
 
 # What a row of the log shows, and nothing more.
 _ROW_COLUMNS = (

@@ -6,9 +6,10 @@ from __future__ import annotations
 import secrets
 
 from litestar import Request, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.response import Response
 
-from rounds.admin.service import get_unit
+from rounds.admin.service import get_unit, list_units
 from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
 from rounds.issues import csvio, log, rules, service
@@ -45,6 +46,7 @@ async def log_page(request: Request, viewer: ViewerDep) -> Response:
     page = await log.tracking_log(viewer, filters)
     choices = await log.filter_choices(viewer, filters)
     unit_name = next((u["name"] for u in choices.units if u["id"] == filters.unit), None)
+    add_units = service.units_to_add_to(viewer, choices.units)
     return render(
         request,
         "issues/log.html",
@@ -53,10 +55,27 @@ async def log_page(request: Request, viewer: ViewerDep) -> Response:
         f=filters,
         units=choices.units,
         unit_name=unit_name,
+        add_units=add_units,
         categories=choices.categories,
         owners=choices.owners,
         **VOCAB,
     )
+
+
+@get("/issues/new")
+async def add_issue(request: Request, viewer: ViewerDep) -> Response:
+    """ "Add a safety issue" from the log or home: straight to the unit's capture screen, or a
+    choice of unit first for people on several units."""
+    units = service.units_to_add_to(viewer, await list_units(viewer, include_inactive=False))
+    if not units:
+        raise PermissionDeniedException("Only members of a unit's CUSP team can add safety issues.")
+    wanted = request.query_params.get("unit") or ""
+    chosen = next((u for u in units if str(u["id"]) == wanted), None)
+    if chosen is None and len(units) == 1:
+        chosen = units[0]
+    if chosen is not None:
+        return redirect(request, f"/units/{chosen['id']}/issues/new")
+    return render(request, "issues/add.html", add_units=units)
 
 
 @get("/issues/export.csv")
@@ -604,6 +623,7 @@ async def category_change(
 
 route_handlers = [
     log_page,
+    add_issue,
     log_export,
     import_template,
     capture_page,

@@ -67,8 +67,9 @@ def effective_priority(harm: str, likelihood: str, override: str) -> int:
     return PRIORITY_CODES.get(override, derived_priority(harm, likelihood))
 
 
-def is_easy_win(priority: int, ease: str) -> bool:
-    return priority >= 2 and ease == "easy"
+def is_easy_win(priority: int, ease: str, status: str) -> bool:
+    """Still to do (open), medium or high priority, and easy. log._EASY_WIN says it in SQL."""
+    return status in OPEN_STATUSES and priority >= 2 and ease == "easy"
 
 
 def stoplight(status: str) -> str | None:

@@ -222,7 +222,7 @@ def decorate(issue: dict) -> dict:
     issue["status_label"] = rules.STATUSES.get(issue["status"], issue["status"])
     issue["source_label"] = rules.SOURCES.get(issue["source"], issue["source"])
     issue["priority_label"] = rules.PRIORITY_LABELS.get(issue["priority"], "Not rated")
-    issue["easy_win"] = rules.is_easy_win(issue["priority"], issue["ease"])
+    issue["easy_win"] = rules.is_easy_win(issue["priority"], issue["ease"], issue["status"])
     issue["feedback_overdue"] = (
         issue.get("feedback_given_on") is None
         and issue.get("feedback_due_on") is not None
@@ -243,6 +243,12 @@ async def get_issue(viewer: Viewer, issue_id: int) -> dict:
         raise _not_found()
     ensure_can_see(viewer, issue["unit"])
     return decorate(issue)
+
+
+def units_to_add_to(viewer: Viewer, units: list[dict]) -> list[dict]:
+    """Of these units (dicts with id, name, active), the active ones this person may add a safety
+    issue to: empty for leaders (read-only), so "Add a safety issue" is never offered to them."""
+    return [u for u in units if u["active"] and viewer.can_contribute(u["id"])]
 
 
 def can_edit(viewer: Viewer, issue: dict) -> bool:

@@ -21,7 +21,12 @@ CHROMIUM = os.environ.get("ROUNDS_CHROMIUM", "/usr/bin/chromium")
 DEMO_PASSWORD = "demo-password-for-tests"
 AXE = (Path(__file__).parent.parent / "vendor").glob("axe-*.min.js")
 AXE_SOURCE = next(AXE).read_text()
-SIZES = {"landscape": (1024, 768), "portrait": (768, 1024), "phone": (390, 844)}
+SIZES = {
+    "landscape": (1024, 768),
+    "portrait": (768, 1024),
+    "phone": (390, 844),
+    "desk": (1440, 900),  # a desk monitor: the tracking log's table
+}
 SHOTS = Path(os.environ.get("ROUNDS_SCREENSHOTS", "var/screenshots"))
 
 
@@ -197,7 +202,7 @@ def tab_factory(browser, live_server):
     def make(size: str = "landscape") -> Tab:
         width, height = SIZES[size]
         context = browser.new_context(
-            viewport={"width": width, "height": height}, has_touch=size != "landscape"
+            viewport={"width": width, "height": height}, has_touch=size not in ("landscape", "desk")
         )
         contexts.append(context)
         return Tab(context.new_page(), live_server)

@@ -34,8 +34,11 @@ def test_team_override_wins_and_blank_override_derives():
 
 
 def test_easy_win_needs_medium_priority_and_easy():
-    assert rules.is_easy_win(2, "easy") and rules.is_easy_win(3, "easy")
-    assert not rules.is_easy_win(1, "easy") and not rules.is_easy_win(3, "hard")
+    assert rules.is_easy_win(2, "easy", "new") and rules.is_easy_win(3, "easy", "in_progress")
+    assert not rules.is_easy_win(1, "easy", "new") and not rules.is_easy_win(3, "hard", "new")
+    # done or shelved work is no longer a win to pick up
+    for status in ("resolved", "cannot_do", "closed"):
+        assert not rules.is_easy_win(3, "easy", status)
 
 
 @pytest.mark.parametrize(

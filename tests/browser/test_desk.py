@@ -1,0 +1,89 @@
+"""The tracking log at a desk (1440x900): a dense table sorted from its headings by keyboard, with
+aria-sort, a header that stays in view, axe clean; tablets keep the cards."""
+
+import re
+
+from playwright.sync_api import expect
+
+
+def tab_to(page, name: str, limit: int = 120) -> None:
+    """Press Tab until the focused element's text starts with `name` (fails if never)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        text = page.evaluate("document.activeElement && document.activeElement.innerText || ''")
+        if text.strip().startswith(name):
+            return
+    raise AssertionError(f"{name!r} was never reached with Tab")
+
+
+def test_log_table_sorts_by_keyboard_at_a_desk(tab_factory):
+    tab = tab_factory("desk")
+    tab.sign_in("champion@example.org")
+    tab.goto("/issues")
+    table = tab.page.locator("table.log-table")
+    expect(table).to_be_visible()
+    expect(tab.page.locator("ul.log-cards")).to_be_hidden()
+    assert table.locator("tbody tr").count() >= 10
+    heads = [t.strip(" ▲▼↕\n") for t in table.locator("thead th").all_inner_texts()]
+    assert heads == [
+        "Status",
+        "Priority",
+        "Easy win",
+        "Safety issue",
+        "Category",
+        "Owner",
+        "Fix due",
+        "Feedback due",
+        "Unit",
+    ]
+    expect(table.locator('th[aria-sort="descending"]')).to_have_text(re.compile("Priority"))
+    tab.assert_clean("desk log")
+    tab.shot("issues-log-desk-1440")
+
+    # sort by the Safety issue column with the keyboard only; focus stays on the heading
+    tab_to(tab.page, "Safety issue")
+    tab.page.keyboard.press("Enter")
+    tab.page.wait_for_url(re.compile(r"sort=description$"))
+    sorted_head = table.locator('th[aria-sort="ascending"]')
+    expect(sorted_head).to_have_text(re.compile("Safety issue"))
+    assert tab.page.evaluate("document.activeElement.id") == "sort-description"
+    texts = table.locator("tbody td:nth-child(4) a").all_inner_texts()
+    assert texts == sorted(texts, key=str.lower) and len(set(texts)) > 3
+    tab.page.keyboard.press("Enter")  # again: the other way
+    tab.page.wait_for_url(re.compile(r"sort=description-rev"))
+    expect(table.locator('th[aria-sort="descending"]')).to_have_text(re.compile("Safety issue"))
+    texts = table.locator("tbody td:nth-child(4) a").all_inner_texts()
+    assert texts == sorted(texts, key=str.lower, reverse=True)
+    assert table.locator("th[aria-sort]").count() == 1
+    tab.assert_clean("sorted by keyboard")
+
+    # the sort is in the URL: a fresh load shows the same order
+    tab.goto("/issues?sort=owner")
+    expect(table.locator('th[aria-sort="ascending"]')).to_have_text(re.compile("Owner"))
+
+    # the header stays in view when the list scrolls
+    tab.page.mouse.wheel(0, 1500)
+    tab.page.wait_for_function("window.scrollY > 600")
+    top = table.locator("thead th").first.bounding_box()["y"]
+    assert -1 <= top <= 2, top
+
+
+def test_tablet_keeps_the_cards(tab_factory):
+    tab = tab_factory("landscape")
+    tab.sign_in("champion@example.org")
+    tab.goto("/issues")
+    expect(tab.page.locator("ul.log-cards")).to_be_visible()
+    expect(tab.page.locator("table.log-table")).to_be_hidden()
+    tab.assert_clean("tablet log")
+    tab.shot("issues-log-desk-1024")
+
+
+def test_add_a_safety_issue_from_home_with_a_unit_choice(tab_factory):
+    tab = tab_factory("desk")
+    tab.sign_in("executive@example.org")  # executive partner of three units
+    tab.goto("/")
+    tab.page.get_by_label("Add to").select_option(label="5 North Med-Surg")
+    tab.page.get_by_role("button", name="Add a safety issue").click()
+    tab.page.wait_for_url(re.compile(r"/units/\d+/issues/new$"))
+    expect(tab.page.get_by_role("heading", level=1)).to_contain_text("5 North")
+    tab.assert_clean("capture after choosing a unit")
