@@ -1,104 +1,584 @@
 """Screen free text for likely patient identifiers before it is saved.
 
-The log is patient safety work product and must never hold identifiers. This is a screen, not
-a guarantee: it refuses the common shapes (record numbers, dates of birth, phone numbers,
-"Mr/Mrs Surname", room-and-bed with a date, e-mail addresses, SSNs) and explains each finding so
-the person can reword. Plain dates ("since 3 March") and counts ("3 falls") pass.
+The log is patient safety work product, shared widely, and must never hold identifiers. This is
+a screen, not a guarantee. It works on the shapes staff actually type on a tablet rather than on a
+list of examples:
+
+- numbers by their context word (MRN, MR#, med rec, acct, FIN, CSN, encounter, insurance...) in
+  any spelling, and any long bare number that no innocent context word (ticket, work order,
+  asset, lot, ext...) explains;
+- dates of birth in every format, SSNs, phone numbers with or without area code, e-mail
+  addresses (also "at ... dot com"), street addresses, ages over 89;
+- people: a title before a word that is not an everyday word ("Mr Smith" yes, "Mr Coffee
+  machine" no), "pt"/"patient" before a name, a name in a person's place ("Smith in bed 4",
+  "Nguyen's daughter", "Garcia fell"), first and last names together, initials with an age or sex;
+- a person tied to a bed or room ("the patient in bed 4"), and a room or bed with a date.
+
+Names and everyday words come from two small lists in lexicon/ (US Census name tables and an
+English frequency list; see tests/identifiers/build_lexicon.py). Measured on the labelled corpus
+in tests/identifiers: see docs/identifier-screen.md.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+
+_LEXICON = Path(__file__).resolve().parent / "lexicon"
 
 
 @dataclass(frozen=True)
 class Finding:
-    text: str
-    reason: str
+    text: str  # the part of the text that looks like an identifier, as typed
+    reason: str  # "looks like a medical record number"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+    instead: str = field(default="", compare=False)  # how to say it without the identifier
 
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE = rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})"
+@cache
+def _words() -> tuple[dict[str, str], frozenset[str]]:
+    """({name: "F"|"S"|"FS"}, everyday words), read once."""
+    names = {}
+    for line in (_LEXICON / "names.txt").read_text().splitlines():
+        word, _, tag = line.partition("\t")
+        names[word] = tag
+    common = frozenset((_LEXICON / "common.txt").read_text().split())
+    return names, common
 
-# Words that follow "Patient" in the names of things, not people ("Patient Safety Officer").
-_NOT_NAMES = "Safety|Family|Care|Experience|Relations|Services|Advocate|Advocacy|Portal|Transport|Flow|Access|Education|Identification|Satisfaction|Controlled|Monitoring|Lift|Placement|Access|Belongings"
 
-PATTERNS: list[tuple[re.Pattern[str], str]] = [
+def _key(word: str) -> str:
+    return word.lower().replace("’", "'").strip("'-.")
+
+
+@lru_cache(maxsize=50_000)
+def _is_name(word: str) -> bool:
+    """A census name: Smith, garcia, O'Neil, Lopez-Hernandez."""
+    names, _ = _words()
+    key = _key(word)
+    if key in names or key.replace("'", "") in names:
+        return True
+    parts = [p for p in re.split(r"[-']", key) if len(p) > 1]
+    return len(parts) > 1 and any(p in names for p in parts)
+
+
+@lru_cache(maxsize=50_000)
+def _is_everyday(word: str) -> bool:
+    """An everyday English word, or a plural/-ed/-ing form of one that is not a name (sheets)."""
+    names, common = _words()
+    key = _key(word)
+    if key in common:
+        return True
+    for ending, back in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", "")):
+        if key.endswith(ending) and len(key) > len(ending) + 2:
+            stem = key[: -len(ending)] + back
+            if stem in common and stem not in names:
+                return True
+    return False
+
+
+def _strong_name(word: str) -> bool:
+    """A name that is not also an everyday word ("smith" yes, "will" no), whatever its case."""
+    return _is_name(word) and not _is_everyday(word)
+
+
+def _is_abbreviation(word: str) -> bool:
+    return word.isupper() and len(word.strip(".")) <= 3
+
+
+def _looks_like_name(word: str) -> bool:
+    """After a title or "patient": a name, or a capitalised word that is not an everyday one."""
+    if _is_abbreviation(word) and not _is_name(word):
+        return False
+    if _is_name(word) and (word[:1].isupper() or not _is_everyday(word)):
+        return True
+    return word[:1].isupper() and not _is_everyday(word) and not word.isupper()
+
+
+@lru_cache(maxsize=50_000)
+def _is_first_name(word: str) -> bool:
+    names, _ = _words()
+    return "F" in names.get(_key(word), "")
+
+
+# --- shared shapes --------------------------------------------------------------------------
+
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_ORD = r"(?:st|nd|rd|th)"
+# A full date, numeric or with a month name.
+_DATE = (
+    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+    rf"|\d{{1,2}}{_ORD}?(?:\s+of)?[\s-]*{_MONTH}[\s,-]*'?\d{{2,4}}"
+    rf"|{_MONTH}[\s-]*\d{{1,2}}{_ORD}?,?\s*'?\d{{2,4}})"
+)
+# A day without a year: 3/4, the 14th, 14 March, Mar 14.
+_DAY = (
+    rf"(?:\d{{1,2}}/\d{{1,2}}(?!\d|/\d)|(?:the\s+)?\d{{1,2}}{_ORD}(?:\s+of)?(?:\s+{_MONTH})?"
+    rf"|\d{{1,2}}\s*{_MONTH}(?![a-z])|{_MONTH}\s*\d{{1,2}}(?!\d))"
+)
+# What a date of birth may look like after "DOB": any of the above, 14Mar52, 031452, 1952.
+_BIRTH_VALUE = rf"(?:{_DATE}|\d{{1,2}}-\d{{1,2}}\b|\d{{1,2}}\s*{_MONTH}\s*'?\d{{2,4}}|{_DAY}|\d{{6}}(?:\d{{2}})?\b|(?:19|20)\d{{2}}\b)"
+_ROOM = r"(?:\d{1,4}[A-Za-z]?(?![\w:/.-])|\d{0,2}[A-Z]{1,3}-?\d{1,4}[A-Za-z]?\b)"
+_ROOM_WORD = r"(?:room|rm|bed|bay|cubicle|cube|pod|space|stretcher|crib|cot)"
+_NOT_A_ROOM_AFTER = r"(?!\s*(?:min|mins|minutes?|hours?|hrs?|h\b|days?|wks?|weeks?|months?|am\b|pm\b|%|mg|ml|units?|x\b))"
+_PERSON = (
+    r"(?:patient|pt|resident|client|lady|man|woman|gentleman|gent|guy|gal|boy|girl|baby|infant|"
+    r"child|kid|toddler|teen|daughter|son|wife|husband|mum|mom|mother|dad|father|family|"
+    r"grand(?:son|daughter|mother|father))"
+)
+_FAMILY = (
+    r"(?:daughter|son|wife|husband|family|mother|mom|mum|father|dad|sister|brother|partner|kids?|"
+    r"children|grandson|granddaughter|niece|nephew|caregiver|carer|guardian|spouse|visitors?)"
+)
+_EVENT_VERB = (
+    r"(?:fell|falls|slipped|tripped|was|got|gets|had|has|pulled|refused|eloped|wandered|coded|died|"
+    r"received|complained|left|went|called|needs|wants|is|missed|waited|vomited|aspirated|"
+    r"choked|self[- ]extubated|developed|sustained|hit|bled)"
+)
+_WORD = r"[A-Za-z][A-Za-z'’-]*[A-Za-z]"
+_TITLE = r"(?:mr|mrs|ms|mx|mister|missus|sr|sra|srta|mme|mlle)\b\.?|Miss\b"
+_AGE = r"(?i:\d{1,3}\s*-?\s*(?:yo\b|y/o\b|y\.o\.?|yrs?\.?(?:\s*old)?\b|years?[\s-]*old\b|year-old\b|yr-old\b))"
+_AGE_SEX = rf"(?i:{_AGE}\s*(?:m|f|male|female|man|woman|boy|girl)?\b|\d{{1,3}}\s?(?:m|f)\b|\d{{1,3}}\s+(?:male|female)\b)"
+_INITIALS_DOTTED = r"(?:\b[A-Za-z]\.\s?[A-Za-z]\b\.?(?:\s?[A-Za-z]\.)?)"
+_INITIALS_CAPS = r"(?:\b[A-Z]{2,3}\b|\b[A-Z]\s[A-Z]\b)"
+# Two or three capitals that are staff or clinical abbreviations, not initials.
+_ABBREVIATIONS = frozenset(
+    "RN LPN LVN CNA PCA HCA NP PA MD DO DR RT PT OT ST SLP EVS UC ED ER OR ICU CCU PICU NICU MICU "
+    "SICU PACU IV IM SC PO PR BP HR RR GI GU ENT OB OBS ID IT HR AM PM US UK NHS EMR EHR MRI CT "
+    "MR MS ECG EKG EEG COW WOW SCD DVT PE UTI CHF COPD DNR DNI AMA NPO PRN BID TID QID ICD CPT "
+    "RRT CPR ACLS BLS PPE N95 OK CEO CNO CMO CFO VP QI PI HIPAA CUSP ASAP FYI STAT AKA".split()
+)
+_INNOCENT_NUMBER_CONTEXT = re.compile(
+    r"(?:ticket|tkt|work\s*order|w\.?o\.?|order|requisition|request|req|inc|incident|case|"
+    r"report|rl6|datix|asset|tag|serial|s/?n|lot|ref|model|p\.?o\.?|invoice|item|part|cat(?:alog)?|"
+    r"badge|pager|bleep|ext(?:ension)?|x|fax|vendor|sku|barcode|gtin|ndc|version|v|code|"
+    r"policy|sop|procedure|project|budget|cost\s*cent(?:er|re)|account\s*code|\$|£|€)"
+    r"\W*(?:#|no\.?|num(?:ber)?|id)?\W*$",
+    re.I,
+)
+_UNITS_AFTER = re.compile(r"\s*(?:mg|mcg|ml|l\b|units?|u\b|meq|mmol|g\b|kg|%|mm|cm|hrs?|min)", re.I)
+
+# --- the patterns -----------------------------------------------------------------------------
+# Each: (pattern, reason, how to say it instead, check on the match or None).
+
+_ID_WORDS = (
+    r"(?:m\.?\s?r\.?\s?n\b\.?|mr\s?#|m\.r\.|mr(?=\s*(?:no\b|num|#|:)?\s*[A-Z]?\d{4})|"
+    r"med(?:ical)?\.?\s*rec(?:ord)?s?\b\.?|record|chart|hosp(?:ital)?\b\.?|acc(?:oun)?t\b\.?|acct|"
+    r"enc(?:ounter|ntr|tr)?\b\.?|csn|fin|har|visit|admission|adm|nhs|chi|"
+    r"ins(?:urance)?\b\.?|member|subscriber|medicaid|medicare|mcd|mcr|health\s*card|"
+    r"(?:patient|pt)(?:'s)?|ssn|ss#|ss|soc(?:ial)?\.?\s*sec(?:urity)?\.?|social|"
+    r"last\s*(?:4|four)\s*(?:of|digits)?\s*(?:ssn|social|mrn))"
+)
+_ID_FILLER = (
+    r"(?:[\s:#=.\-]*(?:no\b\.?|nbr|num(?:ber)?|#|id|policy|card|is|was|ending(?:\s+in)?|"
+    r"of\s*(?:ssn|mrn))){0,3}[\s:#=.\-]*"
+)
+_ID_VALUE = r"(?:[A-Z]{0,4}\d[A-Z\d]*(?:[ -][A-Z\d]*\d[A-Z\d]*){0,3})"
+
+
+def _id_value_ok(m: re.Match) -> bool:
+    value = m.group("value")
+    if sum(c.isdigit() for c in value) < 4:
+        return False
+    if re.fullmatch(r"(?:19|20)\d{2}-\d{1,2}-\d{1,2}", value):
+        return False  # "visit 2026-03-14" is a date, not a number
+    return not _UNITS_AFTER.match(m.string, m.end())
+
+
+def _long_number_ok(m: re.Match) -> bool:
+    before = m.string[max(0, m.start() - 30) : m.start()]
+    if _INNOCENT_NUMBER_CONTEXT.search(before):
+        return False
+    return not _UNITS_AFTER.match(m.string, m.end())
+
+
+def _phone_ok(m: re.Match) -> bool:
+    """10 to 13 digits in groups, or 7 as 555-1234; not a time or date range (0700-1930)."""
+    number = m.group(0)
+    digits = sum(c.isdigit() for c in number)
+    if digits == 7:
+        if not re.fullmatch(r"\d{3}[\s.-]\d{4}|\d{7}", number):
+            return False
+    elif not 10 <= digits <= 13 or re.fullmatch(r"\d{4}-\d{4}", number):
+        return False
+    return _long_number_ok(m)
+
+
+def _title_ok(m: re.Match) -> bool:
+    title, word = m.group("title"), m.group("name")
+    if title.isupper() and not title.endswith(".") and title in ("MR", "MS"):
+        # MR = mitral regurgitation or the scanner, MS = multiple sclerosis: only a clear name.
+        return _strong_name(word)
+    if _is_abbreviation(word) and not _is_name(word):
+        return False
+    if _PLACE_WORDS.match(m.string, m.end()):
+        return False  # "Miss Daisy Café", "Mr Lee Building": a place named after someone
+    return _is_name(word) or not _is_everyday(word)
+
+
+_PERSON_CONTEXT_AFTER = re.compile(
+    rf"\s*(?:$|[,;:(]|'s\b|(?:again\s+)?{_EVENT_VERB}\b|(?:in|at)\s|{_AGE_SEX})", re.I
+)
+
+
+def _after_patient_ok(m: re.Match) -> bool:
+    word = m.group("name")
+    if not word[:1].isupper():
+        return _strong_name(word)
+    if not _looks_like_name(word):
+        return False
+    if _is_everyday(word):
+        # "pt Brown fell" but not "pt Call Bell cords": an everyday word is a name only when a
+        # person's context follows it.
+        return bool(_PERSON_CONTEXT_AFTER.match(m.string, m.end("name")))
+    return True
+
+
+def _named_ok(m: re.Match) -> bool:
+    word = m.group("name")
+    return word[:1].isupper() or _is_name(word)
+
+
+_PLACE_WORDS = re.compile(
+    r"\s*(?:hall|wing|building|bldg|tower|pavilion|cent(?:er|re)|house|lobby|garage|clinic|"
+    r"institute|foundation|award|scale|score|scores|act|syndrome|disease|protocol|method|"
+    r"technique|maneuver|manoeuvre|unit|ward|street|st\b|road|rd\b|avenue|ave\b|lane|drive|"
+    r"campus|library|cafe|café|room|suite|lab|medical|health|healthcare|"
+    r"drains?|catheters?|lines?|collars?|bags?|clamps?|stands?|tubes?|valves?|pumps?|beds?|lifts?|"
+    r"slings?|splints?|boots?|masks?|sets?|kits?|trays?|retractors?|forceps|scissors|sutures?|"
+    r"stockings?|dressings?|machines?|carts?|chairs?|stretchers?|monitors?|probes?|leads?)\b",
+    re.I,
+)
+
+
+def _initials_ok(m: re.Match) -> bool:
+    raw = m.group("initials")
+    if m.string[m.start() : m.start() + 4].lower() == "init":
+        return True  # "initials RT" says what it is
+    initials = raw.replace(".", "").replace(" ", "")
+    if initials.lower() in ("eg", "ie", "am", "pm", "vs", "us", "uk", "nb", "ps", "iv", "dc", "po"):
+        return False
+    return "." in raw or initials.upper() not in _ABBREVIATIONS
+
+
+def _age_over_89(m: re.Match) -> bool:
+    return int(m.group("age") or m.group("age2")) >= 90
+
+
+def _address_ok(m: re.Match) -> bool:
+    return not _UNITS_AFTER.match(m.string, m.start("street"))
+
+
+_A_PATIENT = "say “a patient” instead"
+_LEAVE_OUT = "leave the number out: the log never needs it"
+
+PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
     (
         re.compile(
-            r"\b(?:MRN|medical record(?: number| no\.?)?|record (?:number|no\.?)|chart (?:number|no\.?)|hospital number|NHS number|patient (?:id|number|no\.?))\s*(?:[:#]\s*)?(?=[A-Z-]*\d)[A-Z0-9-]{4,}\b",
+            r"\b(?:ssn|ss#|ss\s*no|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:no|num(?:ber)?|#))?|social)"
+            r"[\s:#=.-]*\d[\d\s.-]{2,10}\d\b"
+            r"|\b\d{3}[-.\s]\d{2}[-.\s]\d{4}\b",
             re.I,
         ),
-        "looks like a medical record number",
+        "looks like a social security number",
+        _LEAVE_OUT,
+        None,
     ),
     (
-        re.compile(r"\b(?:MRN|acct|account)\s*(?:[:#]\s*)?\d{4,}\b", re.I),
-        "looks like a record or account number",
+        re.compile(rf"\b{_ID_WORDS}{_ID_FILLER}(?P<value>{_ID_VALUE})(?![\w/])", re.I),
+        "looks like a medical record number (or an account, encounter or insurance number)",
+        _LEAVE_OUT,
+        _id_value_ok,
     ),
     (
         re.compile(
-            rf"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?|birthdate)\s*(?:[:\-]\s*)?{_DATE}",
+            r"\b(?:d\.?\s?o\.?\s?b\b\.?|d/o/b|date\s+of\s+birth|birth\s*date|birthday|b-?day|"
+            rf"born(?:\s+on|\s+in)?|b\.(?=\s*\d))[\s:=#-]*(?:(?:is|was|of)\s+)?{_BIRTH_VALUE}",
             re.I,
         ),
         "looks like a date of birth",
+        "leave the date of birth out (“an older patient” says enough)",
+        None,
     ),
-    (re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), "looks like a social security number"),
     (
-        re.compile(r"(?<![\w/.-])(?:\+?\d{1,2}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"),
-        "looks like a phone number",
-    ),
-    (re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,190}\b"), "looks like an e-mail address"),
-    (
-        re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Master)\.?\s+[A-Z][a-zA-Z'-]+"),
-        "names a person (Mr/Mrs Surname)",
+        re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b"),
+        "looks like an e-mail address",
+        "leave the e-mail address out",
+        None,
     ),
     (
         re.compile(
-            r"\b(?i:patient|pt|resident|client)\s+(?i:named|called)\s+[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
-        ),
-        "looks like a patient's name",
-    ),
-    (
-        re.compile(
-            rf"\b(?i:patient|pt)\.?\s+(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'-]+\s+[A-Z][a-z'-]+\b"
-        ),
-        "looks like a patient's name",
-    ),
-    (
-        re.compile(
-            rf"\b(?:room|rm|bed|bay)\s*#?\s*\d+[A-Za-z]?(?:\s*(?:bed|b)\s*\d+)?\b[^.\n]{{0,40}}?\b(?:on\s+)?{_DATE}",
+            r"\b[\w.+-]{1,64}\s*(?:\(at\)|\[at\]|\sat\s)\s*[\w-]{2,63}"
+            r"(?:\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*[\w-]{2,63})*"
+            r"\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|org|net|edu|gov|co|uk|us|ca|io|nhs)\b",
             re.I,
         ),
-        "room-and-bed with a date can identify a patient",
+        "looks like an e-mail address",
+        "leave the e-mail address out",
+        None,
     ),
     (
-        re.compile(rf"\b{_DATE}\b[^.\n]{{0,40}}?\b(?:room|rm|bed|bay)\s*#?\s*\d+", re.I),
-        "room-and-bed with a date can identify a patient",
+        re.compile(
+            r"(?<![\w/.,:$£€-])(?:\+\s?)?\(?\d{1,5}\)?(?:[\s.-]{0,2}\(?\d{2,6}\)?){1,4}(?![\w/-])"
+        ),
+        "looks like a phone number",
+        "leave the phone number out",
+        _phone_ok,
+    ),
+    (
+        re.compile(r"(?<![\w.,/:$£€-])\d{7,}(?![\w/.,-]\d)"),
+        "is a long number that could be a record or phone number",
+        "leave the number out, or say what it is (ticket, work order, asset tag)",
+        _long_number_ok,
+    ),
+    (
+        re.compile(
+            r"\b(?i:mrs?|ms|mx|mister|miss)\b\.?\s*(?:[A-Z]\b\.?(?=\s+[A-Z][a-z]|\s*$|[.,;])"
+            r"|(?i:[a-z])\b\.?(?=\s+(?i:in|fell|was|had|got|is)\b))"
+        ),
+        "names a person (title and initial)",
+        _A_PATIENT,
+        None,
+    ),
+    (
+        re.compile(rf"(?P<title>\b{_TITLE})\s*(?P<name>{_WORD})", re.I),
+        "names a person (title and surname)",
+        _A_PATIENT,
+        _title_ok,
+    ),
+    (
+        re.compile(
+            r"\b(?:patient|pt|resident|client)(?:'s)?\.?\s+(?:(?:is\s+)?(?:named|called)|name(?:\s+is|:)|"
+            r"by\s+the\s+name\s+of|sur(?:name)?|last\s+name|first\s+name)\s*:?\s*"
+            rf"(?P<name>{_WORD})"
+            r"|\b(?:sur|first\s+|last\s+|family\s+|patient'?s?\s+|pt'?s?\s+)?name\s*(?:is|:|=)\s*"
+            rf"(?P<name2>{_WORD})"
+            rf"|\b(?:surname|last\s+name|first\s+name)\s+(?P<name3>{_WORD})",
+            re.I,
+        ),
+        "looks like a patient's name",
+        _A_PATIENT,
+        lambda m: _named_ok(_Alias(m)),
+    ),
+    (
+        re.compile(
+            rf"\b(?:patient|pt|resident|client)\.?\s+(?P<name>{_WORD})(?:\s+{_WORD})?",
+            re.I,
+        ),
+        "looks like a patient's name",
+        _A_PATIENT,
+        _after_patient_ok,
+    ),
+    (
+        re.compile(
+            rf"\binit(?:ial)?s?\b\.?\s*:?\s*(?P<initials>{_INITIALS_DOTTED}|[A-Za-z]{{2,3}}\b)"
+            rf"|\b(?:patient|pt|resident|client)\.?\s+(?P<initials2>{_INITIALS_DOTTED})"
+            rf"|\b(?:patient|pt|resident|client)\.?\s+(?P<initials3>{_INITIALS_CAPS})(?=[\s,(]*(?:{_AGE_SEX}|\d{{1,3}}\b|$))"
+            rf"|(?P<initials4>{_INITIALS_DOTTED}|{_INITIALS_CAPS})(?=[\s,(]*(?:{_AGE_SEX}|\d{{1,3}}\s*,))"
+            rf"|{_AGE_SEX}\s*,?\s*(?P<initials5>{_INITIALS_CAPS}|{_INITIALS_DOTTED})"
+            rf"|(?P<initials6>\b[A-Z]\.\s?[A-Z]\.)"
+            rf"|(?P<initials7>{_INITIALS_DOTTED}|{_INITIALS_CAPS})(?=\s+(?:in|at)\s+{_ROOM_WORD}\b)",
+        ),
+        "looks like a patient's initials",
+        _A_PATIENT,
+        lambda m: _initials_ok(_Alias(m, "initials")),
+    ),
+    (
+        re.compile(
+            r"\b(?P<age>\d{2,3})\s*-?\s*(?:yo\b|y/o\b|y\.o\.?|yrs?\.?(?:\s*old)?\b|years?[\s-]*old\b|year-old\b|yr-old\b)"
+            r"|\bage[ds]?\s*:?\s*(?P<age2>\d{2,3})\b",
+            re.I,
+        ),
+        "gives an age over 89, which can identify a patient",
+        "say “an elderly patient” instead",
+        _age_over_89,
+    ),
+    (
+        re.compile(
+            rf"\b(?:the\s+|a\s+|that\s+|this\s+)?{_PERSON}(?:'s)?\s+(?:(?:who\s+is|who's|is|was)\s+)?"
+            rf"(?:(?:(?:with|on|in)\s+\w+|who\s+\w+)\s+(?=(?:in|at|from)\s+(?:the\s+)?{_ROOM_WORD}))?(?:in|at|from|of|on)\s+"
+            rf"(?:the\s+)?(?:(?:{_ROOM_WORD})\s*#?\s*{_ROOM}|{_ROOM}){_NOT_A_ROOM_AFTER}"
+            rf"(?:\s*(?:bed|b)\s*\d+)?"
+            rf"|\b{_ROOM_WORD}\s*#?\s*{_ROOM}(?:\s*(?:bed|b)\s*\d+)?(?:'s|’s)?\s+{_PERSON}\b(?!s)"
+            rf"|\b{_ROOM_WORD}\s*#?\s*{_ROOM}\s*(?:,\s*)?(?=(?:again\s+)?(?:fell|coded|died|eloped)\b)",
+            re.I,
+        ),
+        "ties a patient to a bed or room",
+        "say “a patient” instead of naming the bed or room",
+        None,
+    ),
+    (
+        re.compile(
+            rf"\b(?:{_ROOM_WORD}\s*#?\s*{_ROOM}|\d{{0,2}}[A-Z]{{1,3}}-\d{{1,4}}[A-Za-z]?\b)(?:\s*(?:bed|b)\s*\d+)?"
+            rf"[^.\n;]{{0,40}}?(?<![\w/])(?:on\s+)?(?:{_DATE}|{_DAY})"
+            rf"|(?<![\w/])(?:{_DATE}|{_DAY})[^.\n;]{{0,40}}?\b(?:{_ROOM_WORD}\s*#?\s*{_ROOM}|\d{{0,2}}[A-Z]{{1,3}}-\d{{1,4}}\b)",
+            re.I,
+        ),
+        "puts a room or bed with a date, which can identify a patient",
+        "keep the room or the date, not both",
+        None,
+    ),
+    (
+        re.compile(
+            r"\b(?:lives?\s+(?:at|on)|address\s*:?|home\s+address\s*:?|d/c\s+to|discharged\s+to)\s*"
+            r"(?P<street>\d{1,5}\s+(?:[A-Za-z]+\s+){1,3}(?:st|street|ave|avenue|rd|road|ln|lane|dr|drive|"
+            r"blvd|boulevard|ct|court|way|pl|place|terrace|cres|crescent|close)\b\.?)"
+            r"|(?P<street2>\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Ln|Lane|Dr|Drive|"
+            r"Blvd|Boulevard|Ct|Court|Way|Pl|Place|Terrace|Cres|Crescent|Close)\b\.?)",
+        ),
+        "looks like a street address",
+        "leave the address out",
+        None,
     ),
 ]
 
 
+# --- names found by the words around them (one pass over the words, for speed) ----------------
+
+_TOKEN = re.compile(r"[A-Za-z](?:[A-Za-z-]|'(?!s\b))*[A-Za-z]")
+_IN_A_PLACE = re.compile(
+    rf"\s+(?:(?:is|was)\s+)?(?:in\s+(?:{_ROOM_WORD}\s*#?\s*)?|at\s+{_ROOM_WORD}\s*#?\s*){_ROOM}{_NOT_A_ROOM_AFTER}",
+    re.I,
+)
+_HAS_FAMILY = re.compile(rf"'s\s+{_FAMILY}\b", re.I)
+_DOES_SOMETHING = re.compile(rf",?\s+(?:again\s+)?{_EVENT_VERB}\b")
+_DOES_SOMETHING_LOWER = re.compile(r"\s+(?:fell|slipped|eloped|wandered|coded|died|refused)\b")
+_HAS_AGE = re.compile(rf",?\s*\(?(?:{_AGE_SEX}|\d{{1,3}}\s*[,)])")
+_IS_PATIENT = re.compile(r"\s*\((?:pt|patient|resident)\)", re.I)
+_RELATIVE_BEFORE = re.compile(
+    r"\b(?:daughter|son|wife|husband|mother|father|sister|brother|partner|niece|nephew)\s+$", re.I
+)
+
+
+def _full_name(first: str, last: str, text: str, end: int) -> bool:
+    """John Smith, sarah jones; not Grace Wing, Carter Hall, Jackson Pratt drain."""
+    if not (_is_first_name(first) and _is_name(last)):
+        return False
+    if _PLACE_WORDS.match(text, end) or _PLACE_WORDS.fullmatch(" " + last):
+        return False
+    if first[:1].isupper() and last[:1].isupper():
+        return not (_is_everyday(first) and _is_everyday(last))
+    return _strong_name(first) and _strong_name(last)
+
+
+def _names_by_context(text: str) -> list[tuple[int, int, str]]:
+    """Names in a person's place ("Smith in bed 4", "Nguyen's daughter", "Garcia fell",
+    "Ruiz, 71", "son Jim") and first-and-last names, as (start, end, reason)."""
+    out = []
+    words = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    for i, (start, end, word) in enumerate(words):
+        capital = word[0].isupper()
+        if (
+            _strong_name(word)
+            and not _is_abbreviation(word)
+            and (capital or not _is_everyday(word))
+            and (
+                _IN_A_PLACE.match(text, end)
+                or _HAS_FAMILY.match(text, end)
+                or (not capital and _DOES_SOMETHING_LOWER.match(text, end))
+                or (
+                    capital
+                    and (
+                        _DOES_SOMETHING.match(text, end)
+                        or _HAS_AGE.match(text, end)
+                        or _IS_PATIENT.match(text, end)
+                        or _RELATIVE_BEFORE.search(text, max(0, start - 20), start)
+                    )
+                )
+            )
+        ):
+            out.append((start, end, "looks like a patient's name"))
+            continue
+        if i + 1 < len(words):
+            start2, end2, word2 = words[i + 1]
+            gap = text[end:start2]
+            if gap.isspace() and len(gap) <= 2 and _full_name(word, word2, text, end2):
+                out.append((start, end2, "looks like a person's first and last name"))
+    return out
+
+
+# Patterns worth running only when a cheap search finds what they need.
+_ROOMISH = re.compile(
+    rf"(?i:\b{_ROOM_WORD}\b)|\d[A-Z]{{1,3}}-?\d|\b[A-Z]{{1,3}}-\d|\bin\s+(?:the\s+)?\d", re.I
+)
+_TRIGGERS = {pattern: _ROOMISH for pattern, reason, _, _ in PATTERNS if "room" in reason}
+
+# Patterns that cannot match a text without a digit (most concerns have none): skipped then.
+_NEED_DIGITS = {
+    pattern
+    for pattern, reason, _, _ in PATTERNS
+    if not any(word in reason for word in ("e-mail", "name", "initials", "title"))
+}
+
+
+class _Alias:
+    """Let a check read group `name` (or `initials`) from whichever alternative matched."""
+
+    def __init__(self, m: re.Match, base: str = "name"):
+        self.string = m.string
+        self._m = m
+        self._base = base
+        self._value = next(
+            (v for k, v in m.groupdict().items() if k.startswith(base) and v is not None), ""
+        )
+
+    def group(self, name):
+        return self._value if name == self._base else self._m.group(name)
+
+    def start(self, *a):
+        return self._m.start(*a)
+
+    def end(self, *a):
+        return self._m.end(*a)
+
+
+def _normalise(text: str) -> str:
+    return text.replace("’", "'").replace("\u00a0", " ")
+
+
 def find_identifiers(text: str) -> list[Finding]:
-    findings: list[Finding] = []
-    seen: set[str] = set()
-    text = text or ""
-    for pattern, reason in PATTERNS:
-        if "@" in pattern.pattern and "@" not in text:
-            continue  # the e-mail pattern backtracks on long runs of word characters; skip it when it cannot match
-        for match in pattern.finditer(text):
-            snippet = match.group(0).strip()
-            if snippet not in seen:
-                seen.add(snippet)
-                findings.append(Finding(snippet, reason))
-    return findings
+    """Every part of `text` that looks like it could identify a patient, in reading order."""
+    text = _normalise(text or "")
+    if not text.strip():
+        return []
+    has_digit = any(c.isdigit() for c in text)
+    spans = []
+    for pattern, reason, instead, check in PATTERNS:
+        if not has_digit and pattern in _NEED_DIGITS:
+            continue
+        trigger = _TRIGGERS.get(pattern)
+        if trigger is not None and not trigger.search(text):
+            continue
+        for m in pattern.finditer(text):
+            if check is None or check(m):
+                spans.append((m.start(), m.end(), reason, instead))
+    spans += [(s, e, reason, _A_PATIENT) for s, e, reason in _names_by_context(text)]
+    found: list[Finding] = []
+    for start, end, reason, instead in spans:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1] in " ,;:":
+            end -= 1
+        if end - start < 2:
+            continue
+        if any(f.start <= start and end <= f.end for f in found):
+            continue  # already inside a finding
+        found = [f for f in found if not (start <= f.start and f.end <= end)]
+        found.append(Finding(text[start:end], reason, start, end, instead))
+    return sorted(found, key=lambda f: f.start)
 
 
 def explain(findings: list[Finding]) -> str:
-    """One message for a form field."""
-    parts = [f"“{f.text}” {f.reason}" for f in findings[:3]]
+    """One message for a form field: what looks like an identifier, and how to say it instead."""
+    parts = []
+    for f in findings[:3]:
+        parts.append(f"“{f.text}” {f.reason} – {f.instead}")
+    more = f" (and {len(findings) - 3} more)" if len(findings) > 3 else ""
     return (
         "Remove patient identifiers before saving: "
         + "; ".join(parts)
-        + ". Describe the system problem, not the patient."
+        + more
+        + ". Describe the system problem, not the patient; your text is kept below to edit."
     )

@@ -1,0 +1,183 @@
+"""Compare identifier screens on the labelled corpus: recall, false refusals, time per concern.
+
+    python -m tests.identifiers.evaluate            # the Rounds screen (and the old one)
+    python -m tests.identifiers.evaluate --misses   # also list what it got wrong on the corpus
+    python -m tests.identifiers.evaluate --libraries   # also presidio and philter-lite
+
+Held-out mistakes are not listed unless --show-held-out is given: looking at them is tuning.
+
+Presidio's pattern recognisers and philter-lite are measured too when they are installed (they
+are not project dependencies; see docs/identifier-screen.md for how the figures were made).
+Speed is reported here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from tests.identifiers import baseline
+from tests.identifiers.corpus import IDENTIFIERS, INNOCENT
+from tests.identifiers.heldout import (
+    HELD_OUT_B_IDENTIFIERS,
+    HELD_OUT_B_INNOCENT,
+    HELD_OUT_IDENTIFIERS,
+    HELD_OUT_INNOCENT,
+)
+
+Screen = Callable[[str], bool]  # True: the text is refused
+
+
+def rounds_screen() -> Screen:
+    from rounds.core.identifiers import find_identifiers
+
+    return lambda text: bool(find_identifiers(text))
+
+
+def baseline_screen() -> Screen:
+    return lambda text: bool(baseline.find_identifiers(text))
+
+
+PRESIDIO_THRESHOLD = 0.4  # presidio's own default for "likely" without context words
+
+
+def presidio_screen(threshold: float = PRESIDIO_THRESHOLD) -> Screen | None:
+    """Presidio's pattern recognisers, no NLP model (none can be downloaded here)."""
+    try:
+        import types
+
+        import tldextract
+        from presidio_analyzer import predefined_recognizers as p
+        from presidio_analyzer.predefined_recognizers.generic import email_recognizer
+    except ImportError:
+        return None
+    # The e-mail check fetches the public suffix list on first use; use the bundled copy.
+    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    email_recognizer.tldextract = types.SimpleNamespace(extract=offline)
+    names = [
+        "PhoneRecognizer",
+        "EmailRecognizer",
+        "UsSsnRecognizer",
+        "UsItinRecognizer",
+        "DateRecognizer",
+        "NhsRecognizer",
+        "UsHealthInsuranceMemberIdRecognizer",
+        "UsMbiRecognizer",
+        "UsClaimNumberRecognizer",
+        "MedicalLicenseRecognizer",
+        "UsLicenseRecognizer",
+        "UsPassportRecognizer",
+        "UsBankRecognizer",
+        "CreditCardRecognizer",
+    ]
+    recognizers = [getattr(p, n)() for n in names if hasattr(p, n)]
+
+    def screen(text: str) -> bool:
+        for r in recognizers:
+            for result in r.analyze(text, r.supported_entities, None) or []:
+                if result.score >= threshold:
+                    return True
+        return False
+
+    return screen
+
+
+def philter_screen() -> Screen | None:
+    """philter-lite's full filter set. Its NLTK part-of-speech tagger needs data that cannot be
+    downloaded here, so tags come from token shape (capitalised: NNP, digits: CD, else NN)."""
+    try:
+        import os
+
+        import philter_lite
+        from philter_lite import philter
+    except ImportError:
+        return None
+
+    def shape_pos(text):
+        out = []
+        for tok in philter._get_clean(text):
+            if tok.isspace():
+                out.append((tok, ""))
+            elif tok[:1].isdigit():
+                out.append((tok, "CD"))
+            elif tok[:1].isupper():
+                out.append((tok, "NNP"))
+            else:
+                out.append((tok, "NN"))
+        return out
+
+    philter._get_pos = shape_pos
+    filters = philter_lite.load_filters(
+        os.path.join(os.path.dirname(philter_lite.__file__), "configs", "philter_delta.toml")
+    )
+
+    def screen(text: str) -> bool:
+        _inc, _exc, tracker = philter_lite.detect_phi(text, filters)
+        return bool(tracker.phi)
+
+    return screen
+
+
+def either(a: Screen, b: Screen) -> Screen:
+    return lambda text: a(text) or b(text)
+
+
+def measure(screen: Screen, positives: list[str], negatives: list[str]) -> dict:
+    misses = [t for t in positives if not screen(t)]
+    refusals = [t for t in negatives if screen(t)]
+    texts = positives + negatives
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for t in texts:
+            screen(t)
+        runs.append((time.perf_counter() - start) / len(texts))
+    return {
+        "recall": 1 - len(misses) / len(positives),
+        "false_refusals": len(refusals) / len(negatives),
+        "ms": statistics.median(runs) * 1000,
+        "misses": misses,
+        "refusals": refusals,
+        "n": (len(positives), len(negatives)),
+    }
+
+
+def main(argv: list[str]) -> None:
+    screens: dict[str, Screen | None] = {
+        "before #13 (hand-written)": baseline_screen(),
+        "Rounds screen (this tree)": rounds_screen(),
+    }
+    if "--libraries" in argv or "--all" in argv:
+        presidio = presidio_screen()
+        screens["presidio-analyzer patterns"] = presidio
+        screens["presidio, any score"] = presidio_screen(0.0)
+        screens["philter-lite (shape POS)"] = philter_screen()
+        if presidio:
+            screens["Rounds + presidio"] = either(screens["Rounds screen (this tree)"], presidio)
+    splits = {
+        "corpus": (IDENTIFIERS, INNOCENT),
+        "held-out": (HELD_OUT_IDENTIFIERS, HELD_OUT_INNOCENT),
+        "held-out B": (HELD_OUT_B_IDENTIFIERS, HELD_OUT_B_INNOCENT),
+    }
+    print(f"{'screen':32} {'split':10} {'recall':>7} {'false ref.':>10} {'ms/concern':>10}")
+    for name, screen in screens.items():
+        if screen is None:
+            print(f"{name:32} not installed")
+            continue
+        for split, (pos, neg) in splits.items():
+            m = measure(screen, pos, neg)
+            print(
+                f"{name:32} {split:10} {m['recall']:7.3f} {m['false_refusals']:10.3f} {m['ms']:10.3f}"
+                f"   ({m['n'][0]} identifiers, {m['n'][1]} innocent)"
+            )
+            if "--misses" in argv and (split == "corpus" or "--show-held-out" in argv):
+                for t in m["misses"]:
+                    print("      missed:  ", t)
+                for t in m["refusals"]:
+                    print("      refused: ", t)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
