@@ -232,6 +232,19 @@ def _after_patient_ok(m: re.Match) -> bool:
     if _is_everyday(word):
         # "pt Brown fell" but not "pt Call Bell cords": an everyday word is a name only when a
         # person's context follows it.
+        after = m.string[m.end("name") :]
+        following = _TOKEN.match(after.lstrip())
+        if (
+            following
+            and after[:1] == " "
+            and _full_name(
+                word,
+                following.group(),
+                m.string,
+                len(m.string) - len(after.lstrip()) + following.end(),
+            )
+        ):
+            return True  # "pt John Smith", not "pt Call Bell"
         return bool(_PERSON_CONTEXT_AFTER.match(m.string, m.end("name")))
     return True
 
