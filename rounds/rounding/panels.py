@@ -34,6 +34,16 @@ async def home_panel(viewer: Viewer) -> dict | None:
         if r["unit"] not in seen_units and len(rounds) < SHOWN:
             seen_units.add(r["unit"])
             rounds.append(r)
+    # Rounds left "in progress" for more than a day: flagged to their executive and champion.
+    stale = (
+        await SafetyRound.select(*SafetyRound.all_columns(), *ROUND_COLUMNS)
+        .where(
+            (SafetyRound.status == "in_progress")
+            & (SafetyRound.started_at < clock.now() - timedelta(days=1))
+            & mine
+        )
+        .order_by(SafetyRound.started_at)
+    )
     missing = []
     if champion_units:
         last_month = rules.previous_month(local_today())
@@ -50,7 +60,7 @@ async def home_panel(viewer: Viewer) -> dict | None:
                 .where(Unit.id.is_in(lacking) & (Unit.active == True))
                 .order_by(Unit.name)
             )  # noqa: E712
-    if not rounds and not missing and not managed_units:
+    if not rounds and not missing and not managed_units and not stale:
         return None
     ready = {}
     if rounds:
@@ -66,6 +76,7 @@ async def home_panel(viewer: Viewer) -> dict | None:
         r["i_run"] = r["executive"] == viewer.id
     return {
         "rounds": rounds,
+        "stale_rounds": stale,
         "missing_measures": missing,
         "last_month": rules.month_label(rules.previous_month(local_today())),
         "labels": rules.STATUS_LABELS,

@@ -333,8 +333,12 @@ async def briefing_save(request: Request, viewer: ViewerDep, round_id: FromPath[
 
 @post("/rounds/{round_id:int}/start")
 async def start_round(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
+    data = await read_form(request)
     try:
-        await service.start(viewer, round_id)
+        await service.start(viewer, round_id, confirmed=data.get("confirm") == "yes")
+    except service.NeedsConfirmation as exc:
+        row = await service.get_round(viewer, round_id)
+        return render(request, "rounding/start_confirm.html", round=row, reasons=exc.reasons)
     except RoundInputError as exc:
         row, content, frozen = await briefing.for_round(viewer, round_id)
         return render(

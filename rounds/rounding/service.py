@@ -460,8 +460,42 @@ async def unit_history(viewer: Viewer, unit_id: int) -> dict[str, Any]:
 # --- running the round ---------------------------------------------------------------------
 
 
-async def start(viewer: Viewer, round_id: int) -> dict:
-    """Start the round: the briefing as it is now is frozen and kept with the round."""
+class NeedsConfirmation(Exception):
+    """Starting this round is probably a mistake: `reasons` in words, to confirm or go back."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+async def start_warnings(row: dict) -> list[str]:
+    """Why starting this round now may be a mistake: not scheduled for today, or another round
+    on the unit still in progress (one round left open would make the unit's record unclear)."""
+    reasons = []
+    on = filters.local(row["scheduled_at"]).date()
+    if on != local_today():
+        reasons.append(
+            f"This round is scheduled for {filters.day(on)}, not today. "
+            "Start it today anyway, or go back and reschedule it."
+        )
+    others = await SafetyRound.select(SafetyRound.id, SafetyRound.started_at).where(
+        (SafetyRound.unit == row["unit"])
+        & (SafetyRound.status == "in_progress")
+        & (SafetyRound.id != row["id"])
+    )
+    for other in others:
+        started = filters.when(other["started_at"]) if other["started_at"] else "earlier"
+        reasons.append(
+            f"Another round on this unit (started {started}) is still in progress. "
+            "Finish that one first, or start this one as well."
+        )
+    return reasons
+
+
+async def start(viewer: Viewer, round_id: int, *, confirmed: bool = False) -> dict:
+    """Start the round: the briefing as it is now is frozen and kept with the round.
+    Raises NeedsConfirmation (unless `confirmed`) for a round not scheduled for today or while
+    another round on the unit is in progress."""
     from rounds.rounding import briefing
 
     row = await get_round(viewer, round_id)
@@ -470,6 +504,8 @@ async def start(viewer: Viewer, round_id: int) -> dict:
         raise RoundInputError({"__all__": problem})
     if row["status"] == "in_progress":
         return row
+    if not confirmed and (reasons := await start_warnings(row)):
+        raise NeedsConfirmation(reasons)
     content = await briefing.assemble(row)
     now = clock.now()
     async with db.write_transaction():

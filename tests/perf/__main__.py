@@ -185,7 +185,8 @@ class Driver:
         """Probe the page; returns why it cannot be measured, or None."""
         if page.setup:
             await client.post_form(
-                fill(page.setup, self.ids, 0), {"_csrf_token": client.csrf_token}
+                fill(page.setup, self.ids, 0),
+                {"_csrf_token": client.csrf_token, "confirm": "yes"},  # a round not due today
             )
         if page.method == "POST":
             reply = await client.get(fill(page.form_path, self.ids, 0))

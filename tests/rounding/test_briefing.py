@@ -170,7 +170,7 @@ async def test_start_freezes_the_briefing_as_shown(client, world, login):
         },
     )
     await login(client, "executive")
-    response = await post_form(client, f"/rounds/{ids['upcoming']}/start")
+    response = await post_form(client, f"/rounds/{ids['upcoming']}/start", {"confirm": "yes"})
     assert (
         response.status_code == 303
         and response.headers["location"] == f"/rounds/{ids['upcoming']}/run"
