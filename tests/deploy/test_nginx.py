@@ -79,8 +79,10 @@ def signed_in(page) -> bool:
     return "/login" not in page.url and page.locator("form[action='/logout']").count() > 0
 
 
-def throughput(base: str, ca: Path, cookies, seconds: float = 8, clients: int = 8) -> float:
-    """Signed-in home pages per second through nginx (keep-alive HTTPS, threads)."""
+def throughput(
+    base: str, ca: Path, cookies, path: str = "/", seconds: float = 5, clients: int = 8
+) -> float:
+    """Answers per second through nginx (keep-alive HTTPS, threads on the same cores)."""
     done, errors = [0], []
     stop_at = time.monotonic() + seconds
 
@@ -92,7 +94,7 @@ def throughput(base: str, ca: Path, cookies, seconds: float = 8, clients: int = 
             timeout=30,
         ) as client:
             while time.monotonic() < stop_at:
-                response = client.get("/")
+                response = client.get(path)
                 if response.status_code == 200:
                     done[0] += 1
                 else:
@@ -214,18 +216,17 @@ def test_nginx_tls_two_instances_postgres(tmp_path):
             assert all(after[n] > before[n] for n in logs), (before, after)  # both served
 
             session = {c["name"]: c["value"] for c in cookies}
-            two = throughput(base, ca_file, session)
+            two = {p: throughput(base, ca_file, session, p) for p in ("/healthz", "/")}
 
             servers["a"].kill()  # no goodbye: a crashed instance
             servers["a"].wait()
             for path in ("/issues", "/", "/me/calendar", "/"):
                 response = page.goto(base + path)
                 assert response.status == 200 and signed_in(page), (path, page.url)
-            one = throughput(base, ca_file, session)
+            one = {p: throughput(base, ca_file, session, p) for p in ("/healthz", "/")}
             browser.close()
-        print(
-            f"\nthrough nginx (TLS), home page: two instances {two:.0f}/s, one instance {one:.0f}/s"
-        )
+        for p in two:
+            print(f"\nthrough nginx (TLS) {p}: two instances {two[p]:.1f}/s, one {one[p]:.1f}/s")
 
         # The audit log records the client's own address (127.0.0.5 here, nginx connects from
         # 127.0.0.1); a forged X-Forwarded-For is replaced by nginx...
