@@ -78,7 +78,7 @@ def similarity(a: str, b: str) -> float:
 
 
 def similar(
-    text: str, candidates: list[dict], *, limit: int = 5, floor: float = 0.12
+    text: str, candidates: list[dict], *, limit: int = 5, floor: float = 0.18
 ) -> list[dict]:
     """Candidates ({"description": ...}) most like `text`, best first, each with a `score`."""
     scored = [

@@ -76,8 +76,7 @@ REFERENCE = {
         "keep": "Keep this code. It is the only way back to your concern:",
         "later": "Come back to this page later, or go to {lookup} and type the code.",
         "received": "Received {day}.",
-        "waiting": "The unit's team has not looked at it yet. They look at new concerns every "
-        "week.",
+        "waiting": "The unit's team has not looked at it yet. Come back in a few days.",
         "accepted": "It is on the unit's list of safety issues.",
         "merged": "Someone had raised the same thing. Your words were added to it.",
         "declined": "The team did not add it to their list. This is why:",
@@ -100,8 +99,7 @@ REFERENCE = {
         "keep": "Guarde este código. Es la única forma de volver a su mensaje:",
         "later": "Vuelva a esta página más tarde, o vaya a {lookup} y escriba el código.",
         "received": "Recibido el {day}.",
-        "waiting": "El equipo de la unidad todavía no lo ha revisado. Revisan los mensajes "
-        "nuevos cada semana.",
+        "waiting": "El equipo de la unidad todavía no lo ha revisado. Vuelva en unos días.",
         "accepted": "Está en la lista de problemas de seguridad de la unidad.",
         "merged": "Otra persona ya había dicho lo mismo. Sus palabras se agregaron a ese asunto.",
         "declined": "El equipo no lo agregó a su lista. Esta es la razón:",
