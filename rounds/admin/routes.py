@@ -7,7 +7,7 @@ import secrets
 from litestar import Request, get, post
 from litestar.response import Response
 
-from rounds.admin import service
+from rounds.admin import handover, service
 from rounds.admin.forms import (
     ROLE_LABELS,
     UNIT_KINDS,
@@ -218,8 +218,14 @@ async def person_update(request: Request, viewer: ViewerDep, person_id: FromPath
     data = await read_form(request)
     form, errors = validate(PersonForm, data)
     if form:
+        leaving = person["active"] and not form.active
+        if leaving and (await handover.holdings(viewer, person_id))["items"]:
+            # Deactivation waits for the hand-over: save the rest, then list what they hold.
+            form.active = True
         try:
             await service.save_person(viewer, form, person_id)
+            if leaving and form.active:
+                return redirect(request, f"/admin/people/{person_id}/handover")
             return redirect(request, f"/admin/people/{person_id}?saved=1")
         except service.DuplicateError as exc:
             errors = {exc.field: exc.message}
@@ -240,6 +246,38 @@ async def person_update(request: Request, viewer: ViewerDep, person_id: FromPath
             unit_role_labels=UNIT_ROLE_LABELS,
         ),
     )
+
+
+def _handover_choices(data: dict, items: list[dict]) -> dict[str, int | None]:
+    chosen = {}
+    for item in items:
+        value = str(data.get(item["key"], "")).strip()
+        chosen[item["key"]] = int(value) if value.isdigit() else None
+    return chosen
+
+
+@get("/admin/people/{person_id:int}/handover")
+async def person_handover(
+    request: Request, viewer: ViewerDep, person_id: FromPath[int]
+) -> Response:
+    found = await handover.holdings(viewer, person_id)
+    values = {i["key"]: i["default"] or "" for i in found["items"]}
+    return render(request, "admin/handover.html", **found, values=values, errors={})
+
+
+@post("/admin/people/{person_id:int}/handover")
+async def person_handover_do(
+    request: Request, viewer: ViewerDep, person_id: FromPath[int]
+) -> Response:
+    """Reassign everything the person holds and deactivate them, in one transaction."""
+    found = await handover.holdings(viewer, person_id)
+    data = await read_form(request)
+    try:
+        await handover.hand_over(viewer, person_id, _handover_choices(data, found["items"]))
+        return redirect(request, f"/admin/people/{person_id}?handed_over=1")
+    except handover.HandOverError as exc:
+        errors = exc.errors
+    return render(request, "admin/handover.html", **found, values=data, errors=errors)
 
 
 @post("/admin/people/{person_id:int}/password")
@@ -280,6 +318,8 @@ route_handlers = [
     person_create,
     person_edit,
     person_update,
+    person_handover,
+    person_handover_do,
     person_password,
 ]
 nav = [NavItem("Admin", "/admin", roles=("admin",), order=90)]

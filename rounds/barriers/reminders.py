@@ -43,14 +43,15 @@ class Digest:
     barriers: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
     feedback: list[dict] = field(default_factory=list)
+    needs_owner: list[dict] = field(default_factory=list)  # champions: owner left or removed
 
     @property
     def empty(self) -> bool:
-        return not (self.barriers or self.issues or self.feedback)
+        return not (self.barriers or self.issues or self.feedback or self.needs_owner)
 
     @property
     def count(self) -> int:
-        return len(self.barriers) + len(self.issues) + len(self.feedback)
+        return len(self.barriers) + len(self.issues) + len(self.feedback) + len(self.needs_owner)
 
     def text(self, name: str, base_url: str) -> str:
         base = base_url.rstrip("/")
@@ -86,6 +87,15 @@ class Digest:
                 f"{_short(i['description'])} ({i['unit_name']}) – feedback {filters.due(i['feedback_due_on'])}"
             ),
             lambda i: f"/issues/{i['id']}",
+        )
+        section(
+            "Needs a new owner on your units (the owner left or was removed)",
+            self.needs_owner,
+            lambda i: (
+                f"{_short(i['description'])} ({i['unit_name']})"
+                + (f" – {i['owner_name']} has left" if i.get("owner_name") else " – no owner")
+            ),
+            lambda i: i["link"],
         )
         lines += [
             f"Everything in one place: {base}/reminders",
@@ -179,6 +189,11 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
         for i in feedback:
             for pid in units[i["unit"]]:
                 digest(pid).feedback.append(i)
+        from rounds.admin.handover import needs_owner
+
+        for i in await needs_owner(list(units)):
+            for pid in units[i["unit"]]:
+                digest(pid).needs_owner.append(i)
     return digests
 
 

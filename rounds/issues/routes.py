@@ -288,6 +288,10 @@ async def _issue_context(
     from rounds.barriers.service import barriers_for_issue
 
     team = await service.unit_team_choices(issue["unit"])
+    if issue["owner"] and issue["owner"] not in dict(team):
+        # The owner left (or the team): shown, so a save that leaves the owner alone keeps
+        # them, never silently clears them; the page asks for a new owner.
+        team.append((issue["owner"], f"{issue['owner_name']} (has left – choose a new owner)"))
     categories = await service.category_choices(include_inactive_id=issue["category"])
     names = {"owner": dict(team), "category": dict(categories)}
     history = await audit.history("safety_issue", issue["id"])

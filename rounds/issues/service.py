@@ -211,6 +211,7 @@ def _not_found():
 ISSUE_COLUMNS = lambda: (  # noqa: E731 - evaluated lazily so the tables are bound
     *SafetyIssue.all_columns(),
     SafetyIssue.owner.display_name.as_alias("owner_name"),
+    SafetyIssue.owner.active.as_alias("owner_active"),
     SafetyIssue.category.name.as_alias("category_name"),
     SafetyIssue.unit.name.as_alias("unit_name"),
 )
