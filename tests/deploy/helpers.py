@@ -60,15 +60,15 @@ def query(url: str, sql: str) -> list[str]:
 
 
 def env_for(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return clean_env(
-        PYTHONPATH=str(REPO),
-        ROUNDS_DATABASE_URL=url,
-        ROUNDS_SECRET_KEY=SECRET,
-        ROUNDS_AUDIT_KEY=AUDIT_KEY,
-        ROUNDS_DEMO_PASSWORD=DEMO_PASSWORD,
-        ROUNDS_VAR_DIR=str(tmp_path / "var"),
-        **extra,
-    )
+    settings = {
+        "PYTHONPATH": str(REPO),
+        "ROUNDS_DATABASE_URL": url,
+        "ROUNDS_SECRET_KEY": SECRET,
+        "ROUNDS_AUDIT_KEY": AUDIT_KEY,
+        "ROUNDS_DEMO_PASSWORD": DEMO_PASSWORD,
+        "ROUNDS_VAR_DIR": str(tmp_path / "var"),
+    }
+    return clean_env(**{**settings, **extra})
 
 
 def rounds(env: dict[str, str], *args: str, cwd: Path | None = None, check: bool = True):
