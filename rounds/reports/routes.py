@@ -7,6 +7,7 @@ from litestar.response import Response
 
 from rounds.barriers.rules import LEVELS
 from rounds.reports import service
+from rounds.voice.service import assessment_summary
 from rounds.web.nav import NavItem
 from rounds.web.params import ViewerDep
 from rounds.web.rendering import render
@@ -48,6 +49,7 @@ async def board_report(request: Request, viewer: ViewerDep) -> Response:
         totals=service.totals(reports),
         barriers=await service.top_barriers(viewer),
         story=await service.fixed_story(viewer, start=start, end=end),
+        assessments=await assessment_summary(viewer, since=start, until=end),  # rounds.voice
         period=key,
         period_label=label,
         periods=service.PERIODS,

@@ -478,3 +478,17 @@ def test_codes_and_similarity_rules():
     assert rules.participation(12, 40) == 30 and rules.participation(3, 0) is None
     assert rules.default_source("family", 3, True) == "patient_family"
     assert rules.default_source("staff", 3, False) == "before_round"
+
+
+async def test_board_report_summarises_staff_safety_assessments(app, client, world, login):
+    admin = await viewer_for(world.people["admin"])
+    today = local_today()
+    await service.open_campaign(
+        admin, world.unit_a, opens_on=today, closes_on=today + timedelta(days=14)
+    )
+    for n in range(2):
+        await sent_concern(world, world.unit_a, f"{TEXT} {n}")
+    await login(client, "admin")
+    page = (await client.get("/overview/board")).text
+    section = page[page.index('id="ssa-h"') :]
+    assert "Unit A ICU" in section and "5% of 40" in section
