@@ -104,13 +104,30 @@ async def _detail(request, viewer, barrier, *, errors, values, done=None, open_f
     )
 
 
+def _base(data: dict) -> dict | None:
+    """The level, owner and next follow-up the form was opened with (None if absent or garbled):
+    a change then conflicts only with someone else's change to the same field."""
+    from datetime import date
+
+    try:
+        owner = str(data.get("base_owner", ""))
+        follow_up = str(data.get("base_next_follow_up_on", ""))
+        return {
+            "level": str(data["base_level"]),
+            "owner": int(owner) if owner else None,
+            "next_follow_up_on": date.fromisoformat(follow_up) if follow_up else None,
+        }
+    except (KeyError, ValueError):
+        return None
+
+
 async def _act(request: Request, viewer, barrier_id: int, action: str, model, call) -> Response:
     data = await read_form(request)
     back = _back(data.get("next"), barrier_id)
     form, errors = validate(model, data)
     if form:
         try:
-            await call(form)
+            await call(form, _base(data))
             if wants_fragment(request) and back in LIST_PAGES:
                 return await _followups_fragment(request, viewer, back, done=DONE[action])
             anchor = "#followups" if back in LIST_PAGES else ""
@@ -167,12 +184,13 @@ async def add_note(request: Request, viewer: ViewerDep, barrier_id: FromPath[int
         barrier_id,
         "note",
         forms.NoteForm,
-        lambda f: service.add_note(
+        lambda f, base: service.add_note(
             viewer,
             barrier_id,
             body=f.note_body or "",
             next_follow_up_on=f.note_next,
             version=f.version,
+            base=base,
         ),
     )
 
@@ -185,7 +203,7 @@ async def escalate(request: Request, viewer: ViewerDep, barrier_id: FromPath[int
         barrier_id,
         "escalated",
         forms.EscalateForm,
-        lambda f: service.escalate(
+        lambda f, base: service.escalate(
             viewer,
             barrier_id,
             to_level=f.esc_level or "",
@@ -193,6 +211,7 @@ async def escalate(request: Request, viewer: ViewerDep, barrier_id: FromPath[int
             reason=f.esc_reason or "",
             next_follow_up_on=f.esc_next,
             version=f.version,
+            base=base,
         ),
     )
 
@@ -205,8 +224,8 @@ async def removed(request: Request, viewer: ViewerDep, barrier_id: FromPath[int]
         barrier_id,
         "removed",
         forms.RemovedForm,
-        lambda f: service.mark_removed(
-            viewer, barrier_id, note=f.removed_note or "", version=f.version
+        lambda f, base: service.mark_removed(
+            viewer, barrier_id, note=f.removed_note or "", version=f.version, base=base
         ),
     )
 
@@ -219,8 +238,8 @@ async def cannot_remove(request: Request, viewer: ViewerDep, barrier_id: FromPat
         barrier_id,
         "cannot_remove",
         forms.CannotRemoveForm,
-        lambda f: service.mark_cannot_remove(
-            viewer, barrier_id, reason=f.cannot_reason or "", version=f.version
+        lambda f, base: service.mark_cannot_remove(
+            viewer, barrier_id, reason=f.cannot_reason or "", version=f.version, base=base
         ),
     )
 

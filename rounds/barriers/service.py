@@ -535,13 +535,30 @@ def _text_errors(text: str, field: str, empty_message: str, errors: dict[str, st
         errors.update(screen({field: text}))
 
 
+def _clashes(current: dict, values: dict, base: dict) -> bool:
+    """A field this change sets that someone else also changed (to something else) since."""
+    return any(
+        name in base and current[name] != base[name] and current[name] != value
+        for name, value in values.items()
+    )
+
+
 async def _apply(
-    viewer: Viewer, barrier_id: int, version: int | None, values: dict, note: dict
+    viewer: Viewer,
+    barrier_id: int,
+    version: int | None,
+    values: dict,
+    note: dict,
+    base: dict | None = None,
 ) -> bool:
-    """Write a change and its log entry if the barrier is still at `version`.
+    """Write a change and its log entry if the barrier is still at `version` - or, with `base`
+    (the level, owner and next follow-up the form was opened with), if nobody else changed a
+    field this change sets: notes are added, and only the fields this person changed are written.
 
     Returns False when the very same change by the same person is already there (a double tap).
-    Raises BarrierConflict when someone else changed it meanwhile."""
+    Raises BarrierConflict when someone else changed the same thing meanwhile."""
+    if base is not None:
+        values = {k: v for k, v in values.items() if k not in base or v != base[k]}
     async with db.write_transaction():
         current = await Barrier.select().where(Barrier.id == barrier_id).first()
         if current is None:
@@ -563,15 +580,16 @@ async def _apply(
                 and latest["body"] == note["body"]
             ):
                 return False
-            raise BarrierConflict(current, latest)
+            if base is None or version is None or _clashes(current, values, base):
+                raise BarrierConflict(current, latest)
         if current["status"] != "open":
             raise IssueInputError(
                 {"__all__": "This barrier is already closed; nothing was changed."}
             )
         now = clock.now()
-        await Barrier.update({**values, "updated_at": now, "version": version + 1}).where(
-            Barrier.id == barrier_id
-        )
+        await Barrier.update(
+            {**values, "updated_at": now, "version": current["version"] + 1}
+        ).where(Barrier.id == barrier_id)
         await BarrierNote.insert(BarrierNote(barrier=barrier_id, author=viewer.id, at=now, **note))
         changes = audit.diff(current, values)
         changes[f"{note['kind']}_note"] = [None, note["body"]]
@@ -588,6 +606,7 @@ async def add_note(
     body: str,
     next_follow_up_on: date | None,
     version: int | None,
+    base: dict | None = None,
 ) -> bool:
     """A dated follow-up note and the date of the next follow-up."""
     await _load_for_action(viewer, barrier_id)
@@ -603,6 +622,7 @@ async def add_note(
         version,
         {"next_follow_up_on": next_follow_up_on},
         {"kind": "note", "body": body, "next_follow_up_on": next_follow_up_on},
+        base,
     )
 
 
@@ -615,6 +635,7 @@ async def escalate(
     reason: str,
     next_follow_up_on: date | None,
     version: int | None,
+    base: dict | None = None,
 ) -> bool:
     """Move a barrier up (never sideways or down), say why, and hand it to its new owner."""
     current = await _load_for_action(viewer, barrier_id)
@@ -643,10 +664,13 @@ async def escalate(
             "from_level": current["level"],
             "to_level": to_level,
         },
+        base,
     )
 
 
-async def mark_removed(viewer: Viewer, barrier_id: int, *, note: str, version: int | None) -> bool:
+async def mark_removed(
+    viewer: Viewer, barrier_id: int, *, note: str, version: int | None, base: dict | None = None
+) -> bool:
     """The barrier is gone: say how (the team will tell staff)."""
     await _load_for_action(viewer, barrier_id)
     note = (note or "").strip()
@@ -660,11 +684,12 @@ async def mark_removed(viewer: Viewer, barrier_id: int, *, note: str, version: i
         version,
         {"status": "removed", "closed_at": clock.now()},
         {"kind": "removed", "body": note},
+        base,
     )
 
 
 async def mark_cannot_remove(
-    viewer: Viewer, barrier_id: int, *, reason: str, version: int | None
+    viewer: Viewer, barrier_id: int, *, reason: str, version: int | None, base: dict | None = None
 ) -> bool:
     """The barrier cannot be removed: the reason is kept and shown."""
     await _load_for_action(viewer, barrier_id)
@@ -684,4 +709,5 @@ async def mark_cannot_remove(
         version,
         {"status": "cannot_remove", "cannot_remove_reason": reason, "closed_at": clock.now()},
         {"kind": "cannot_remove", "body": reason},
+        base,
     )

@@ -1,0 +1,58 @@
+"""Issue #11 case 3 for barriers: a follow-up action from a page opened before someone else's
+change is refused only when both changed the same thing (the next follow-up, the level, the
+owner); a double tap still adds one note."""
+
+from datetime import timedelta
+from html import unescape
+
+from rounds.barriers.tables import Barrier, BarrierNote
+from rounds.web.filters import local_today
+from tests.conftest import post_form
+from tests.rounding.helpers import make_barrier, make_issue
+from tests.trust.forms import form_fields
+
+
+async def _barrier(world):
+    issue = await make_issue(world, "Suction regulators missing", status="planned")
+    return await make_barrier(world, issue, "Vendor contract", follow_up=local_today())
+
+
+async def test_stale_forms_merge_unless_both_changed_the_same_field(
+    client, make_client, world, login
+):
+    barrier = await _barrier(world)
+    path = f"/barriers/{barrier}"
+    async with make_client() as other:
+        await login(client, "executive")
+        await login(other, "champion")
+        page_a = (await client.get(path)).text
+        page_b = (await other.get(path)).text
+        a_note = form_fields(page_a, f"{path}/notes")
+        b_note = form_fields(page_b, f"{path}/notes")
+        b_removed = form_fields(page_b, f"{path}/removed")
+        in_two_weeks = (local_today() + timedelta(days=14)).isoformat()
+        a = {**a_note, "note_body": "Vendor called back", "note_next": in_two_weeks}
+        assert (await post_form(client, f"{path}/notes", a)).status_code in (200, 303)
+        # B's note from the older page, with another next date: both set it - a true conflict
+        in_three_days = (local_today() + timedelta(days=3)).isoformat()
+        clash = await post_form(
+            other, f"{path}/notes", {**b_note, "note_body": "Chased", "note_next": in_three_days}
+        )
+        assert "changed" in unescape(clash.text).lower()
+        assert await BarrierNote.count().where(BarrierNote.body == "Chased") == 0
+        # B's note keeping A's date, from the same old page: added, A's date kept
+        same = await post_form(
+            other, f"{path}/notes", {**b_note, "note_body": "Chased", "note_next": in_two_weeks}
+        )
+        assert same.status_code in (200, 303)
+        for _ in range(2):  # a double tap of the removal from the old page: one removal
+            done = await post_form(
+                other, f"{path}/removed", {**b_removed, "removed_note": "New contract signed"}
+            )
+            assert done.status_code in (200, 303)
+    row = await Barrier.select().where(Barrier.id == barrier).first()
+    assert row["status"] == "removed"
+    assert row["next_follow_up_on"].isoformat() == in_two_weeks
+    bodies = [n["body"] for n in await BarrierNote.select().where(BarrierNote.barrier == barrier)]
+    assert bodies.count("Vendor called back") == 1 and bodies.count("Chased") == 1
+    assert bodies.count("New contract signed") == 1
