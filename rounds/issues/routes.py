@@ -81,21 +81,37 @@ async def add_issue(request: Request, viewer: ViewerDep) -> Response:
 @get("/issues/export.csv")
 async def log_export(request: Request, viewer: ViewerDep) -> Response:
     filters = log.LogFilters.from_query(request.query_params)
-    rows = await log.all_matching(viewer, filters)
-    stamp = local_today().isoformat()
-    return Response(
-        content=csvio.export_rows(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="tracking-log-{stamp}.csv"'},
-    )
+    return _download(csvio.export_csv(await log.all_matching(viewer, filters)), "csv")
+
+
+@get("/issues/export.xlsx")
+async def log_export_xlsx(request: Request, viewer: ViewerDep) -> Response:
+    filters = log.LogFilters.from_query(request.query_params)
+    return _download(csvio.export_xlsx(await log.all_matching(viewer, filters)), "xlsx")
 
 
 @get("/issues/template.csv")
 async def import_template(viewer: ViewerDep) -> Response:
+    return _download(csvio.export_csv([]), "csv", name="tracking-log-template")
+
+
+@get("/issues/template.xlsx")
+async def import_template_xlsx(viewer: ViewerDep) -> Response:
+    return _download(csvio.export_xlsx([]), "xlsx", name="tracking-log-template")
+
+
+_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _download(content: bytes, kind: str, *, name: str = "") -> Response:
+    name = name or f"tracking-log-{local_today().isoformat()}"
     return Response(
-        content=csvio.export_rows([]),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="tracking-log-template.csv"'},
+        content=content,
+        media_type=_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
     )
 
 
@@ -495,72 +511,77 @@ def _markdown(report: dict) -> Response:
 # --- import ----------------------------------------------------------------------------------
 
 
-@get("/units/{unit_id:int}/issues/import")
-async def import_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
-    unit = await get_unit(viewer, unit_id)
-    ensure_can_manage(viewer, unit_id)
-    return render(
-        request,
-        "issues/import.html",
-        unit=unit,
-        result=None,
-        csv_text="",
-        errors={},
-        headers=csvio.HEADERS,
-        max_mb=csvio.MAX_BYTES // 1_000_000,
-        max_rows=csvio.MAX_ROWS,
-    )
-
-
-@post("/units/{unit_id:int}/issues/import")
-async def import_post(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
-    unit = await get_unit(viewer, unit_id)
-    ensure_can_manage(viewer, unit_id)
-    data = await read_form(request)
-    errors: dict[str, str] = {}
-    upload = data.get("file")
-    if data.get("confirm") and isinstance(data.get("csv_text"), str):
-        raw = data["csv_text"].encode("utf-8")
-        result = await csvio.parse(unit_id, raw)
-        if result.ok:
-            added = await csvio.save(viewer, unit_id, raw)
-            return redirect(request, f"/issues?unit={unit_id}&sort=newest&imported={added}")
-        return render(
-            request,
-            "issues/import.html",
-            unit=unit,
-            result=result,
-            csv_text="",
-            errors={},
-            headers=csvio.HEADERS,
-            max_mb=csvio.MAX_BYTES // 1_000_000,
-            max_rows=csvio.MAX_ROWS,
-        )
-    raw = b""
-    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
-        errors["file"] = "Choose the CSV file of your tracking log."
-    else:
-        raw = await upload.read(csvio.MAX_BYTES + 1)
-        name = (upload.filename or "").lower()
-        if name.endswith((".xlsx", ".xls", ".ods", ".numbers", ".pdf", ".docx")):
-            errors["file"] = (
-                "This is a spreadsheet or document file, not CSV. In your spreadsheet choose “Save as… CSV (comma-separated)” and upload that."
-            )
-    result = None
-    if not errors:
-        result = await csvio.parse(unit_id, raw, getattr(upload, "filename", ""))
-    csv_text = raw.decode("utf-8-sig", errors="replace") if result and result.ok else ""
+def _import_page(request, unit, *, result=None, table=None, errors=None, note=""):
     return render(
         request,
         "issues/import.html",
         unit=unit,
         result=result,
-        csv_text=csv_text,
-        errors=errors,
-        headers=csvio.HEADERS,
+        table_json=table.to_json() if table and result else "",
+        samples=_samples(table) if table else [],
+        fields=list(csvio.FIELDS.items()),
+        errors=errors or {},
+        note=note,
         max_mb=csvio.MAX_BYTES // 1_000_000,
         max_rows=csvio.MAX_ROWS,
     )
+
+
+def _samples(table) -> list[str]:
+    """The first value of each column, to help choose what it holds."""
+    out = []
+    for i in range(len(table.header)):
+        value = next((c[i] for _, c in table.rows if i < len(c) and c[i]), "")
+        out.append(value[:60])
+    return out
+
+
+@get("/units/{unit_id:int}/issues/import")
+async def import_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    unit = await get_unit(viewer, unit_id)
+    ensure_can_manage(viewer, unit_id)
+    return _import_page(request, unit)
+
+
+@post("/units/{unit_id:int}/issues/import")
+async def import_post(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    """Upload -> proposed mapping and preview; "Check again" with a changed mapping; "Import"
+    saves only the mapping whose preview was shown."""
+    unit = await get_unit(viewer, unit_id)
+    ensure_can_manage(viewer, unit_id)
+    data = await read_form(request)
+    try:
+        if isinstance(data.get("table"), str) and data["table"]:
+            table = csvio.Table.from_json(data["table"])
+            mapping = [str(data.get(f"col-{i}") or "") for i in range(len(table.header))]
+        else:
+            upload = data.get("file")
+            if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+                return _import_page(
+                    request, unit, errors={"file": "Choose the file of your tracking log."}
+                )
+            raw = await upload.read(csvio.MAX_BYTES + 1)
+            table = csvio.read(raw, upload.filename or "")
+            mapping = csvio.propose_mapping(table.header)
+    except csvio.SheetError as exc:
+        return _import_page(request, unit, errors={"file": str(exc)})
+    result = await csvio.check(unit_id, table, mapping)
+    shown = data.get("checked") == ",".join(result.mapping)
+    if data.get("action") == "confirm" and result.ok and shown and not result.nothing_to_do:
+        try:
+            saved = await csvio.save(viewer, unit_id, table, mapping)
+        except csvio.ImportChanged:
+            note = "Someone changed an issue in the log while you were checking: here is the preview again."
+            result = await csvio.check(unit_id, table, mapping)
+            return _import_page(request, unit, result=result, table=table, note=note)
+        return redirect(
+            request,
+            f"/issues?unit={unit_id}&sort=updated&imported={saved.added}&updated={saved.updated}",
+        )
+    note = ""
+    if data.get("action") == "confirm" and not shown:
+        note = "The columns changed since the preview: check the rows below, then import."
+    return _import_page(request, unit, result=result, table=table, note=note)
 
 
 # --- categories (admin) ----------------------------------------------------------------------
@@ -629,7 +650,9 @@ route_handlers = [
     log_page,
     add_issue,
     log_export,
+    log_export_xlsx,
     import_template,
+    import_template_xlsx,
     capture_page,
     capture_save,
     issue_page,

@@ -87,3 +87,38 @@ def test_add_a_safety_issue_from_home_with_a_unit_choice(tab_factory):
     tab.page.wait_for_url(re.compile(r"/units/\d+/issues/new$"))
     expect(tab.page.get_by_role("heading", level=1)).to_contain_text("5 North")
     tab.assert_clean("capture after choosing a unit")
+
+
+def test_import_a_hospital_sheet_maps_columns_and_previews(tab_factory, tmp_path):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in [
+        ["4 West CUSP tracking log", None, None, None, None, None],
+        ["Date Identified", "Issue / Concern", "Department", "Responsible", "Target Date", "Status"],
+        [datetime(2026, 1, 5), "Bladder scanner shared with two units", "4 West Medical ICU", "Jordan Pike", datetime(2026, 2, 15), "Open"],
+        [datetime(2026, 1, 9), "Blood gas analyser down on weekends", "5 North Med-Surg", "", None, "Open"],
+    ]:  # fmt: skip
+        book.active.append(row)
+    path = tmp_path / "4W log.xlsx"
+    book.save(path)
+    tab = tab_factory("desk")
+    tab.sign_in("champion@example.org")
+    tab.goto("/units/1/issues/import")
+    tab.page.get_by_label("Spreadsheet file").set_input_files(str(path))
+    tab.page.get_by_role("button", name="Check the file").click()
+    expect(tab.page.get_by_label("Issue / Concern")).to_have_value("description")
+    expect(tab.page.get_by_label("Target Date")).to_have_value("due_on")
+    expect(tab.page.get_by_text("This row is for “5 North Med-Surg”")).to_be_visible()
+    tab.assert_clean("import mapping and preview")
+    tab.shot("issues-import-preview-1440")
+    # the person says the department column is not to be checked, and checks again
+    tab.page.get_by_label("Department").select_option("")
+    tab.page.get_by_role("button", name="Check again").click()
+    expect(tab.page.get_by_role("button", name="Import: add 2, update 0")).to_be_visible()
+    expect(tab.page.get_by_text("Column “Department”: 2 values not saved")).to_be_visible()
+    tab.page.get_by_role("button", name="Import: add 2, update 0").click()
+    tab.page.wait_for_url(re.compile(r"/issues\?unit=1"))
+    expect(tab.page.get_by_role("status").first).to_contain_text("2 safety issues added")
