@@ -25,6 +25,7 @@ FEATURE_SEEDERS = [
     "rounds.issues.demo",
     "rounds.barriers.demo",
     "rounds.meetings.demo",
+    "rounds.voice.demo",
 ]
 
 FACILITY = "Riverside General Hospital"
