@@ -169,7 +169,8 @@ class Tab:
         assert width <= viewport, f"horizontal scrolling {context}: {width} > {viewport}"
 
     def small_targets(self) -> list[str]:
-        """Visible links, buttons and inputs smaller than 44x44 CSS px (inline text links excepted)."""
+        """Visible controls smaller than 44x44 CSS px: links inside a sentence excepted; a checkbox or
+        radio needs a 24 px box on a 44 px row (its label)."""
         return self.page.evaluate(
             """() => {
                 const out = [];
@@ -178,11 +179,14 @@ class Tab:
                     if (r.width === 0 || r.height === 0) continue;
                     const style = getComputedStyle(el);
                     if (style.visibility === 'hidden') continue;
-                    if (el.tagName === 'A' && style.display === 'inline' && el.closest('p, li, td, dd')) continue;
+                    // a link inside a sentence (its paragraph or cell has words of its own) is exempt
+                    const block = el.tagName === 'A' && style.display === 'inline' && el.closest('p, li, td, dd');
+                    if (block && /[A-Za-z]{3,}/.test(block.textContent.replace(el.textContent, ''))) continue;
                     if ((el.type === 'checkbox' || el.type === 'radio')) {
-                        const label = el.id && document.querySelector('label[for="' + el.id + '"]');
-                        const lr = label ? label.getBoundingClientRect() : r;
-                        if (Math.max(r.height, lr.height) >= 24 && r.width >= 24) continue;
+                        // the box itself at least 24 px, the row it sits in (its label) at least 44
+                        const label = el.closest('label') || (el.id && document.querySelector('label[for="' + el.id + '"]'));
+                        const row = label ? label.getBoundingClientRect() : r;
+                        if (r.width >= 24 && r.height >= 24 && Math.max(row.height, r.height) >= 44) continue;
                     }
                     if (r.width < 44 || r.height < 44) out.push(el.outerHTML.slice(0, 80) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
                 }

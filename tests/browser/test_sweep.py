@@ -10,6 +10,7 @@ together, one line each.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -45,8 +46,9 @@ def _shape(path: str) -> str:
     )
 
 
-def crawl(tab) -> list[str]:
-    """Same-origin GET links from the home page and navigation, breadth first, bounded."""
+def crawl(tab, bodies: dict[str, str] | None = None) -> list[str]:
+    """Same-origin GET links from the home page and navigation, breadth first, bounded.
+    The HTML each page was served with goes into `bodies` (for the validator)."""
     seen_shapes: dict[str, int] = {}
     queue, pages = ["/"], []
     while queue and len(pages) < MAX_PAGES:
@@ -65,6 +67,8 @@ def crawl(tab) -> list[str]:
             continue
         seen_shapes[shape] = seen_shapes.get(shape, 0) + 1
         pages.append(path)
+        if bodies is not None:
+            bodies[path] = response.text()
         hrefs = tab.page.eval_on_selector_all(
             "a[href]", "els => els.map(e => e.getAttribute('href'))"
         )
@@ -74,6 +78,68 @@ def crawl(tab) -> list[str]:
                 if href and href not in pages and href not in queue:
                     queue.append(href)
     return pages
+
+
+VNU = Path(__file__).parents[1] / "tools/node_modules/vnu-jar/build/dist/vnu.jar"
+# htmx's hx-* attributes are not HTML, and the validator says so; that is the only exception.
+HTMX_ATTRIBUTE = re.compile(r"Attribute “hx-[a-z-]+” (not allowed|is not serializable)")
+
+
+def validate_html(bodies: dict[str, str]) -> list[str]:
+    """The W3C Nu validator (vnu-jar from npm, `npm ci --prefix tests/tools`) over the HTML each
+    page was served with, in one Java run: one line per error."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not VNU.exists() or not shutil.which("java"):
+        if os.environ.get("ROUNDS_REQUIRE_BROWSER") == "1":
+            pytest.fail("the HTML validator is missing: npm ci --prefix tests/tools (needs java)")
+        pytest.skip("the HTML validator is not installed: npm ci --prefix tests/tools")
+    with tempfile.TemporaryDirectory() as folder:
+        files = {}
+        for n, (path, html) in enumerate(bodies.items()):
+            file = Path(folder) / f"page{n}.html"
+            file.write_text(html)
+            files[file.name] = path
+        run = subprocess.run(
+            [
+                "java",
+                "-jar",
+                str(VNU),
+                "--errors-only",
+                "--format",
+                "json",
+                *sorted(str(Path(folder) / name) for name in files),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    errors = []
+    for m in messages:
+        if m.get("type") != "error" or HTMX_ATTRIBUTE.search(m.get("message", "")):
+            continue
+        url = m.get("url", "")
+        path = files.get(url.rsplit("/", 1)[-1], url)
+        errors.append(f"{path}: validator line {m.get('lastLine')}: {m['message']}")
+    return errors
+
+
+def test_the_validator_reports_real_errors():
+    """The validator check can fail: a page with a duplicate id and a required select without an
+    empty first option gives errors, an htmx attribute alone does not."""
+    bad = (
+        "<!doctype html><html lang=en><title>t</title><p id=a>x</p><p id=a>y</p>"
+        "<select required name=s><option value=1>One</option></select>"
+    )
+    good = '<!doctype html><html lang=en><title>t</title><a href="/" hx-boost="true">Home</a>'
+    errors = validate_html({"/bad": bad, "/good": good})
+    assert any("/bad" in e and "Duplicate ID" in e for e in errors), errors
+    assert any("/bad" in e and "select" in e for e in errors), errors
+    assert not any(e.startswith("/good") for e in errors), errors
 
 
 class Weigher:
@@ -107,9 +173,11 @@ def test_every_reachable_page(tab_factory, email):
     problems: list[str] = []
     discover = tab_factory("landscape")
     discover.sign_in(email)
-    pages = crawl(discover)
+    served: dict[str, str] = {}
+    pages = crawl(discover, served)
     assert len(pages) >= 2, (email, pages)
     who = email.split("@")[0]
+    problems += [f"{who} {error}" for error in validate_html(served)]
     heaviest = (0, "")
     for size in SIZES:
         tab = tab_factory(
