@@ -90,6 +90,7 @@ class IssueForm(_Form):
 
 class StatusForm(_Form):
     version: int
+    base_status: str = ""  # the status the form was opened at ("" on older pages)
     status: Literal[tuple(rules.STATUSES)]  # type: ignore[valid-type]
     reason: str = Field(default="", max_length=2000)
 

@@ -436,7 +436,12 @@ async def issue_status(request: Request, viewer: ViewerDep, issue_id: FromPath[i
     if form and not errors:
         try:
             await service.change_status(
-                viewer, issue_id, form.status, reason=form.reason, version=form.version
+                viewer,
+                issue_id,
+                form.status,
+                reason=form.reason,
+                version=form.version,
+                base_status=form.base_status,
             )
             return redirect(request, f"/issues/{issue_id}?status=1")
         except service.IssueInputError as exc:

@@ -599,15 +599,27 @@ def status_choices(status: str) -> list[tuple[str, str]]:
 
 
 async def change_status(
-    viewer: Viewer, issue_id: int, target: str, *, reason: str = "", version: int | None = None
+    viewer: Viewer,
+    issue_id: int,
+    target: str,
+    *,
+    reason: str = "",
+    version: int | None = None,
+    base_status: str = "",
 ) -> dict:
     """Move an issue along new -> planned -> in progress -> resolved / cannot do -> closed.
 
-    Closing needs staff feedback recorded; "cannot do" needs the reason staff will be told."""
+    Closing needs staff feedback recorded; "cannot do" needs the reason staff will be told.
+    With `base_status` (the status the page showed) only a status someone else changed since
+    is a conflict; other people's edits of other fields are not."""
     reason = (reason or "").strip()
     async with db.write_transaction():
         issue = await _load_for_change(viewer, issue_id)
-        await _check_version(issue, version)
+        if base_status and version is not None:
+            if issue["status"] != base_status:
+                raise Conflict(await _changes_since(issue["id"], int(version)), issue)
+        else:
+            await _check_version(issue, version)
         problem = rules.transition_problem(
             issue["status"],
             target,

@@ -92,3 +92,25 @@ async def test_choosing_mine_writes_mine(client, make_client, world, login):
         done = await post_form(other, f"/issues/{issue_id}/edit", {**again, "keep_harm": "mine"})
         assert done.status_code == 303
     assert (await _issue(issue_id))["harm"] == "death"
+
+
+async def test_status_change_from_an_older_page_survives_other_edits(
+    client, make_client, world, login
+):
+    issue_id = await make_issue(world, "Bed alarms do not reset after turning", status="planned")
+    async with make_client() as other:
+        await login(client, "champion")
+        await login(other, "executive")
+        page_b = (await other.get(f"/issues/{issue_id}")).text
+        a_form = await _open(client, issue_id)
+        await post_form(client, f"/issues/{issue_id}/edit", {**a_form, "harm": "mild"})
+        status = form_fields(page_b, f"/issues/{issue_id}/status")
+        moved = await post_form(
+            other, f"/issues/{issue_id}/status", {**status, "status": "in_progress"}
+        )
+        assert moved.status_code == 303  # a different field changed: no conflict
+        # a status changed by someone else since the page was opened is a real conflict
+        again = await post_form(other, f"/issues/{issue_id}/status", {**status, "status": "new"})
+        assert again.status_code == 200 and "changed this issue" in unescape(again.text)
+    row = await _issue(issue_id)
+    assert row["status"] == "in_progress" and row["harm"] == "mild"
