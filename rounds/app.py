@@ -26,6 +26,7 @@ from rounds import STATIC_DIR, TEMPLATES_DIR, __version__, db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer
 from rounds.auth.middleware import session_middleware_factory
+from rounds.auth.redirects import outbox_owner
 from rounds.features import FEATURE_MODULES
 from rounds.settings import Settings, load_settings
 from rounds.voice import service as voice
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     jinja_env.globals["nav_for"] = lambda viewer: items_for(viewer, nav)
     jinja_env.globals["app_version"] = __version__
     jinja_env.globals["idle_timeout_seconds"] = settings.idle_timeout_seconds
+    outbox_secret = settings.resolved_secret_key()
+    jinja_env.globals["outbox_owner"] = lambda viewer: outbox_owner(outbox_secret, viewer.id)
     jinja_env.globals["fragment"] = FragmentCache(jinja_env, settings.fragment_cache_size)
     static_router = create_static_files_router(
         path="/static",

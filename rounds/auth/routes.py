@@ -7,15 +7,14 @@ from litestar.response import Redirect, Response, Template
 
 from rounds.auth import service
 from rounds.auth.middleware import client_ip
+from rounds.auth.redirects import safe_next
 from rounds.web.forms import read_form
 from rounds.web.params import ViewerDep
 
 
 def _safe_next(value: str | None) -> str:
     """Only local paths, so the login page cannot be used to send people elsewhere."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value[:500]
-    return "/"
+    return safe_next(value)
 
 
 def _set_session_cookie(response: Response, request: Request, token: str | None) -> None:

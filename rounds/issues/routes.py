@@ -177,12 +177,15 @@ async def capture_save(request: Request, viewer: ViewerDep, unit_id: FromPath[in
                 "category": "",
             }
             if request.headers.get("hx-request") == "true":
-                return render(
+                response = render(
                     request,
                     "issues/capture.html",
                     fragment="issues/_capture.html",
                     **await _capture_context(viewer, unit, fresh, {}, added=captured.id),
                 )
+                # Acknowledged: the browser's outbox may forget the item (static/js/app.js).
+                response.headers["X-Rounds-Saved"] = "1"
+                return response
             return redirect(
                 request, f"/units/{unit_id}/issues/new?added={captured.id}&source={form.source}"
             )

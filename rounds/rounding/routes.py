@@ -41,6 +41,7 @@ CONFLICT = (
 
 
 HIDDEN_FIELDS = {"version", "idempotency_key", "seen", "action", "step"}
+SAVED_HEADER = "X-Rounds-Saved"
 STALE_FORM = "This form was out of date or changed on its way. Reload the page and try again."
 
 
@@ -402,13 +403,15 @@ async def run_capture(request: Request, viewer: ViewerDep, round_id: FromPath[in
                 row,
                 values={"idempotency_key": new_key(), "raised_by": form.raised_by, "added": True},
             )
-            return render(
+            response = render(
                 request,
                 "rounding/run.html",
                 fragment="rounding/_capture.html",
                 **ctx,
                 can_manage=viewer.can_manage(row["unit"]),
             )
+            response.headers[SAVED_HEADER] = "1"  # the browser's outbox may forget the item
+            return response
         except (IssueInputError, RoundInputError) as exc:
             errors = exc.errors
     ctx = await _run_context(viewer, row, values=data, errors=errors)

@@ -4,7 +4,6 @@ is not wanted for errors, so they get HX-Retarget to the main area)."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -17,6 +16,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from rounds.auth.redirects import login_url, page_of
 from rounds.web.rendering import client_redirect, wants_fragment
 
 log = logging.getLogger("rounds.errors")
@@ -80,13 +80,19 @@ def _page(request: Request, status: int, detail: str | None = None) -> Response:
 
 
 def not_signed_in(request: Request, exc: Exception) -> Response:
-    target = request.url.path
-    if request.url.query:
-        target += "?" + request.url.query
-    path = "/login" if request.method != "GET" or target == "/" else f"/login?next={quote(target)}"
+    login = login_url(page_of(request))
+    if request.method != "GET" and wants_fragment(request):
+        # A save from the page (htmx, or the capture outbox) after the session ended: answer
+        # 401 rather than a redirect htmx would follow, so the page keeps what was typed and
+        # the outbox keeps the item queued until the person signs in again (static/js/app.js).
+        return Response(
+            content={"signed_out": True, "login": login},
+            status_code=401,
+            headers={"X-Rounds-Signed-Out": "1", "X-Rounds-Login": login},
+        )
     if wants_fragment(request):
-        return client_redirect(path)
-    return Redirect(path=path, status_code=303)
+        return client_redirect(login)
+    return Redirect(path=login, status_code=303)
 
 
 def password_change_required(request: Request, exc: Exception) -> Response:

@@ -19,6 +19,8 @@
   function tick() {
     var left = Math.round((expiresAt - Date.now()) / 1000);
     if (left <= 0) {
+      // The outbox keeps this person's half-typed text for after the sign-in.
+      document.dispatchEvent(new CustomEvent("rounds:signing-out"));
       window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
       return;
     }
@@ -187,4 +189,473 @@ document.addEventListener("htmx:afterSettle", function (evt) {
   if (!list || !swapped || swapped.id !== "followups") return;
   var target = list.querySelector("[aria-invalid='true']") || list.querySelector("[data-focus-after-swap]");
   if (target && document.activeElement !== target && !list.contains(document.activeElement)) target.focus();
+});
+
+// ---- Outbox: a captured concern is never lost (issue 11) -------------------------------------
+// Capture forms (form[data-outbox]: the round screen and quick capture) do not post directly.
+// Add puts the concern, with an idempotency key made here, into this person's outbox in
+// localStorage, then sends it; it leaves the outbox only when the server says X-Rounds-Saved.
+// Offline, a reload, a crash or a closed tab: it is sent on the next page load or `online`.
+// Session ended: the server answers 401 + X-Rounds-Signed-Out; the item waits, says
+// "Signed out – sign in to send", and goes after sign-in (the login returns here via ?next=).
+// Half-typed text is kept as a draft (also across the idle sign-out). Everything is keyed to
+// body[data-person] (an opaque per-person id), so on a shared tablet another person never
+// sees or sends it. Without JavaScript the forms post as before.
+(function () {
+  "use strict";
+  var body = document.body;
+  var person = body && body.dataset.person;
+  if (!person || !window.localStorage || !window.fetch) return;
+  var BOX = "rounds.outbox.v1." + person;
+  var DRAFT = "rounds.draft.v1." + person + ".";
+  var SKIP = { _csrf_token: 1, idempotency_key: 1 };
+  var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-outbox]"));
+  var savedHere = [];      // acknowledged during this page view (shown, not stored)
+  var sending = false;
+  var retryTimer = 0;
+  var retryDelay = 2000;
+  var leaving = false;     // set by the idle or manual sign-out: the draft is kept, no prompt
+
+  function read(key, fallback) {
+    try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
+  }
+  function write(key, value) {
+    try {
+      if (value === null) localStorage.removeItem(key);
+      else localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) { /* storage full or blocked: the page still shows the item */ }
+  }
+  function items() { return read(BOX, []); }
+  function saveItems(list) { write(BOX, list.length ? list : null); }
+  function update(key, change) {
+    var list = items();
+    list.forEach(function (it) { if (it.key === key) change(it); });
+    saveItems(list);
+  }
+  function remove(key) { saveItems(items().filter(function (it) { return it.key !== key; })); }
+  function actionOf(form) { return new URL(form.getAttribute("action"), location.href).pathname; }
+  function formFor(action) {
+    for (var i = 0; i < forms.length; i++) if (actionOf(forms[i]) === action) return forms[i];
+    return null;
+  }
+  function mine(form) {
+    var action = actionOf(form);
+    return items().filter(function (it) { return it.action === action; });
+  }
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return "ob-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function csrfToken() {
+    try { return JSON.parse(body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || ""; } catch (e) { return ""; }
+  }
+  function textField(form) { return form.querySelector("textarea"); }
+  function fieldsOf(form) {
+    var out = [];
+    new FormData(form).forEach(function (value, name) {
+      if (!SKIP[name] && typeof value === "string") out.push([name, value]);
+    });
+    return out;
+  }
+  function fill(form, fields) {
+    fields.forEach(function (pair) {
+      var el = form.elements.namedItem(pair[0]);
+      if (!el || el.type === "hidden") return;
+      if (el.type === "checkbox") el.checked = true;
+      else el.value = pair[1];
+    });
+  }
+  function clearForAdd(form) {
+    var keep = (form.dataset.outboxKeep || "").split(/\s+/);
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || keep.indexOf(el.name) >= 0) return;
+      if (el.type === "checkbox") el.checked = false;
+      else if (el.tagName === "SELECT") el.selectedIndex = 0;
+      else if (el.tagName === "TEXTAREA" || el.type === "text") el.value = "";
+    });
+  }
+
+  // --- drafts: what is in the box, kept on every keystroke ---
+  function draftKey(form) { return DRAFT + actionOf(form); }
+  function saveDraft(form) {
+    var box = textField(form);
+    write(draftKey(form), box && box.value.trim() ? fieldsOf(form) : null);
+  }
+  function restoreDraft(form) {
+    var box = textField(form);
+    var draft = read(draftKey(form), null);
+    if (draft && box && !box.value.trim()) {
+      form.querySelectorAll("input[type=checkbox]").forEach(function (c) { c.checked = false; });
+      fill(form, draft);
+    }
+  }
+
+  // --- showing the outbox under the form ---
+  var WORDS = {
+    waiting: ["↻", "Waiting for the network – kept on this device, sent when the connection is back"],
+    sending: ["↑", "Sending…"],
+    signedout: ["↻", "Signed out – sign in to send"],
+    failed: ["⚠", "Could not be saved"],
+    moved: ["⚠", "Could not be saved – the text is back in the box to edit"],
+    saved: ["✓", "Saved – on the tracking log"]
+  };
+  function listFor(form) {
+    var list = form.parentNode.querySelector("[data-outbox-list]");
+    if (!list) {
+      list = document.createElement("section");
+      list.className = "outbox";
+      list.setAttribute("data-outbox-list", "");
+      list.setAttribute("aria-label", "Concerns being sent");
+      var ol = document.createElement("ol");
+      ol.className = "outbox__items";
+      ol.setAttribute("aria-live", "polite");
+      list.appendChild(ol);
+      form.insertAdjacentElement("afterend", list);
+    }
+    return list;
+  }
+  function loginLink() {
+    return "/login?next=" + encodeURIComponent(location.pathname + location.search);
+  }
+  function row(it) {
+    var li = document.createElement("li");
+    li.className = "outbox__item outbox__item--" + it.state;
+    li.setAttribute("data-outbox-item", it.state);
+    var icon = document.createElement("span");
+    icon.className = "outbox__icon";
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = WORDS[it.state][0];
+    var state = document.createElement("strong");
+    state.className = "outbox__state";
+    state.textContent = WORDS[it.state][1] + (it.state === "failed" && it.reason ? ": " + it.reason : "");
+    var text = document.createElement("span");
+    text.className = "outbox__text";
+    text.textContent = it.text;
+    li.append(icon, state, text);
+    if (it.state === "signedout") {
+      var a = document.createElement("a");
+      a.className = "btn btn--primary";
+      a.href = loginLink();
+      a.textContent = "Sign in to send";
+      li.appendChild(a);
+    }
+    if (it.state === "failed") {
+      var edit = document.createElement("button");
+      edit.type = "button";
+      edit.className = "btn";
+      edit.dataset.outboxEdit = it.key;
+      edit.textContent = "Edit";
+      var drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "btn btn--quiet";
+      drop.dataset.outboxDiscard = it.key;
+      drop.textContent = "Discard";
+      li.append(edit, drop);
+    }
+    return li;
+  }
+  function show() {
+    forms.forEach(function (form) {
+      var shown = savedHere.filter(function (it) { return it.action === actionOf(form); }).concat(mine(form));
+      var list = form.parentNode.querySelector("[data-outbox-list]");
+      if (!shown.length && !list) return;
+      list = listFor(form);
+      var ol = list.querySelector("ol");
+      ol.replaceChildren.apply(ol, shown.map(row));
+      list.hidden = !shown.length;
+    });
+    elsewhere();
+  }
+  // On other pages: say that concerns are still waiting, with a way back to them.
+  function elsewhere() {
+    var here = forms.map(actionOf);
+    var away = items().filter(function (it) { return here.indexOf(it.action) < 0; });
+    var note = document.getElementById("outbox-elsewhere");
+    if (!away.length) { if (note) note.remove(); return; }
+    var main = document.getElementById("main");
+    if (!main) return;
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "outbox-elsewhere";
+      note.className = "alert alert--warn";
+      note.setAttribute("role", "status");
+      main.insertBefore(note, main.firstChild);
+    }
+    var link = document.createElement("a");
+    link.href = away[0].page;
+    link.textContent = "Open the page to send " + (away.length === 1 ? "it" : "them");
+    note.replaceChildren(document.createTextNode(
+      (away.length === 1 ? "1 concern is" : away.length + " concerns are") + " not on the log yet. "), link);
+  }
+
+  // --- sending ---
+  function reasonFrom(doc, res) {
+    if (res.headers.get("HX-Retarget")) {
+      var h1 = doc.querySelector("h1"), lead = doc.querySelector(".lead");
+      return [h1 && h1.textContent, lead && lead.textContent].filter(Boolean).join(". ");
+    }
+    var found = [];
+    doc.querySelectorAll(".field__error, .alert--error p, p.alert--error").forEach(function (el) {
+      var t = el.textContent.replace("⚠", "").trim();
+      if (t && found.indexOf(t) < 0) found.push(t);
+    });
+    return found.join(" ") || "The server did not accept it.";
+  }
+  function refreshFrom(doc, form) {
+    (form.dataset.outboxRefresh || "").split(/\s+/).forEach(function (sel) {
+      var fresh = sel && doc.querySelector(sel), old = sel && document.querySelector(sel);
+      if (fresh && old) {
+        old.replaceWith(fresh);
+        if (window.htmx) window.htmx.process(fresh);
+      }
+    });
+  }
+  function later() {
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
+  }
+  function failed(it, form, reason) {
+    var box = textField(form);
+    if (box && !box.value.trim()) {
+      // Back into the box to edit; the draft now holds it.
+      remove(it.key);
+      fill(form, it.fields);
+      saveDraft(form);
+      savedHere.push({ key: it.key, action: it.action, text: it.text, state: "moved" });
+      box.focus();
+      say(form, "Could not be saved: " + reason);
+    } else {
+      update(it.key, function (x) { x.state = "failed"; x.reason = reason; });
+    }
+  }
+  function say(form, message) {
+    var p = form.querySelector("[data-outbox-message]");
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "alert alert--error";
+      p.setAttribute("role", "alert");
+      p.setAttribute("data-outbox-message", "");
+      form.insertBefore(p, form.firstChild);
+    }
+    p.textContent = message;
+    p.hidden = !message;
+  }
+  function next() {
+    var here = forms.map(actionOf);
+    return items().filter(function (it) { return it.state === "waiting" && here.indexOf(it.action) >= 0; })[0];
+  }
+  function flush() {
+    if (sending || leaving) return;
+    var it = next();
+    if (!it) return;
+    var form = formFor(it.action);
+    sending = true;
+    update(it.key, function (x) { x.state = "sending"; });
+    show();
+    var params = new URLSearchParams();
+    it.fields.forEach(function (pair) { params.append(pair[0], pair[1]); });
+    params.append("idempotency_key", it.key);
+    fetch(it.action, {
+      method: "POST",
+      body: params,
+      credentials: "same-origin",
+      headers: { "HX-Request": "true", "HX-Current-URL": location.href, "X-CSRFToken": csrfToken() }
+    }).then(function (res) {
+      if (res.status === 401 && res.headers.get("X-Rounds-Signed-Out")) {
+        var list = items();
+        list.forEach(function (x) { if (x.state === "waiting" || x.key === it.key) x.state = "signedout"; });
+        saveItems(list);
+        return "stop";
+      }
+      if (res.status >= 500 || res.status === 429 || res.status === 408) {
+        update(it.key, function (x) { x.state = "waiting"; });
+        return "later";
+      }
+      return res.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        if (res.ok && res.headers.get("X-Rounds-Saved")) {
+          remove(it.key);
+          savedHere.push({ key: it.key, action: it.action, text: it.text, state: "saved" });
+          refreshFrom(doc, form);
+          retryDelay = 2000;
+          return "more";
+        }
+        failed(it, form, reasonFrom(doc, res));
+        return "more";
+      });
+    }, function () {
+      update(it.key, function (x) { x.state = "waiting"; });  // offline or the server unreachable
+      return "later";
+    }).then(function (what) {
+      sending = false;
+      show();
+      if (what === "more") flush();
+      else if (what === "later") later();
+    });
+  }
+  // Exposed for the manual sign-out: try to send everything now; true when nothing is left.
+  function sendAllNow(done) {
+    var list = items();
+    list.forEach(function (x) { if (x.state !== "failed") x.state = "waiting"; });
+    saveItems(list);
+    retryDelay = 2000;
+    flush();
+    var tries = 0;
+    var timer = window.setInterval(function () {
+      tries += 1;
+      var left = items().filter(function (x) { return formFor(x.action); });
+      if (!sending && (!left.length || left.every(function (x) { return x.state !== "waiting" && x.state !== "sending"; }))) {
+        window.clearInterval(timer);
+        done(!left.length);
+      } else if (tries > 50) {
+        window.clearInterval(timer);
+        done(false);
+      }
+    }, 200);
+  }
+
+  // --- wiring ---
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (forms.indexOf(form) < 0) return;
+    // Ours, not htmx's: stop the event before it reaches the form's own listeners.
+    evt.preventDefault();
+    evt.stopPropagation();
+    var box = textField(form);
+    if (!box || !box.value.trim()) {
+      say(form, "Describe the concern in the staff's words.");
+      if (box) box.focus();
+      return;
+    }
+    say(form, "");
+    var list = items();
+    list.push({
+      key: newKey(), action: actionOf(form), page: location.pathname + location.search,
+      fields: fieldsOf(form), text: box.value.trim(), state: "waiting", at: Date.now()
+    });
+    saveItems(list);
+    savedHere = savedHere.filter(function (x) { return x.state === "saved"; }).slice(-3);
+    clearForAdd(form);
+    saveDraft(form);
+    box.focus();
+    show();
+    retryDelay = 2000;
+    flush();
+  }, true);
+
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest && evt.target.closest("[data-outbox-edit], [data-outbox-discard]");
+    if (!btn) return;
+    var key = btn.dataset.outboxEdit || btn.dataset.outboxDiscard;
+    var it = items().filter(function (x) { return x.key === key; })[0];
+    if (!it) return;
+    var form = formFor(it.action);
+    if (btn.dataset.outboxEdit && form) {
+      var box = textField(form);
+      if (box && box.value.trim()) {
+        say(form, "Add or clear what is in the box first, then edit this one.");
+        return;
+      }
+      fill(form, it.fields);
+      saveDraft(form);
+      say(form, "Could not be saved: " + (it.reason || "") + " Edit it and add it again.");
+      if (box) box.focus();
+    }
+    remove(key);
+    show();
+  });
+
+  forms.forEach(function (form) {
+    restoreDraft(form);
+    form.addEventListener("input", function () { saveDraft(form); });
+    form.addEventListener("change", function () { saveDraft(form); });
+  });
+
+  // After a crash mid-send or a sign-in, what was in flight or waiting for sign-in goes again.
+  var start = items();
+  start.forEach(function (x) { if (x.state === "sending" || x.state === "signedout") x.state = "waiting"; });
+  saveItems(start);
+  show();
+  flush();
+
+  window.addEventListener("online", function () { retryDelay = 2000; flush(); });
+  window.addEventListener("storage", function (evt) { if (evt.key === BOX) show(); });
+  document.addEventListener("rounds:signing-out", function () {
+    leaving = true;
+    forms.forEach(saveDraft);
+  });
+  window.addEventListener("beforeunload", function (evt) {
+    if (leaving) return;
+    var typed = forms.some(function (f) { var b = textField(f); return b && b.value.trim(); });
+    var unsent = forms.some(function (f) { return mine(f).some(function (x) { return x.state !== "failed"; }); });
+    if (typed || unsent) { evt.preventDefault(); evt.returnValue = ""; }
+  });
+
+  // Manual sign-out with concerns not on the log yet: ask (send now / discard / stay).
+  var signout = document.querySelector("form.signout");
+  var dialog = document.getElementById("outbox-signout");
+  if (signout && dialog) {
+    var count = dialog.querySelector("[data-outbox-count]");
+    var status = dialog.querySelector("[data-outbox-status]");
+    var leave = function () {
+      leaving = true;
+      signout.dataset.outboxAsked = "1";
+      if (signout.requestSubmit) signout.requestSubmit(); else signout.submit();
+    };
+    signout.addEventListener("submit", function (evt) {
+      if (signout.dataset.outboxAsked) return;
+      forms.forEach(saveDraft);
+      var unsent = items().length;
+      var drafts = Object.keys(localStorage).filter(function (k) { return k.indexOf(DRAFT) === 0; }).length;
+      if (!unsent && !drafts) { leaving = true; return; }
+      evt.preventDefault();
+      count.textContent = unsent === 1 ? "1 concern is" : unsent + " concerns are";
+      if (!unsent) count.textContent = "Some typed text is";
+      status.textContent = "";
+      dialog.showModal();
+    });
+    dialog.addEventListener("click", function (evt) {
+      var choice = evt.target.closest && evt.target.closest("[data-outbox-choice]");
+      if (!choice) return;
+      var what = choice.dataset.outboxChoice;
+      if (what === "stay") { dialog.close(); return; }
+      if (what === "discard") {
+        write(BOX, null);
+        Object.keys(localStorage).forEach(function (k) { if (k.indexOf(DRAFT) === 0) localStorage.removeItem(k); });
+        forms.forEach(function (f) { clearForAdd(f); });
+        leave();
+        return;
+      }
+      status.textContent = "Sending…";
+      sendAllNow(function (allSent) {
+        if (allSent) {
+          Object.keys(localStorage).forEach(function (k) { if (k.indexOf(DRAFT) === 0) localStorage.removeItem(k); });
+          leave();
+        } else {
+          status.textContent = "Not everything could be sent (no connection, or a concern needs editing). " +
+            "Try again, or discard and sign out.";
+        }
+      });
+    });
+  }
+})();
+
+// Any other htmx save that arrives after the session ended gets 401 + X-Rounds-Signed-Out (not
+// a redirect, so what was typed stays on the page): say so, with a way back here after sign-in.
+document.addEventListener("htmx:responseError", function (evt) {
+  var xhr = evt.detail && evt.detail.xhr;
+  if (!xhr || xhr.status !== 401 || !xhr.getResponseHeader("X-Rounds-Signed-Out")) return;
+  var main = document.getElementById("main");
+  if (!main || document.getElementById("signed-out-note")) return;
+  var note = document.createElement("p");
+  note.id = "signed-out-note";
+  note.className = "alert alert--warn";
+  note.setAttribute("role", "alert");
+  var link = document.createElement("a");
+  link.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+  link.textContent = "Sign in again";
+  note.append(document.createTextNode("Signed out – that was not saved. Your text is still on this page. "), link);
+  main.insertBefore(note, main.firstChild);
 });
