@@ -28,6 +28,9 @@ SIZES = {
     "desk": (1440, 900),  # a desk monitor: the tracking log's table
 }
 SHOTS = Path(os.environ.get("ROUNDS_SCREENSHOTS", "var/screenshots"))
+# The live server's SQLite file, for tests that must change what only time would (a session
+# left idle past the timeout).
+LIVE = {}
 
 
 def _require_browser():
@@ -70,6 +73,7 @@ def live_server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    LIVE["db"] = workdir / "rounds.sqlite3"
     deadline = time.time() + 180  # a loaded 2-core CI machine can take a while
     while time.time() < deadline:
         if proc.poll() is not None:
