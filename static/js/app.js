@@ -416,19 +416,38 @@ document.addEventListener("htmx:afterSettle", function (evt) {
     retryTimer = window.setTimeout(flush, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 60000);
   }
-  function failed(it, form, reason) {
+  function failed(it, form, reason, doc) {
     var box = textField(form);
     if (box && !box.value.trim()) {
-      // Back into the box to edit; the draft now holds it.
+      // Back into the box to edit, with the server's messages in place (as without JS);
+      // the draft now holds it.
       remove(it.key);
-      fill(form, it.fields);
+      var fresh = doc && doc.querySelector("form[action='" + form.getAttribute("action") + "']");
+      if (fresh) {
+        form.replaceChildren.apply(form, Array.prototype.slice.call(fresh.childNodes));
+        say(form, "");
+      } else {
+        fill(form, it.fields);
+        say(form, "Could not be saved: " + reason);
+      }
       saveDraft(form);
       savedHere.push({ key: it.key, action: it.action, text: it.text, state: "moved" });
-      box.focus();
-      say(form, "Could not be saved: " + reason);
+      box = textField(form);
+      if (box) box.focus();
     } else {
       update(it.key, function (x) { x.state = "failed"; x.reason = reason; });
     }
+  }
+  function clearErrors(form) {
+    form.querySelectorAll(".field__error, .alert--error").forEach(function (el) {
+      if (!el.hasAttribute("data-outbox-message")) el.remove();
+    });
+    form.querySelectorAll(".field--invalid").forEach(function (el) { el.classList.remove("field--invalid"); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+      var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) { return id && !/-error$/.test(id); });
+      if (ids.length) el.setAttribute("aria-describedby", ids.join(" ")); else el.removeAttribute("aria-describedby");
+    });
   }
   function say(form, message) {
     var p = form.querySelector("[data-outbox-message]");
@@ -482,7 +501,7 @@ document.addEventListener("htmx:afterSettle", function (evt) {
           retryDelay = 2000;
           return "more";
         }
-        failed(it, form, reasonFrom(doc, res));
+        failed(it, form, reasonFrom(doc, res), res.headers.get("HX-Retarget") ? null : doc);
         return "more";
       });
     }, function () {
@@ -530,6 +549,7 @@ document.addEventListener("htmx:afterSettle", function (evt) {
       return;
     }
     say(form, "");
+    clearErrors(form);
     var list = items();
     list.push({
       key: newKey(), action: actionOf(form), page: location.pathname + location.search,

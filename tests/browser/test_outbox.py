@@ -245,10 +245,18 @@ def test_refused_concern_comes_back_into_the_box_with_the_reason(tab_factory):
     expect(tab.page.get_by_label(BOX)).to_have_value(text, timeout=15000)
     item = outbox(tab).first
     expect(item).to_contain_text("Could not be saved")
-    message = tab.page.locator("[data-outbox-message]")
-    expect(message).to_contain_text("Could not be saved")
-    assert "record" in message.inner_text().lower() or "identif" in message.inner_text().lower()
+    # the server's reason, next to the box as without JavaScript
+    message = tab.page.locator("#description-error")
+    expect(message).to_be_visible()
+    assert "record number" in message.inner_text().lower(), message.inner_text()
     assert text not in heard_texts(tab)
+    tab.shot("outbox-refused-landscape")
+    tab.assert_clean("round with a refused concern")
+    # edited and added again: saved, and the error is gone
+    tab.page.get_by_label(BOX).fill("A resident fell twice on the way to the bathroom")
+    tab.page.get_by_role("button", name="Add", exact=True).click()
+    expect(outbox(tab).filter(has_text="Saved")).to_have_count(1, timeout=15000)
+    expect(message).to_have_count(0)
 
 
 def test_quick_capture_offline_then_online(tab_factory):
