@@ -191,6 +191,7 @@ async def item_save(
                 minutes=form.minutes,
                 decisions=form.decisions,
                 version=form.version,
+                base={k: str(data[f"base_{k}"]) for k in mine if f"base_{k}" in data} or None,
             )
             if wants_fragment(request):
                 return render(
@@ -203,6 +204,8 @@ async def item_save(
             return redirect(request, f"/meetings/{meeting_id}?done=saved#item-{item_id}")
         except Conflict as exc:
             state["conflict"] = exc.current
+            if exc.mine:  # "Keep my text" writes my changes, and the other device's elsewhere
+                state["mine"] = {k: exc.mine[k] for k in mine}
         except Locked as exc:
             state["problem"] = str(exc)
         except MeetingInputError as exc:
@@ -434,6 +437,8 @@ async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath
             return _done(request, meeting_id, "summary", "summary")
         except Conflict as exc:
             state["conflict"] = exc.current
+            if exc.mine:  # "Keep my text" writes my changes, and the other device's elsewhere
+                state["mine"] = {k: exc.mine[k] for k in mine}
         except Locked as exc:
             state["problem"] = str(exc)
         except MeetingInputError as exc:

@@ -53,11 +53,13 @@ class Locked(Exception):
 
 
 class Conflict(Exception):
-    """Someone saved this item from another device since this one loaded it."""
+    """Someone saved this item from another device since this one loaded it. `mine`: what
+    saving "my text" would write (this person's changed fields, the saved text elsewhere)."""
 
-    def __init__(self, current: dict):
+    def __init__(self, current: dict, mine: dict | None = None):
         super().__init__("Not saved: this item was changed on another device.")
         self.current = current
+        self.mine = mine
 
 
 def tz():
@@ -348,10 +350,19 @@ async def get_item(viewer: Viewer, meeting_id: int, item_id: int) -> tuple[dict,
 
 
 async def save_item(
-    viewer: Viewer, meeting_id: int, item_id: int, *, minutes: str, decisions: str, version: int
+    viewer: Viewer,
+    meeting_id: int,
+    item_id: int,
+    *,
+    minutes: str,
+    decisions: str,
+    version: int,
+    base: dict | None = None,
 ) -> dict:
-    """Save an item's minutes and decisions as typed. A stale version is refused (Conflict,
-    with the saved text) so one device never silently overwrites another."""
+    """Save an item's minutes and decisions as typed. With `base` (the text the form was opened
+    with) only the fields this device changed are written, so minutes typed on one device and
+    decisions on another both stay; a field changed on both is refused (Conflict, with the
+    saved text) - one device never silently overwrites another."""
     meeting = await get_meeting(viewer, meeting_id)
     ensure_can_contribute(viewer, meeting["unit"])
     await _item(meeting, item_id)  # 404 for an item of another meeting
@@ -376,17 +387,22 @@ async def save_item(
         if locked["finalised_at"] is not None:  # finalised from another device a moment ago
             raise Locked({**meeting, **locked})
         current = await MeetingItem.select().where(MeetingItem.id == item_id).first()
+        values = {"minutes": minutes, "decisions": decisions}
         if current["version"] != version:
             if current["minutes"] == minutes and current["decisions"] == decisions:
                 return current  # the other device saved exactly this text
-            raise Conflict(current)
-        values = {"minutes": minutes, "decisions": decisions}
+            if base is None:
+                raise Conflict(current)
+            values, conflicts = issues.merge(current, values, base, {})
+            if conflicts:
+                raise Conflict(current, {**current, **values})
+            version = current["version"]
         changes = audit.diff(current, values)
         if not changes:
             return current
         new_version = current["version"] + 1
         await MeetingItem.update({**values, "version": new_version}).where(
-            (MeetingItem.id == item_id) & (MeetingItem.version == version)
+            (MeetingItem.id == item_id) & (MeetingItem.version == current["version"])
         )
         await audit.record(
             viewer.actor,

@@ -1,0 +1,38 @@
+"""Issue #11 case 3 for meeting items: minutes typed on one device and decisions on another
+both stay; only the same field changed on both asks which text to keep."""
+
+from html import unescape
+
+from rounds.meetings.tables import MeetingItem
+from rounds.web.filters import local_today
+from tests.conftest import post_form
+from tests.meetings.helpers import add_meeting
+from tests.trust.forms import form_fields
+
+
+async def test_two_devices_on_one_item_keep_both_texts(client, make_client, world, login):
+    meeting = await add_meeting(world.unit_a, local_today())
+    async with make_client() as other:
+        await login(client, "champion")
+        await login(other, "member")
+        page_a = (await client.get(f"/meetings/{meeting}")).text
+        page_b = (await other.get(f"/meetings/{meeting}")).text
+        item = await MeetingItem.select().where(MeetingItem.meeting == meeting).first()
+        url = f"/meetings/{meeting}/items/{item['id']}"
+        a, b = form_fields(page_a, url), form_fields(page_b, url)
+        saved = await post_form(client, url, {**a, "minutes": "Falls up on nights"}, htmx=True)
+        assert "Saved" in saved.text
+        for _ in range(2):  # B's older page, saved twice
+            b_saved = await post_form(other, url, {**b, "decisions": "Buy bed alarms"}, htmx=True)
+            assert "Not saved" not in b_saved.text
+        row = await MeetingItem.select().where(MeetingItem.id == item["id"]).first()
+        assert (row["minutes"], row["decisions"]) == ("Falls up on nights", "Buy bed alarms")
+        # both change the minutes: B is asked, and "Keep my text" keeps A's decisions
+        clash = await post_form(other, url, {**b, "minutes": "Two falls this month"}, htmx=True)
+        html = unescape(clash.text)
+        assert "Not saved" in html and "Falls up on nights" in html
+        keep = form_fields(clash.text, url)
+        assert keep["decisions"] == "Buy bed alarms"
+        await post_form(other, url, keep, htmx=True)
+    row = await MeetingItem.select().where(MeetingItem.id == item["id"]).first()
+    assert (row["minutes"], row["decisions"]) == ("Two falls this month", "Buy bed alarms")
