@@ -33,3 +33,75 @@ async def test_multi_worker_socket_gives_connections_tcp_nodelay():
     finally:
         server.close()
         await server.wait_closed()
+
+
+def test_several_workers_share_new_connections(tmp_path):
+    """`rounds serve --workers 2`: each worker has its own SO_REUSEPORT socket, so the kernel
+    spreads new connections over both (with one shared socket one worker often took them all);
+    a worker that is killed is replaced and the server keeps answering."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+    from collections import Counter
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "ROUNDS_DATABASE_URL": f"sqlite:///{tmp_path / 'rounds.sqlite3'}",
+        "ROUNDS_VAR_DIR": str(tmp_path / "var"),
+        "ROUNDS_COOKIE_SECURE": "false",
+    }
+    rounds_bin = Path(sys.executable).parent / "rounds"
+    log = open(tmp_path / "server.log", "w")
+    server = subprocess.Popen(
+        [str(rounds_bin), "serve", "--workers", "2", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthz() -> bool:
+        try:  # a new connection each time, as 40 different tablets would open
+            return httpx.get(base + "/healthz", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def pids() -> Counter:
+        return Counter(
+            re.findall(r"/healthz 200 \S+ rid=\S+ pid=(\d+)", (tmp_path / "server.log").read_text())
+        )
+
+    try:
+        deadline = time.time() + 120
+        while not (healthz() and len(pids()) >= 1) and time.time() < deadline:
+            time.sleep(0.3)
+        time.sleep(2)  # both workers up
+        before = pids()
+        for _ in range(40):
+            assert healthz()
+        time.sleep(0.5)
+        served = pids() - before
+        assert len(served) == 2, served
+        assert min(served.values()) >= 8, served  # binomial(40, 1/2): below 8 is ~1 in 10^5
+        os.kill(int(next(iter(served))), signal.SIGKILL)
+        answered = sum(healthz() for _ in range(20))
+        assert answered >= 15, answered  # connections queued on the killed worker may drop
+        time.sleep(3)
+        assert all(healthz() for _ in range(10))  # the replacement serves
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()

@@ -1,4 +1,5 @@
-"""One line per request on standard output: time, client, method, path, status, ms, request id.
+"""One line per request on standard output: time, client, method, path, status, ms, request id,
+worker process id.
 
 Wraps the whole ASGI app (404s for unknown paths included). It never logs query strings (they
 can hold search text or tokens) or cookies; path segments that look like secret tokens (the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -94,12 +96,13 @@ def with_access_log(app: ASGIApp, *, json_format: bool = False) -> ASGIApp:
                 "status": status or 500,  # no response started: the server answers 500
                 "ms": round(ms, 1),
                 "request_id": rid,
+                "worker": os.getpid(),  # which server process answered (several workers)
             }
             if json_format:
                 log.info(json.dumps(entry))
             else:
                 log.info(
-                    "{time} {client} {method} {path} {status} {ms}ms rid={request_id}".format(
+                    "{time} {client} {method} {path} {status} {ms}ms rid={request_id} pid={worker}".format(
                         **entry
                     )
                 )
