@@ -11,6 +11,7 @@ from litestar.response import Response
 
 from rounds.admin.service import get_unit, list_units
 from rounds.audit import service as audit
+from rounds.audit import words as audit_words
 from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
 from rounds.issues import csvio, log, rules, service
 from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
@@ -313,7 +314,7 @@ async def _issue_context(
         team.append((issue["owner"], f"{issue['owner_name']} (has left – choose a new owner)"))
     categories = await service.category_choices(include_inactive_id=issue["category"])
     names = {"owner": dict(team), "category": dict(categories)}
-    history = await audit.history("safety_issue", issue["id"])
+    history = await audit_words.in_words(await audit.history("safety_issue", issue["id"]))
     return {
         "issue": issue,
         "values": values or _form_values(issue),

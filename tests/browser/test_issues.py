@@ -68,7 +68,7 @@ def test_champion_captures_filters_and_moves_an_issue_on(tab):
     tab.page.get_by_text("Status changed to planned").wait_for()
     tab.page.get_by_role("button", name="Start work").wait_for()
     history = tab.page.locator("#history")
-    assert "Status" in history.inner_text() and "planned" in history.inner_text()
+    assert "Status: New → Planned" in history.inner_text()
     tab.assert_clean("issue after status change")
     tab.shot("issues-issue-landscape")
 
