@@ -164,3 +164,25 @@ def test_family_poster_and_spanish_form_on_a_phone(tab_factory, live_server):
     expect(phone.page.get_by_text("Guarde este código.")).to_be_visible()
     phone.assert_clean("Spanish reference page")
     phone.shot("voice-sent-es-phone")
+
+
+@pytest.mark.parametrize("size", ["landscape", "portrait", "phone"])
+def test_champion_pages_at_every_size(tab_factory, size):
+    """The Emergency Department's demo concerns: inbox, triage, the unit's page, the board report."""
+    champ = tab_factory(size)
+    champ.sign_in("champion3@example.org")
+    champ.goto("/concerns")
+    expect(champ.page.get_by_role("heading", name=re.compile("Waiting for you: 2"))).to_be_visible()
+    pages = ["/concerns"]
+    first = champ.page.locator("a[href^='/concerns/']").first.get_attribute("href")
+    pages.append(first)
+    champ.goto(first)
+    unit_path = re.search(r'href="(/units/\d+/concerns)"', champ.page.content()).group(1)
+    pages += [unit_path]
+    for path in pages:
+        champ.goto(path)
+        champ.assert_clean(f"{path} {size}")
+        assert champ.small_targets() == [], (path, size)
+        name = re.sub(r"\d+", "N", path).replace("/", "-")
+        champ.shot(f"voice{name}-{size}")
+    expect(champ.page.get_by_text(re.compile(r"\d+% participation"))).to_be_visible()
