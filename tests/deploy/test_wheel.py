@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tarfile
 import venv
 from pathlib import Path
 
@@ -53,6 +54,23 @@ def test_installed_wheel_serves_pages_styles_and_htmx(tmp_path):
     assert "rounds/_templates/base.html" in names and "rounds/_static/css/app.css" in names
 
     bin_dir = install(wheel, tmp_path / "venv")
+    # The sdist carries the top-level templates/ and static/ too (a wheel built from it has them).
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", "hatchling"],
+        check=True,
+        env=clean_env(),
+    )
+    subprocess.run(
+        [str(bin_dir / "hatchling"), "build", "-t", "sdist", "-d", str(tmp_path / "sdist")],
+        check=True,
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+    )
+    (sdist,) = (tmp_path / "sdist").glob("rounds-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"templates/base.html", "static/css/app.css", "pyproject.toml"} <= members
     empty = tmp_path / "empty"
     empty.mkdir()
     where = subprocess.run(
