@@ -19,10 +19,10 @@ FEATURE_MODULES = [
 # Home page panels, in order: (module with `async def home_panel(viewer) -> dict | None`, template).
 HOME_PANELS = [
     ("rounds.rounding.panels", "rounding/_home_panel.html"),
+    ("rounds.voice.panels", "voice/_home_panel.html"),
     ("rounds.admin.panels", "admin/_needs_owner_panel.html"),
     ("rounds.barriers.panels", "barriers/_home_panel.html"),
     ("rounds.issues.panels", "issues/_home_panel.html"),
-    ("rounds.voice.panels", "voice/_home_panel.html"),
     ("rounds.meetings.panels", "meetings/_home_panel.html"),
     ("rounds.home.panels", "home/_units_panel.html"),
 ]
