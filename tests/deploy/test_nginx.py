@@ -9,9 +9,12 @@ Throughput through nginx with two instances and then one is printed (not asserte
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -302,3 +305,30 @@ def test_timer_units_run(unit, tmp_path):
     url = new_database("sqlite", tmp_path, "units")
     env = env_for(url, tmp_path)
     rounds(env, *unit_command(unit)[3:])  # exits 0
+
+
+def test_backup_unit_runs(tmp_path):
+    """rounds-backup.service's shell line (systemd's %% unescaped) makes a dated backup in the
+    backup folder, and its clean-up line runs."""
+    from tests.deploy.helpers import INSTALLED_ROUNDS, UNITS
+
+    url = new_database("sqlite", tmp_path, "units")
+    env = env_for(url, tmp_path)
+    rounds(env, "migrate")
+    wrapper = tmp_path / "rounds"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} -m rounds.cli "$@"\n')
+    wrapper.chmod(0o755)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    unit = (UNITS / "rounds-backup.service").read_text()
+    for key in ("ExecStart=", "ExecStartPost="):
+        (line,) = [x.removeprefix(key) for x in unit.splitlines() if x.startswith(key)]
+        line = line.replace(INSTALLED_ROUNDS, str(wrapper)).replace(
+            "/var/backups/rounds", str(folder)
+        )
+        argv = shlex.split(line.replace("%%", "%"))
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    (made,) = folder.glob("rounds-*.backup")
+    assert re.fullmatch(r"rounds-\d{8}-\d{6}\.backup", made.name)
+    assert made.read_bytes().startswith(b"SQLite format 3")
