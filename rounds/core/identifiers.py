@@ -583,15 +583,136 @@ def find_identifiers(text: str) -> list[Finding]:
     return sorted(found, key=lambda f: f.start)
 
 
-def explain(findings: list[Finding]) -> str:
-    """One message for a form field: what looks like an identifier, and how to say it instead."""
+class ScreenMessage(str):
+    """A field message that knows which parts of the typed text to highlight (`parts`)."""
+
+    parts: tuple[str, ...] = ()
+
+    def __new__(cls, text: str, parts: tuple[str, ...] = ()):
+        message = super().__new__(cls, text)
+        message.parts = parts
+        return message
+
+
+def _replacement(f: Finding) -> str:
+    if "a patient" in f.instead and "bed or room" not in f.instead:
+        return "a patient"
+    if "bed or room" in f.instead:
+        return "a patient"
+    if "elderly" in f.instead:
+        return "an elderly patient"
+    if "room or the date" in f.instead:  # keep the room, drop the date
+        return re.sub(rf"(?i)\s*(?:on\s+)?(?<![\w/])(?:{_DATE}|{_DAY})", "", f.text).strip()
+    return ""
+
+
+def suggest(text: str) -> str:
+    """The text said without the identifiers ("the patient in bed 4 fell" -> "A patient fell"),
+    or "" when no clean version can be made."""
+    out = _normalise(text or "")
+    for _ in range(3):
+        findings = find_identifiers(out)
+        if not findings:
+            break
+        # "Mr Smith in bed 4": one person, said once.
+        merged: list[Finding] = []
+        for f in findings:
+            last = merged[-1] if merged else None
+            if last and re.fullmatch(r"\s+(?:in|at|from)\s+", out[last.end : f.start]):
+                merged[-1] = Finding(
+                    out[last.start : f.end], last.reason, last.start, f.end, _A_PATIENT
+                )
+            else:
+                merged.append(f)
+        for f in reversed(merged):
+            out = out[: f.start] + _replacement(f) + out[f.end :]
+        out = re.sub(r"\(\s*\)|\s+(?=[,.;:)])", "", out)
+        out = re.sub(r"\s{2,}", " ", out).strip(" ,;:-–")
+    if not out or find_identifiers(out) or len(out.split()) < 2:
+        return ""
+    first = (text or "").lstrip()[:1]
+    return out[0].upper() + out[1:] if first.isupper() or first.isdigit() else out
+
+
+def explain(findings: list[Finding], text: str | None = None) -> str:
+    """One message for a form field: what looks like an identifier, how to say it instead and,
+    given the text, a version without it. The parts to highlight travel with the message."""
     parts = []
     for f in findings[:3]:
         parts.append(f"“{f.text}” {f.reason} – {f.instead}")
     more = f" (and {len(findings) - 3} more)" if len(findings) > 3 else ""
-    return (
+    example = suggest(text) if text else ""
+    return ScreenMessage(
         "Remove patient identifiers before saving: "
         + "; ".join(parts)
         + more
-        + ". Describe the system problem, not the patient; your text is kept below to edit."
+        + ". Describe the system problem, not the patient"
+        + (f", for example “{example}”" if example else "")
+        + ". Your text is kept so you can edit it.",
+        tuple(f.text for f in findings[:3]),
+    )
+
+
+# --- fields that take a role ("Raised by"): a role, never a name ------------------------------
+
+# Words of roles, shifts and places that the lists do not know as everyday words.
+_ROLE_WORDS = frozenset(
+    """chaplain sitter porter volunteer doula midwife orderly housekeeper housekeeping transporter
+    intern registrar resident fellow attending surgeon anaesthetist anesthetist paramedic medic
+    interpreter translator educator preceptor preceptee orientee student manager director
+    supervisor coordinator navigator scheduler secretary receptionist clerk aide assistant tech
+    techs technician technologist sonographer radiographer perfusionist dietitian dietician
+    nutritionist hospitalist intensivist nocturnist neonatologist charge nights days evenings
+    weekends weekend float agency travel traveler traveller locum bank diem prn telemetry tele
+    oncology cardiology ortho neuro peds paeds maternity rehab dialysis pharmacy radiology imaging
+    biomed facilities dietary nutrition nursing nurse nurses physician physicians doctor doctors
+    therapist therapists pharmacist pharmacists team staff family relative visitor carer caregiver
+    west east north south pool ward bay wing floor unit hall desk main new senior junior lead head
+    chief
+    enfermera enfermero medico familiar paciente hija hijo madre padre esposa esposo hermana
+    hermano visitante cuidador cuidadora auxiliar noche turno""".split()
+)
+_ROLE_ENDING = re.compile(r"(?:ist|ists|ian|ians|grapher|graphers|ologist|ologists|tech|techs)$")
+
+
+def find_personal_names(text: str) -> list[Finding]:
+    """For a field that takes a role: identifiers, and any word that looks like a person's name
+    ("Sarah Jones, RN nights", "Okafor") rather than a role ("RN, nights", "Charge nurse")."""
+    text = _normalise(text or "")
+    found = find_identifiers(text)
+    names = []
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        key = word.lower()
+        if _is_abbreviation(word) or key in _ROLE_WORDS or _ROLE_ENDING.search(key):
+            continue
+        capital = word[0].isupper() and not word.isupper()
+        if (_is_name(word) and (capital or not _is_everyday(word))) or (
+            capital and not _is_everyday(word)
+        ):
+            names.append(m)
+    # One finding per run of adjacent names ("Sarah Jones"), inside none already found.
+    i = 0
+    while i < len(names):
+        start, end = names[i].start(), names[i].end()
+        while i + 1 < len(names) and re.fullmatch(r"[\s.]{1,3}", text[end : names[i + 1].start()]):
+            i += 1
+            end = names[i].end()
+        i += 1
+        if not any(f.start <= start and end <= f.end for f in found):
+            found.append(Finding(text[start:end], "looks like a person's name", start, end))
+    return sorted(found, key=lambda f: f.start)
+
+
+def role_message(findings: list[Finding], roles: list[str] | tuple[str, ...] = ()) -> str:
+    """The message for a role field holding a name, offering the roles already in use."""
+    shown = "; ".join(f"“{f.text}” {f.reason}" for f in findings[:3])
+    offer = (
+        " Roles already used on this unit: " + ", ".join(f"“{r}”" for r in roles[:6]) + "."
+        if roles
+        else " For example “RN, nights”, “Charge nurse” or “Pharmacist”."
+    )
+    return ScreenMessage(
+        f"Give a role, not a name: {shown}.{offer} Your text is kept so you can edit it.",
+        tuple(f.text for f in findings[:3]),
     )

@@ -14,7 +14,7 @@ from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_see
 from rounds.core import clock
 from rounds.core.defaults import get_setting
-from rounds.core.identifiers import explain, find_identifiers
+from rounds.core.identifiers import explain, find_identifiers, find_personal_names, role_message
 from rounds.core.tables import Membership, Unit
 from rounds.issues import rules
 from rounds.issues.tables import Category, IssueUpdate, SafetyIssue
@@ -29,14 +29,37 @@ class IssueInputError(Exception):
         self.errors = errors
 
 
-def screen(fields: dict[str, str]) -> dict[str, str]:
-    """{field: message} for every free-text field holding a likely patient identifier."""
+# Fields that take a role ("RN, nights"), never a person's name.
+ROLE_FIELDS = frozenset({"raised_by", "role", "guest_role", "roles", "staff_roles"})
+
+
+def screen(fields: dict[str, str], *, roles: list[str] | None = None) -> dict[str, str]:
+    """{field: message} for every free-text field holding a likely patient identifier.
+
+    Fields named in ROLE_FIELDS also refuse personal names; `roles` (the roles already used on
+    the unit) are offered in that message. Messages carry the parts to highlight (`.parts`)."""
     errors = {}
     for name, text in fields.items():
-        findings = find_identifiers(text or "")
+        text = text or ""
+        if name in ROLE_FIELDS:
+            findings = find_personal_names(text)
+            if findings:
+                errors[name] = role_message(findings, roles or ())
+            continue
+        findings = find_identifiers(text)
         if findings:
-            errors[name] = explain(findings)
+            errors[name] = explain(findings, text)
     return errors
+
+
+async def roles_in_use(unit_id: int, limit: int = 6) -> list[str]:
+    """The "Raised by" roles this unit has used, most used first (never one holding a name)."""
+    rows = await db.fetch(
+        "SELECT raised_by, COUNT(*) AS n FROM safety_issue WHERE unit = {} AND raised_by <> '' "
+        "GROUP BY raised_by ORDER BY n DESC, raised_by LIMIT 40",
+        unit_id,
+    )
+    return [r["raised_by"] for r in rows if not find_personal_names(r["raised_by"])][:limit]
 
 
 async def feedback_window_days() -> int:
@@ -97,6 +120,8 @@ async def capture(
             if k not in errors
         }
     )
+    if "raised_by" in errors and raised_by and len(raised_by) <= 80:
+        errors.update(screen({"raised_by": raised_by}, roles=await roles_in_use(unit_id)))
     if errors:
         raise IssueInputError(errors)
     key = (idempotency_key or "").strip()[:64] or None
@@ -577,6 +602,10 @@ async def _field_problems(issue: dict, values: dict) -> dict[str, str]:
             "This issue is closed: staff feedback must stay recorded (reopen it first)."
         )
     problems = screen({k: values[k] for k in FREE_TEXT if isinstance(values.get(k), str)})
+    if "raised_by" in problems:
+        problems.update(
+            screen({"raised_by": values["raised_by"]}, roles=await roles_in_use(issue["unit"]))
+        )
     for k, v in problems.items():
         errors.setdefault(k, v)
     return errors
@@ -821,6 +850,8 @@ async def save_category(viewer: Viewer, name: str, category_id: int | None = Non
         raise IssueInputError({"name": "Give the category a name."})
     if len(name) > 80:
         raise IssueInputError({"name": "Use at most 80 characters."})
+    if problems := screen({"name": name}):
+        raise IssueInputError(problems)
     async with db.write_transaction():
         clash = (
             await Category.select(Category.id)

@@ -85,6 +85,8 @@ async def save_script(
             errors[name] = "This is required – it is read out on every round."
         elif len(text) > 1500:
             errors[name] = "Keep it under 1,500 characters."
+    found = screen({"questions": "\n".join(questions), "opening": opening, "closing": closing})
+    errors.update({k: v for k, v in found.items() if k not in errors})
     if errors:
         raise RoundInputError(errors)
     new = {

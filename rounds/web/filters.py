@@ -92,7 +92,30 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
-FILTERS = {"day": day, "when": when, "time_of_day": time_of_day, "due": due, "iso": iso}
+def marked(message: str):
+    """A field message with the parts that look like identifiers highlighted (<mark>).
+
+    Messages from the identifier screen carry those parts (`.parts`); others pass unchanged."""
+    parts = getattr(message, "parts", ())
+    if not parts:
+        return message
+    from markupsafe import Markup, escape
+
+    html = str(escape(message))
+    for part in parts:
+        quoted = f"“{escape(part)}”"
+        html = html.replace(quoted, f'“<mark class="identifier">{escape(part)}</mark>”', 1)
+    return Markup(html)
+
+
+FILTERS = {
+    "day": day,
+    "when": when,
+    "time_of_day": time_of_day,
+    "due": due,
+    "iso": iso,
+    "marked": marked,
+}
 GLOBALS = {
     "is_overdue": is_overdue,
     "days_since": days_since,

@@ -67,3 +67,87 @@ def test_screen_names_the_field_and_the_text():
         "“Mr Smith”" in errors["description"]
         and "Remove patient identifiers" in errors["description"]
     )
+
+
+# --- messages that help, and "Raised by" takes a role ------------------------------------
+
+
+def test_the_message_says_it_without_the_identifier_and_marks_the_part():
+    errors = screen({"description": "the patient in bed 4 fell"})
+    message = errors["description"]
+    assert "“the patient in bed 4”" in message and "say “a patient”" in message
+    assert "for example “a patient fell”" in message
+    assert message.parts == ("the patient in bed 4",)
+
+
+def test_the_error_macro_highlights_the_part_and_escapes_the_rest():
+    from rounds.web.filters import marked
+
+    html = str(marked(screen({"d": "Mr Smith <b>fell</b>"})["d"]))
+    assert "<b>" not in html and "&lt;b&gt;" in html
+    plain = str(marked("Keep it under 4,000 characters."))
+    assert plain == "Keep it under 4,000 characters."
+    html = str(marked(screen({"d": "MRN: #4829153 wrong diet"})["d"]))
+    assert '“<mark class="identifier">MRN: #4829153</mark>”' in html
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "RN, nights",
+        "Charge nurse",
+        "CNA",
+        "Respiratory therapist",
+        "Environmental services",
+        "New graduate RN",
+        "Travel nurse",
+        "Nurse practitioner",
+        "Unit clerk",
+        "4 West charge RN",
+        "Float pool RN",
+        "Phlebotomist",
+        "Hospitalist, nights",
+        "Family member",
+        "",
+    ],
+)
+def test_roles_pass_in_raised_by(role):
+    assert screen({"raised_by": role}) == {}
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Sarah Jones, RN nights", "Sarah Jones"),
+        ("sarah jones rn", "sarah jones"),
+        ("RN Smith", "Smith"),
+        ("Okafor (charge)", "Okafor"),
+        ("Dr Patel", "Patel"),
+    ],
+)
+def test_raised_by_refuses_a_personal_name(typed, name):
+    message = screen({"raised_by": typed}, roles=["RN, nights", "Charge nurse"])["raised_by"]
+    assert f"“{name}”" in message and "Give a role, not a name" in message
+    assert "“RN, nights”, “Charge nurse”" in message
+
+
+async def test_capture_offers_the_roles_already_used_on_the_unit(client, world, login):
+    from rounds.issues.tables import SafetyIssue
+    from tests.conftest import post_form
+    from tests.issues.conftest import field_error
+
+    await login(client, "champion")
+    url = f"/units/{world.unit_a}/issues/new"
+    for role in ("Pharmacist", "Pharmacist", "CNA"):
+        r = await post_form(client, url, {"description": "Pump alarm too quiet", "raised_by": role})
+        assert r.status_code == 303
+    r = await post_form(
+        client, url, {"description": "Pump alarm too quiet", "raised_by": "Sarah Jones, RN nights"}
+    )
+    assert r.status_code == 200
+    message = field_error(r.text, "raised_by")
+    assert "Give a role, not a name" in message and "Sarah Jones" in message
+    assert "“Pharmacist”, “CNA”" in message  # most used first
+    assert '<mark class="identifier">Sarah Jones</mark>' in r.text
+    assert 'value="Sarah Jones, RN nights"' in r.text  # the typed text is kept
+    assert await SafetyIssue.count() == 3
