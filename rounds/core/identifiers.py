@@ -22,6 +22,7 @@ in tests/identifiers: see docs/identifier-screen.md.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -50,7 +51,10 @@ def _words() -> tuple[dict[str, str], frozenset[str]]:
 
 
 def _key(word: str) -> str:
-    return word.lower().replace("’", "'").strip("'-.")
+    key = word.lower().replace("’", "'").strip("'-.")
+    if not key.isascii():  # the lists are unaccented: José -> jose, Núñez -> nunez
+        key = "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
+    return key
 
 
 @lru_cache(maxsize=50_000)
@@ -98,6 +102,13 @@ def _looks_like_name(word: str) -> bool:
 
 
 @lru_cache(maxsize=50_000)
+def _is_dictionary_word(word: str) -> bool:
+    """A name that is also a lower-case dictionary word (smith, pool, champion)."""
+    names, _ = _words()
+    return "W" in names.get(_key(word), "")
+
+
+@lru_cache(maxsize=50_000)
 def _is_first_name(word: str) -> bool:
     names, _ = _words()
     return "F" in names.get(_key(word), "")
@@ -137,7 +148,8 @@ _EVENT_VERB = (
     r"received|complained|left|went|called|needs|wants|is|missed|waited|vomited|aspirated|"
     r"choked|self[- ]extubated|developed|sustained|hit|bled)"
 )
-_WORD = r"[A-Za-z][A-Za-z'’-]*[A-Za-z]"
+_L = r"[^\W\d_]"  # a letter, accented ones included (Núñez, Café)
+_WORD = rf"{_L}(?:{_L}|['’-])*{_L}"
 _TITLE = r"(?:mr|mrs|ms|mx|mister|missus|sr|sra|srta|mme|mlle)\b\.?|Miss\b"
 _AGE = r"(?i:\d{1,3}\s*-?\s*(?:yo\b|y/o\b|y\.o\.?|yrs?\.?(?:\s*old)?\b|years?[\s-]*old\b|year-old\b|yr-old\b))"
 _AGE_SEX = rf"(?i:{_AGE}\s*(?:m|f|male|female|man|woman|boy|girl)?\b|\d{{1,3}}\s?(?:m|f)\b|\d{{1,3}}\s+(?:male|female)\b)"
@@ -167,7 +179,7 @@ _ID_WORDS = (
     r"(?:m\.?\s?r\.?\s?n\b\.?|mr\s?#|m\.r\.|mr(?=\s*(?:no\b|num|#|:)?\s*[A-Z]?\d{4})|"
     r"med(?:ical)?\.?\s*rec(?:ord)?s?\b\.?|record|chart|hosp(?:ital)?\b\.?|acc(?:oun)?t\b\.?|acct|"
     r"enc(?:ounter|ntr|tr)?\b\.?|csn|fin|har|visit|admission|adm|nhs|chi|"
-    r"ins(?:urance)?\b\.?|member|subscriber|medicaid|medicare|mcd|mcr|health\s*card|"
+    r"ins(?:urance)?\b\.?|member|subscriber|medicaid|medicare|mcd|mcr|health\s*card|zip(?:\s*code)?|"
     r"(?:patient|pt)(?:'s)?|ssn|ss#|ss|soc(?:ial)?\.?\s*sec(?:urity)?\.?|social|"
     r"last\s*(?:4|four)\s*(?:of|digits)?\s*(?:ssn|social|mrn))"
 )
@@ -182,8 +194,8 @@ def _id_value_ok(m: re.Match) -> bool:
     value = m.group("value")
     if sum(c.isdigit() for c in value) < 4:
         return False
-    if re.fullmatch(r"(?:19|20)\d{2}-\d{1,2}-\d{1,2}", value):
-        return False  # "visit 2026-03-14" is a date, not a number
+    if re.fullmatch(r"(?:19|20)\d{2}(?:-\d{1,2}-\d{1,2})?", value):
+        return False  # "visit 2026-03-14", "chart 2025 audit": dates and years, not numbers
     return not _UNITS_AFTER.match(m.string, m.end())
 
 
@@ -203,6 +215,10 @@ def _phone_ok(m: re.Match) -> bool:
             return False
     elif not 10 <= digits <= 13 or re.fullmatch(r"\d{4}-\d{4}", number):
         return False
+    if re.fullmatch(r"(?:(?:19|20)\d\d[\s.-]*)+", number):
+        return False  # a list of years
+    if re.match(r"(?:\+?1[\s.-]*)?\(?8(?:00|88|77|66|55|44|33)\b", number):
+        return False  # a toll-free line belongs to a company, not a patient
     return _long_number_ok(m)
 
 
@@ -308,7 +324,8 @@ PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
     (
         re.compile(
             r"\b(?:d\.?\s?o\.?\s?b\b\.?|d/o/b|date\s+of\s+birth|birth\s*date|birthday|b-?day|"
-            rf"born(?:\s+on|\s+in)?|b\.(?=\s*\d))[\s:=#-]*(?:(?:is|was|of)\s+)?{_BIRTH_VALUE}",
+            rf"born(?:\s+on|\s+in)?|b\.(?=\s*\d))[\s:=#-]*(?:(?:is|was|of)\s+)?"
+            rf"(?:{_BIRTH_VALUE}|(?:[a-z]+\s+){{1,3}}{_DATE})",
             re.I,
         ),
         "looks like a date of birth",
@@ -377,7 +394,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
     ),
     (
         re.compile(
-            rf"\b(?:patient|pt|resident|client)\.?\s+(?P<name>{_WORD})(?:\s+{_WORD})?",
+            rf"\b(?:patient|pt|resident|client)(?:\.?\s+|\s*[:-]\s*)(?P<name>{_WORD})(?:\s+{_WORD})?",
             re.I,
         ),
         "looks like a patient's name",
@@ -415,7 +432,8 @@ PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
             rf"(?:the\s+)?(?:(?:{_ROOM_WORD})\s*#?\s*{_ROOM}|{_ROOM}){_NOT_A_ROOM_AFTER}"
             rf"(?:\s*(?:bed|b)\s*\d+)?"
             rf"|\b{_ROOM_WORD}\s*#?\s*{_ROOM}(?:\s*(?:bed|b)\s*\d+)?(?:'s|’s)?\s+{_PERSON}\b(?!s)"
-            rf"|\b{_ROOM_WORD}\s*#?\s*{_ROOM}\s*(?:,\s*)?(?=(?:again\s+)?(?:fell|coded|died|eloped)\b)",
+            rf"|\b(?:{_ROOM_WORD}\s*#?\s*{_ROOM}|\d{{1,4}}[A-Z]\b|\d{{0,2}}[A-Z]{{1,3}}-\d{{1,4}}[A-Za-z]?\b)\s*(?:,\s*)?"
+            rf"(?=(?:again\s+)?(?:fell|coded|died|eloped)\b)",
             re.I,
         ),
         "ties a patient to a bed or room",
@@ -450,7 +468,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
 
 # --- names found by the words around them (one pass over the words, for speed) ----------------
 
-_TOKEN = re.compile(r"[A-Za-z](?:[A-Za-z-]|'(?!s\b))*[A-Za-z]")
+_TOKEN = re.compile(rf"{_L}(?:{_L}|-|'(?!s\b))*{_L}")
 _IN_A_PLACE = re.compile(
     rf"\s+(?:(?:is|was)\s+)?(?:in\s+(?:{_ROOM_WORD}\s*#?\s*)?|at\s+{_ROOM_WORD}\s*#?\s*){_ROOM}{_NOT_A_ROOM_AFTER}",
     re.I,
@@ -474,6 +492,21 @@ def _full_name(first: str, last: str, text: str, end: int) -> bool:
     if first[:1].isupper() and last[:1].isupper():
         return not (_is_everyday(first) and _is_everyday(last))
     return _strong_name(first) and _strong_name(last)
+
+
+def _first_and_unknown(first: str, last: str, text: str, end: int) -> bool:
+    """A first name before a capitalised word no list knows: "Maria Okonkwo-Tran"."""
+    return (
+        first[:1].isupper()
+        and last[:1].isupper()
+        and not last.isupper()
+        and _is_first_name(first)
+        and not _is_everyday(first)
+        and not _is_name(last)
+        and not _is_everyday(last)
+        and not _PLACE_WORDS.match(text, end)
+        and not _PLACE_WORDS.fullmatch(" " + last)
+    )
 
 
 def _names_by_context(text: str) -> list[tuple[int, int, str]]:
@@ -507,14 +540,30 @@ def _names_by_context(text: str) -> list[tuple[int, int, str]]:
         if i + 1 < len(words):
             start2, end2, word2 = words[i + 1]
             gap = text[end:start2]
-            if gap.isspace() and len(gap) <= 2 and _full_name(word, word2, text, end2):
+            if (
+                gap.isspace()
+                and len(gap) <= 2
+                and (
+                    _full_name(word, word2, text, end2)
+                    or _first_and_unknown(word, word2, text, end2)
+                )
+            ):
                 out.append((start, end2, "looks like a person's first and last name"))
+            elif (
+                gap.strip() == ","
+                and capital
+                and word2[0].isupper()
+                and _strong_name(word)
+                and _is_first_name(word2)
+            ):
+                out.append((start, end2, "looks like a person's name (surname, first name)"))
     return out
 
 
 # Patterns worth running only when a cheap search finds what they need.
 _ROOMISH = re.compile(
-    rf"(?i:\b{_ROOM_WORD}\b)|\d[A-Z]{{1,3}}-?\d|\b[A-Z]{{1,3}}-\d|\bin\s+(?:the\s+)?\d", re.I
+    rf"(?i:\b{_ROOM_WORD}\b)|\d[A-Z]{{1,3}}-?\d|\b[A-Z]{{1,3}}-\d|\bin\s+(?:the\s+)?\d|\b\d{{1,4}}[A-Z]\b",
+    re.I,
 )
 _TRIGGERS = {pattern: _ROOMISH for pattern, reason, _, _ in PATTERNS if "room" in reason}
 
@@ -668,6 +717,7 @@ _ROLE_WORDS = frozenset(
     biomed facilities dietary nutrition nursing nurse nurses physician physicians doctor doctors
     therapist therapists pharmacist pharmacists team staff family relative visitor carer caregiver
     west east north south pool ward bay wing floor unit hall desk main new senior junior lead head
+    champion partner executive member leader cusp
     chief
     enfermera enfermero medico familiar paciente hija hijo madre padre esposa esposo hermana
     hermano visitante cuidador cuidadora auxiliar noche turno""".split()
@@ -686,11 +736,14 @@ def find_personal_names(text: str) -> list[Finding]:
         key = word.lower()
         if _is_abbreviation(word) or key in _ROLE_WORDS or _ROLE_ENDING.search(key):
             continue
+        if re.fullmatch(r"[A-Z]{2,5}s", word):
+            continue  # "5 RNs, 2 CNAs": plural abbreviations
         capital = word[0].isupper() and not word.isupper()
-        if (_is_name(word) and (capital or not _is_everyday(word))) or (
-            capital and not _is_everyday(word)
-        ):
-            names.append(m)
+        if capital:
+            if _is_name(word) or not _is_everyday(word):
+                names.append(m)
+        elif _is_name(word) and not _is_everyday(word) and not _is_dictionary_word(word):
+            names.append(m)  # "sarah jones rn", not "cusp champion" or "float pool"
     # One finding per run of adjacent names ("Sarah Jones"), inside none already found.
     i = 0
     while i < len(names):

@@ -108,6 +108,7 @@ def test_the_error_macro_highlights_the_part_and_escapes_the_rest():
         "Phlebotomist",
         "Hospitalist, nights",
         "Family member",
+        "5 RNs, 2 CNAs, RT",
         "",
     ],
 )
