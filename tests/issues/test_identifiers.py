@@ -152,3 +152,25 @@ async def test_capture_offers_the_roles_already_used_on_the_unit(client, world, 
     assert '<mark class="identifier">Sarah Jones</mark>' in r.text
     assert 'value="Sarah Jones, RN nights"' in r.text  # the typed text is kept
     assert await SafetyIssue.count() == 3
+
+
+async def test_category_names_and_the_round_script_are_screened(world, as_person):
+    from rounds.issues.service import IssueInputError, save_category
+    from rounds.rounding import briefing
+    from rounds.rounding.service import RoundInputError
+
+    admin = await as_person("admin")
+    with pytest.raises(IssueInputError) as refused:
+        await save_category(admin, "Falls - Mrs Okafor")
+    assert "“Mrs Okafor”" in refused.value.errors["name"]
+    assert await save_category(admin, "Falls and mobility")
+    current = await briefing.script()
+    with pytest.raises(RoundInputError) as refused:
+        await briefing.save_script(
+            admin,
+            questions=["What could harm the next patient?", "How is Mr Smith in bed 4?"],
+            opening="Thank you for your time.",
+            closing="Call 555-0143 with anything else.",
+            seen=briefing.fingerprint(current),
+        )
+    assert set(refused.value.errors) == {"questions", "closing"}
