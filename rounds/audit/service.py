@@ -244,3 +244,99 @@ async def history(object_type: str, object_id: Any) -> list[dict]:
     for row in rows:
         row["changes"] = json.loads(row["changes"] or "{}")
     return rows
+
+
+# --- outside witness: checkpoints -----------------------------------------------------------
+# The chain proves entries were not changed, but someone with database access can delete the
+# newest entries (or all of them) and set audit_head to match. A checkpoint - the sequence number
+# and hash of the newest entry - kept outside Rounds (printed by `rounds audit checkpoint`, in the
+# admins' daily digest) catches that: `rounds audit verify --checkpoint SEQ:HASH` fails unless
+# the log still holds exactly that entry and extends it.
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        seq, _, digest = text.strip().partition(":")
+        if (
+            not seq.isdigit()
+            or len(digest) != 64
+            or any(c not in "0123456789abcdef" for c in digest)
+        ):
+            raise ValueError("a checkpoint looks like 1234:<64 hex characters>")
+        return cls(int(seq), digest)
+
+
+async def checkpoint() -> Checkpoint:
+    """The newest entry's sequence number and hash (0 and "" for an empty log)."""
+    row = (
+        await AuditEntry.select(AuditEntry.seq, AuditEntry.hash)
+        .order_by(AuditEntry.seq, ascending=False)
+        .first()
+    )
+    return Checkpoint(int(row["seq"]), row["hash"]) if row else Checkpoint(0, "")
+
+
+async def verify_against(kept: Checkpoint) -> VerifyResult:
+    """verify(), and the log must still contain the checkpoint's entry unchanged."""
+    result = await verify()
+    if not result.ok:
+        return result
+    if kept.seq == 0:
+        return result
+    if result.checked < kept.seq:
+        return VerifyResult(
+            False,
+            result.checked,
+            result.checked + 1,
+            f"the log has {result.checked} entries but the checkpoint was taken at entry "
+            f"{kept.seq}: entries were deleted",
+        )
+    row = await AuditEntry.select(AuditEntry.hash).where(AuditEntry.seq == kept.seq).first()
+    if row is None or row["hash"] != kept.hash:
+        return VerifyResult(
+            False,
+            result.checked,
+            kept.seq,
+            "the entry at the checkpoint is not the one that was kept: the log was rewritten",
+        )
+    return result
+
+
+# --- refusals and probes, rate-limited -------------------------------------------------------
+# Refused actions (403) and requests for another unit's objects (404) are worth knowing about,
+# but someone probing ids could write thousands of entries a minute: at most LIMIT of each
+# kind per person per window are kept (the server log still has every one).
+LIMIT = 20
+LIMIT_WINDOW_MINUTES = 10
+
+
+async def record_limited(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: Any = "",
+    *,
+    unit_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> bool:
+    """record() unless this person already has LIMIT such entries in the window; True if kept."""
+    from datetime import timedelta
+
+    if actor.id is None:
+        return False  # not signed in: only the server log (no person to rate-limit by)
+    since = clock.now() - timedelta(minutes=LIMIT_WINDOW_MINUTES)
+    recent = await AuditEntry.count().where(
+        (AuditEntry.actor_id == actor.id) & (AuditEntry.action == action) & (AuditEntry.at >= since)
+    )
+    if recent >= LIMIT:
+        return False
+    await record(actor, action, object_type, object_id, unit_id=unit_id, changes=changes)
+    return True

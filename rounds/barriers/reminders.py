@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from rounds import db
+from rounds.audit import service as audit
 from rounds.barriers import rules
 from rounds.barriers.mail import send_mail, smtp_configured
 from rounds.barriers.tables import Barrier, ReminderDigest
@@ -44,10 +45,14 @@ class Digest:
     issues: list[dict] = field(default_factory=list)
     feedback: list[dict] = field(default_factory=list)
     needs_owner: list[dict] = field(default_factory=list)  # champions: owner left or removed
+    # Admins only: the audit log's checkpoint, so a copy of it lives outside Rounds (their mail).
+    audit_checkpoint: str = ""
 
     @property
     def empty(self) -> bool:
-        return not (self.barriers or self.issues or self.feedback or self.needs_owner)
+        return not (
+            self.barriers or self.issues or self.feedback or self.needs_owner or self.audit_checkpoint
+        )
 
     @property
     def count(self) -> int:
@@ -97,6 +102,14 @@ class Digest:
             ),
             lambda i: i["link"],
         )
+        if self.audit_checkpoint:
+            lines += [
+                "Audit log checkpoint (keep this e-mail: it lets anyone check later that no entry",
+                "was deleted since today):",
+                f"  {self.audit_checkpoint}",
+                f"  Check with: rounds audit verify --checkpoint {self.audit_checkpoint}",
+                "",
+            ]
         lines += [
             f"Everything in one place: {base}/reminders",
             "",
@@ -235,7 +248,15 @@ class RunResult:
 async def create_digests(today: date, base_url: str) -> RunResult:
     """Store today's digest for everyone with something due; a second run creates nothing."""
     result = RunResult()
-    digests = {pid: d for pid, d in (await _collect(today)).items() if not d.empty}
+    digests = await _collect(today)
+    admins = await Person.select(Person.id).where(
+        (Person.role == "admin") & (Person.active == True)
+    )
+    if admins:
+        checkpoint = str(await audit.checkpoint())
+        for row in admins:
+            digests.setdefault(row["id"], Digest(row["id"], today)).audit_checkpoint = checkpoint
+    digests = {pid: d for pid, d in digests.items() if not d.empty}
     if not digests:
         return result
     people = {

@@ -11,6 +11,7 @@ from datetime import timedelta
 from litestar import Request, get, post
 from litestar.response import Response
 
+from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin
 from rounds.barriers import forms, reminders, rules, service
 from rounds.issues.service import IssueInputError
@@ -365,6 +366,13 @@ async def export_csv(request: Request, viewer: ViewerDep, unit: FromQuery[str] =
                     f"/barriers/{r['id']}",
                 ]
             )
+    await audit.record(
+        viewer.actor,
+        "export",
+        "barrier",
+        unit_id=_int(unit),
+        changes={"rows": sum(len(rows) for _, rows in data["groups"]), "unit": unit[:40]},
+    )
     filename = f"open-barriers-{local_today().isoformat()}.csv"
     return Response(
         content=out.getvalue(),

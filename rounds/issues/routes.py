@@ -82,13 +82,28 @@ async def add_issue(request: Request, viewer: ViewerDep) -> Response:
 @get("/issues/export.csv")
 async def log_export(request: Request, viewer: ViewerDep) -> Response:
     filters = log.LogFilters.from_query(request.query_params)
-    return _download(csvio.export_csv(await log.all_matching(viewer, filters)), "csv")
+    rows = await log.all_matching(viewer, filters)
+    await _audit_export(request, viewer, filters, rows, "csv")
+    return _download(csvio.export_csv(rows), "csv")
 
 
 @get("/issues/export.xlsx")
 async def log_export_xlsx(request: Request, viewer: ViewerDep) -> Response:
     filters = log.LogFilters.from_query(request.query_params)
-    return _download(csvio.export_xlsx(await log.all_matching(viewer, filters)), "xlsx")
+    rows = await log.all_matching(viewer, filters)
+    await _audit_export(request, viewer, filters, rows, "xlsx")
+    return _download(csvio.export_xlsx(rows), "xlsx")
+
+
+async def _audit_export(request: Request, viewer, filters, rows, kind: str) -> None:
+    """Data leaving Rounds: who took how many rows, with which filters."""
+    await audit.record(
+        viewer.actor,
+        "export",
+        "safety_issue",
+        unit_id=filters.unit,
+        changes={"rows": len(rows), "format": kind, "filters": str(request.url.query)[:300]},
+    )
 
 
 @get("/issues/template.csv")
