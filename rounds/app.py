@@ -10,11 +10,10 @@ from importlib import import_module
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, get
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -24,14 +23,17 @@ from litestar.template.config import TemplateConfig
 
 from rounds import STATIC_DIR, TEMPLATES_DIR, __version__, db
 from rounds.audit import service as audit
+from rounds.auth import mfa, sso
 from rounds.auth.access import Viewer
+from rounds.auth.device import DeviceCookies
 from rounds.auth.middleware import session_middleware_factory
 from rounds.auth.redirects import outbox_owner
 from rounds.features import FEATURE_MODULES
 from rounds.settings import Settings, load_settings
 from rounds.voice import service as voice
 from rounds.web import errors, filters
-from rounds.web.errors import PasswordChangeRequired
+from rounds.web.csrf import CSRFTokens, csrf_middleware_factory
+from rounds.web.errors import PasswordChangeRequired, SecondFactorRequired
 from rounds.web.fragments import FragmentCache
 from rounds.web.nav import NavItem, items_for
 from rounds.web.security import add_security_headers
@@ -44,6 +46,10 @@ def cookie_names(settings: Settings) -> tuple[str, str]:
     if settings.cookie_secure:
         return "__Host-rounds_session", "__Host-rounds_csrf"
     return "rounds_session", "rounds_csrf"
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return "__Host-rounds_device" if settings.cookie_secure else "rounds_device"
 
 
 def static_version() -> str:
@@ -64,6 +70,25 @@ async def require_sign_in(connection: ASGIConnection, handler: BaseRouteHandler)
         raise NotAuthorizedException()
     if viewer.must_change_password and not handler.opt.get("allowed_before_password_change"):
         raise PasswordChangeRequired()
+    if (
+        not viewer.has_second_factor
+        and viewer.sign_in_method != "sso"  # the identity provider's own second factor
+        and not handler.opt.get("allowed_before_second_factor")
+        and mfa.required(connection.app.state.settings, viewer.role)
+    ):
+        raise SecondFactorRequired()
+
+
+async def static_file_exists(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Only existing files under static/: a NUL byte or a path below a file (app.css/x) reached
+    the file system and came back as a 500."""
+    relative = connection.scope["path"].removeprefix("/static/")
+    try:
+        found = "\x00" not in relative and (STATIC_DIR / relative).resolve().is_file()
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise NotFoundException()
 
 
 async def provide_viewer(request: Request) -> Viewer:
@@ -90,8 +115,10 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     session_cookie, csrf_cookie = cookie_names(settings)
     audit.configure(*settings.audit_keys())
     voice.configure(settings.resolved_secret_key())  # derives the public concern-form links
+    mfa.configure(settings.resolved_secret_key())
     filters.set_timezone(settings.timezone)
     version = static_version()
+    csrf_tokens = CSRFTokens(settings.resolved_secret_key())
 
     handlers, nav = [healthz], []
     for name in FEATURE_MODULES:
@@ -124,10 +151,15 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     jinja_env.globals["idle_timeout_seconds"] = settings.idle_timeout_seconds
     outbox_secret = settings.resolved_secret_key()
     jinja_env.globals["outbox_owner"] = lambda viewer: outbox_owner(outbox_secret, viewer.id)
+    jinja_env.globals["sso_label"] = settings.oidc_button_label if settings.sso_enabled else None
+    jinja_env.globals["sso_end_session_url"] = lambda request: sso.end_session_url(
+        settings, settings.link_base(str(request.base_url))
+    )
     jinja_env.globals["fragment"] = FragmentCache(jinja_env, settings.fragment_cache_size)
     static_router = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
+        guards=[static_file_exists],
         opt={"public": True, "exclude_from_csrf": True},
         cache_control=CacheControlHeader(max_age=31_536_000, public=True),
         include_in_schema=False,
@@ -138,17 +170,17 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         lifespan=[lifespan],
         guards=[require_sign_in],
         dependencies={"viewer": Provide(provide_viewer)},
-        csrf_config=CSRFConfig(
-            secret=settings.resolved_secret_key(),
-            cookie_name=csrf_cookie,
-            cookie_secure=settings.cookie_secure,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            header_name="x-csrftoken",
-        ),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(jinja_env)),
         plugins=[HTMXPlugin()],
-        middleware=[session_middleware_factory(session_cookie, settings.idle_timeout_seconds)],
+        middleware=[
+            session_middleware_factory(session_cookie, settings.idle_timeout_seconds),
+            csrf_middleware_factory(
+                csrf_tokens,
+                cookie_name=csrf_cookie,
+                session_cookie=session_cookie,
+                secure=settings.cookie_secure,
+            ),
+        ],
         before_send=[add_security_headers],
         exception_handlers=errors.HANDLERS,
         request_max_body_size=settings.max_body_bytes,
@@ -161,6 +193,10 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_cookie = session_cookie
+    app.state.csrf_cookie = csrf_cookie
+    app.state.csrf_tokens = csrf_tokens
+    app.state.device_cookie = device_cookie_name(settings)
+    app.state.device_cookies = DeviceCookies(settings.resolved_secret_key())
     app.state.nav = nav
     return app
 

@@ -19,6 +19,7 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
         async def main() -> int:
             from rounds import db
             from rounds.audit import service as audit
+            from rounds.auth import mfa
             from rounds.core.defaults import ensure_defaults
 
             settings = load_settings()
@@ -26,6 +27,7 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
             from rounds.voice import service as voice
 
             voice.configure(settings.resolved_secret_key())
+            mfa.configure(settings.resolved_secret_key())
             engine = db.make_engine(
                 settings.database_url, pool_size=2, busy_timeout_ms=settings.sqlite_busy_timeout_ms
             )
@@ -257,11 +259,31 @@ async def cmd_user(settings, args) -> int:
 
 @_with_db
 async def cmd_audit(settings, args) -> int:
-    from rounds.audit.service import verify
+    from rounds.audit import service as audit
 
-    result = await verify()
+    if args.action == "checkpoint":
+        kept = await audit.checkpoint()
+        print(kept)
+        print(
+            "Keep this line outside Rounds (a password manager, a signed e-mail, a paper log). "
+            f"Later: rounds audit verify --checkpoint {kept}",
+            file=sys.stderr,
+        )
+        return 0
+    if args.checkpoint:
+        try:
+            kept = audit.Checkpoint.parse(args.checkpoint)
+        except ValueError as exc:
+            print(f"--checkpoint: {exc}", file=sys.stderr)
+            return 2
+        result = await audit.verify_against(kept)
+    else:
+        result = await audit.verify()
     if result.ok:
-        print(f"Audit chain intact: {result.checked} entries checked.")
+        extends = (
+            f"; it extends checkpoint {args.checkpoint.split(':')[0]}" if args.checkpoint else ""
+        )
+        print(f"Audit chain intact: {result.checked} entries checked{extends}.")
         return 0
     print(
         f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} ({result.checked} entries verified before it).",
@@ -339,7 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="check the audit log")
     audit_sub = audit.add_subparsers(dest="action", required=True)
-    audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if broken")
+    verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if broken")
+    verify.add_argument(
+        "--checkpoint",
+        metavar="SEQ:HASH",
+        help="also fail unless the log still holds this checkpoint (from `rounds audit checkpoint`)",
+    )
+    audit_sub.add_parser(
+        "checkpoint", help="print the newest entry's number and hash, to keep outside Rounds"
+    )
     audit.set_defaults(func=cmd_audit)
 
     backup = sub.add_parser(

@@ -26,6 +26,7 @@ APPS = (
     "rounds.barriers.piccolo_app",
     "rounds.meetings.piccolo_app",
     "rounds.voice.piccolo_app",
+    "rounds.auth.piccolo_app",
 )
 
 

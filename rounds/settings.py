@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     feedback_window_days: int = Field(default=14, ge=1, le=365)
     # Rendered fragments kept per worker (rows of the tracking log, ~1 KB each); 0 turns it off.
     fragment_cache_size: int = Field(default=5000, ge=0, le=1_000_000)
+    # Two-step sign-in (authenticator app) for password accounts: always for admins in
+    # production; this makes it required for everyone.
+    mfa_for_everyone: bool = False
+    # OpenID Connect single sign-on: all three to switch it on.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_button_label: str = Field(default="Sign in with your hospital account", max_length=80)
 
     @field_validator("timezone")
     @classmethod
@@ -140,6 +148,26 @@ class Settings(BaseSettings):
                 "ROUNDS_SECRET_KEY (32+ characters) is required when ROUNDS_MODE=production"
             )
         return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        given = [self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret]
+        if any(given) and not all(given):
+            raise ValueError(
+                "single sign-on needs ROUNDS_OIDC_ISSUER, ROUNDS_OIDC_CLIENT_ID and ROUNDS_OIDC_CLIENT_SECRET together"
+            )
+        if self.oidc_issuer:
+            from urllib.parse import urlparse
+
+            url = urlparse(self.oidc_issuer)
+            loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+            if url.scheme != "https" and not (url.scheme == "http" and loopback):
+                raise ValueError("ROUNDS_OIDC_ISSUER must be an https:// URL")
+        return self
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def is_sqlite(self) -> bool:

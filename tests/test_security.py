@@ -10,6 +10,9 @@ from tests.conftest import World, post_form
 # The only routes reachable without a session (the calendar feed is protected by its secret token).
 PUBLIC = {
     "/login",
+    "/login/code",
+    "/login/sso",
+    "/login/sso/callback",
     "/healthz",
     "/calendar/{token:str}.ics",
     "/calendar/{token:str}",

@@ -17,6 +17,7 @@ from rounds.admin.forms import (
     PersonForm,
     UnitForm,
 )
+from rounds.auth import mfa
 from rounds.auth.access import ensure_admin
 from rounds.auth.passwords import password_problem
 from rounds.web.forms import read_form, validate
@@ -208,8 +209,19 @@ async def person_edit(request: Request, viewer: ViewerDep, person_id: FromPath[i
             errors={},
             units=await service.person_units(person_id),
             unit_role_labels=UNIT_ROLE_LABELS,
+            second_factor=await mfa.is_enrolled(person_id),
         ),
     )
+
+
+@post("/admin/people/{person_id:int}/two-step/reset")
+async def person_two_step_reset(
+    request: Request, viewer: ViewerDep, person_id: FromPath[int]
+) -> Response:
+    """Lost phone and no recovery codes: the person sets up a new authenticator next time."""
+    await service.get_person(viewer, person_id)
+    await mfa.reset(viewer, person_id)
+    return redirect(request, f"/admin/people/{person_id}?two_step_reset=1")
 
 
 @post("/admin/people/{person_id:int}")
@@ -321,5 +333,6 @@ route_handlers = [
     person_handover,
     person_handover_do,
     person_password,
+    person_two_step_reset,
 ]
 nav = [NavItem("Admin", "/admin", roles=("admin",), order=90)]

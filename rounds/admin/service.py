@@ -263,12 +263,21 @@ async def set_password(viewer: Viewer | None, person_id: int, password: str) -> 
         ensure_admin(viewer)
     password_hash = await passwords.hash_password(password)
     async with db.write_transaction():
+        # A reset is a response to a lost or leaked password: the secret calendar link ends too.
         await Person.update(
-            {Person.password_hash: password_hash, Person.must_change_password: viewer is not None}
+            {
+                Person.password_hash: password_hash,
+                Person.must_change_password: viewer is not None,
+                Person.calendar_token: None,
+            }
         ).where(Person.id == person_id)
         actor = viewer.actor if viewer else audit.SYSTEM
         await audit.record(
-            actor, "update", "person", person_id, changes={"password": ["(hidden)", "(reset)"]}
+            actor,
+            "update",
+            "person",
+            person_id,
+            changes={"password": ["(hidden)", "(reset)"], "calendar_link": ["(ended)", None]},
         )
     await sessions.end_all_for(person_id)
 

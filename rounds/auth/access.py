@@ -23,6 +23,8 @@ class Viewer:
     unit_roles: dict[int, str] = field(default_factory=dict)
     ip: str = ""
     must_change_password: bool = False
+    has_second_factor: bool = False
+    sign_in_method: str = "password"  # or "sso"
 
     @property
     def actor(self) -> Actor:
@@ -63,9 +65,17 @@ class Viewer:
         return unit_id in self.unit_roles
 
 
+class OtherUnitNotFound(NotFoundException):
+    """A 404 for an object of a unit the viewer may not see (audited as a probe)."""
+
+    def __init__(self, unit_id: int) -> None:
+        super().__init__()
+        self.unit_id = unit_id
+
+
 def ensure_can_see(viewer: Viewer, unit_id: int) -> None:
     if not viewer.can_see(unit_id):
-        raise NotFoundException()
+        raise OtherUnitNotFound(unit_id)
 
 
 def ensure_can_manage(viewer: Viewer, unit_id: int) -> None:

@@ -31,7 +31,9 @@ class LoadedSession:
     expires_in: int  # seconds until the idle timeout, as of this request
 
 
-async def create(person_id: int, *, absolute_seconds: int, ip: str, user_agent: str) -> str:
+async def create(
+    person_id: int, *, absolute_seconds: int, ip: str, user_agent: str, method: str = "password"
+) -> str:
     token = secrets.token_urlsafe(32)
     now = clock.now()
     await WebSession.insert(
@@ -43,6 +45,7 @@ async def create(person_id: int, *, absolute_seconds: int, ip: str, user_agent: 
             expires_at=now + timedelta(seconds=absolute_seconds),
             ip=ip[:64],
             user_agent=user_agent[:255],
+            method=method,
         )
     )
     return token
@@ -53,7 +56,8 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
         return None
     # One query for the session, its person and their units (this runs on every request).
     found = await db.fetch(
-        "SELECT s.id, s.last_seen_at, s.expires_at, p.id AS person_id, p.email, p.display_name, p.role, p.active, p.must_change_password, "
+        "SELECT s.id, s.last_seen_at, s.expires_at, s.method, p.id AS person_id, p.email, p.display_name, p.role, p.active, p.must_change_password, "
+        "EXISTS (SELECT 1 FROM person_factor f WHERE f.person = p.id AND f.confirmed_at IS NOT NULL) AS has_second_factor, "
         "m.unit, m.unit_role FROM web_session s JOIN person p ON p.id = s.person "
         "LEFT JOIN membership m ON m.person = p.id WHERE s.token_hash = {}",
         _hash(token),
@@ -84,6 +88,8 @@ async def load(token: str, *, idle_seconds: int, ip: str) -> LoadedSession | Non
         unit_roles={m["unit"]: m["unit_role"] for m in memberships},
         ip=ip,
         must_change_password=bool(rows["must_change_password"]),
+        has_second_factor=bool(rows["has_second_factor"]),
+        sign_in_method=rows["method"],
     )
     idle_left = idle_seconds - int((now - last_seen).total_seconds())
     absolute_left = int((_aware(rows["expires_at"]) - now).total_seconds())

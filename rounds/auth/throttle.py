@@ -9,6 +9,10 @@ Three counters, each in a `login_throttle` row:
   while the real person, from their own address, waits a minute at most.
 The same rules apply to unknown e-mails (no account enumeration). A failure is counted
 *before* the password is checked, atomically, so parallel guesses cannot slip past the limit.
+
+A browser where the person signed in before (a valid device cookie, see device.py) is not
+subject to those three counters - other people's failures cannot lock it out - but to its own:
+`device:<browser>|<e-mail>`, blocked for the window after `max_failures` failures.
 """
 
 from __future__ import annotations
@@ -29,11 +33,20 @@ def _keys(email: str, ip: str) -> tuple[str, str, str]:
     return f"pair:{email}|{ip}", f"ip:{ip}", f"email:{email}"
 
 
-async def blocked_for(email: str, ip: str) -> int:
-    """Seconds until sign-in may be tried again for this e-mail from this address (0 = now)."""
+def _device_key(email: str, device: str) -> str:
+    return f"device:{device[:40]}|{email.strip().lower()[:254]}"
+
+
+async def blocked_for(email: str, ip: str, device: str | None = None) -> int:
+    """Seconds until sign-in may be tried again for this e-mail from this address, or from this
+    trusted browser (0 = now)."""
+    return await _wait([_device_key(email, device)] if device else list(_keys(email, ip)))
+
+
+async def _wait(keys: list[str]) -> int:
     now = clock.now()
     rows = await LoginThrottle.select(LoginThrottle.blocked_until).where(
-        LoginThrottle.key.is_in(list(_keys(email, ip)))
+        LoginThrottle.key.is_in(keys)
     )
     wait = 0
     for row in rows:
@@ -42,17 +55,49 @@ async def blocked_for(email: str, ip: str) -> int:
     return max(wait, 0)
 
 
-async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minutes: int) -> None:
+async def count_attempt(
+    email: str, ip: str, *, max_failures: int, lockout_minutes: int, device: str | None = None
+) -> None:
     """Count this attempt as a failure up front (undone by `record_success`)."""
     now = clock.now()
     window = timedelta(minutes=lockout_minutes)
     pair, address, account = _keys(email, ip)
+    counters = (
+        [(_device_key(email, device), max_failures)]
+        if device
+        else [(pair, max_failures), (address, max_failures * IP_FACTOR), (account, max_failures)]
+    )
+    await _count(counters, now=now, window=window, pause_key=account)
+
+
+async def count_code_attempt(person_id: int, *, max_failures: int, lockout_minutes: int) -> None:
+    """The second step (authenticator code) has its own counter per person: knowing the
+    password gives `max_failures` guesses at the code per window."""
+    await _count(
+        [(code_key(person_id), max_failures)],
+        now=clock.now(),
+        window=timedelta(minutes=lockout_minutes),
+    )
+
+
+def code_key(person_id: int) -> str:
+    return f"code:{person_id}"
+
+
+async def code_blocked_for(person_id: int) -> int:
+    return await _wait([code_key(person_id)])
+
+
+async def clear(key: str) -> None:
+    await LoginThrottle.delete().where(LoginThrottle.key == key)
+
+
+async def _count(
+    counters: list[tuple[str, int]], *, now, window: timedelta, pause_key: str | None = None
+) -> None:
+    account = pause_key
     async with db.write_transaction():
-        for key, limit in (
-            (pair, max_failures),
-            (address, max_failures * IP_FACTOR),
-            (account, max_failures),
-        ):
+        for key, limit in counters:
             # One atomic upsert counts the attempt and returns the row, locked until commit: two
             # parallel attempts never lose a count, and a sign-in that clears the counters
             # meanwhile (record_success) cannot leave this attempt without a row (it did, as a 500,
@@ -89,7 +134,7 @@ async def count_attempt(email: str, ip: str, *, max_failures: int, lockout_minut
             )
 
 
-async def record_success(email: str, ip: str) -> None:
+async def record_success(email: str, ip: str, device: str | None = None) -> None:
     """A correct password: forget this person's failures (the address counter stays)."""
     pair, address, account = _keys(email, ip)
     # One row per statement, never two locks held at once: an attempt counting in parallel
@@ -97,6 +142,10 @@ async def record_success(email: str, ip: str) -> None:
     # both rows in one statement could deadlock with it (seen on PostgreSQL, 12 tablets at once).
     for key in (pair, account):
         await LoginThrottle.delete().where(LoginThrottle.key == key)
+    if device:
+        # A trusted attempt was counted on the browser's own counter only.
+        await LoginThrottle.delete().where(LoginThrottle.key == _device_key(email, device))
+        return
     # This attempt was counted against the address up front; it was not a failure. Without this,
     # a ward's shared tablets behind one address were blocked after 4 x max_failures sign-ins.
     await db.raw(

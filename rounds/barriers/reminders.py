@@ -51,7 +51,11 @@ class Digest:
     @property
     def empty(self) -> bool:
         return not (
-            self.barriers or self.issues or self.feedback or self.needs_owner or self.audit_checkpoint
+            self.barriers
+            or self.issues
+            or self.feedback
+            or self.needs_owner
+            or self.audit_checkpoint
         )
 
     @property

@@ -56,6 +56,8 @@ class WebSession(Table, tablename="web_session"):
     expires_at = Timestamptz()
     ip = Varchar(length=64, default="")
     user_agent = Varchar(length=255, default="")
+    # "password" or "sso": single sign-on sessions rely on the provider's second factor.
+    method = Varchar(length=20, default="password")
 
 
 class LoginThrottle(Table, tablename="login_throttle"):

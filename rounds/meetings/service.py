@@ -16,7 +16,7 @@ from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage, ensure_can_see
 from rounds.core import clock
-from rounds.core.tables import Membership, Person, Unit
+from rounds.core.tables import Membership, Unit
 from rounds.issues import service as issues
 from rounds.issues.service import IssueInputError, screen
 from rounds.issues.tables import SafetyIssue
@@ -638,12 +638,11 @@ async def set_attendance(
     team = await unit_team(unit_id)
     team_ids = {m["person_id"] for m in team}
     errors = {}
-    strangers = [pid for pid in present if pid not in team_ids]
-    if strangers:
-        names = await Person.select(Person.display_name).where(Person.id.is_in(strangers))
-        who = ", ".join(n["display_name"] for n in names) or "That person"
+    if any(pid not in team_ids for pid in present):
+        # Never named: the ids come from the form, and naming them would tell anyone who is
+        # behind any person id, other units' people included.
         errors["present"] = (
-            f"{who} is not on this unit's CUSP team, so cannot be recorded as a member. Add them as a guest by role instead."
+            "Someone ticked is not on this unit's CUSP team, so cannot be recorded as a member. Reload the page, or add them as a guest by role instead."
         )
     guest_role = " ".join((guest_role or "").split())
     if len(guest_role) > 120:

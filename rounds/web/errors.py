@@ -4,8 +4,10 @@ is not wanted for errors, so they get HX-Retarget to the main area)."""
 from __future__ import annotations
 
 import logging
+import re
 
 from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -56,7 +58,7 @@ MESSAGES = {
 }
 
 
-def _page(request: Request, status: int, detail: str | None = None) -> Response:
+def _page(request: Request, status: int, detail: str | None = None, background=None) -> Response:
     title, hint = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if status == 403 and detail and detail != "Forbidden":
         hint = detail
@@ -70,6 +72,7 @@ def _page(request: Request, status: int, detail: str | None = None) -> Response:
         template_name="errors/page.html",
         context={"status": status, "title": title, "hint": hint, "viewer": viewer},
         status_code=status,
+        background=background,
     )
     if wants_fragment(request):
         # htmx does not swap error responses by default; show the message in the main area.
@@ -77,6 +80,27 @@ def _page(request: Request, status: int, detail: str | None = None) -> Response:
         response.headers["HX-Retarget"] = "#main"
         response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+def _loggable(text: object) -> str:
+    """Control characters escaped (a %0a in a path must not start a forged log line)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), str(text))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class SecondFactorRequired(HTTPException):
+    """Two-step sign-in is required for this person and not set up yet."""
+
+    status_code = 403
+    detail = "Set up two-step sign-in first."
+
+
+def second_factor_required(request: Request, exc: Exception) -> Response:
+    if wants_fragment(request):
+        return client_redirect("/account/two-step")
+    return Redirect(path="/account/two-step", status_code=303)
 
 
 def not_signed_in(request: Request, exc: Exception) -> Response:
@@ -105,13 +129,46 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code in (403, 413) or (exc.detail and "csrf" in str(exc.detail).lower()):
         # Refused requests are worth a line: CSRF failures and oversized bodies can be probing.
         log.warning(
-            "refused %s %s: %s %s", request.method, request.url.path, exc.status_code, exc.detail
+            "refused %s %s: %s %s",
+            request.method,
+            _loggable(request.url.path),
+            exc.status_code,
+            _loggable(exc.detail),
         )
-    return _page(request, exc.status_code, exc.detail)
+    return _page(request, exc.status_code, exc.detail, background=_audit_refusal(request, exc))
+
+
+def _audit_refusal(request: Request, exc: HTTPException) -> BackgroundTask | None:
+    """Refused actions and looks at other units' objects go in the audit log (rate-limited),
+    after the answer is sent."""
+    from rounds.audit import service as audit
+    from rounds.auth.access import OtherUnitNotFound
+
+    viewer = request.scope.get("state", {}).get("viewer")
+    if viewer is None:
+        return None
+    details = {"method": request.method, "path": _loggable(request.url.path)[:300]}
+    if isinstance(exc, OtherUnitNotFound):
+        return BackgroundTask(
+            audit.record_limited,
+            viewer.actor,
+            "probe",
+            "request",
+            unit_id=exc.unit_id,
+            changes=details,
+        )
+    if exc.status_code == 403:
+        details["reason"] = str(exc.detail)[:200]
+        return BackgroundTask(
+            audit.record_limited, viewer.actor, "refused", "request", changes=details
+        )
+    return None
 
 
 def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception(
+        "Unhandled error on %s %s", request.method, _loggable(request.url.path), exc_info=exc
+    )
     return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
@@ -125,7 +182,16 @@ def integrity_error(request: Request, exc: Exception) -> Response:
     """A foreign key or unique rule refused a write (e.g. a form naming a category that does not
     exist): nothing was saved; say so with a 400 instead of a 500. Services should validate
     first; this is the safety net, logged so the gap can be fixed."""
-    log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    log.warning(
+        "integrity error on %s %s: %s", request.method, _loggable(request.url.path), _loggable(exc)
+    )
+    return _page(request, 400)
+
+
+def undecodable(request: Request, exc: Exception) -> Response:
+    """Bytes that are not UTF-8 in a form field (multipart parsing decodes them before any
+    handler runs): the request is malformed, a 400."""
+    log.warning("undecodable request body on %s %s", request.method, _loggable(request.url.path))
     return _page(request, 400)
 
 
@@ -142,8 +208,10 @@ def _database_data_errors() -> dict:
 
 HANDLERS = {
     OverflowError: out_of_range,
+    UnicodeDecodeError: undecodable,
     **_database_data_errors(),
     PasswordChangeRequired: password_change_required,
+    SecondFactorRequired: second_factor_required,
     NotAuthorizedException: not_signed_in,
     NotFoundException: http_error,
     PermissionDeniedException: http_error,

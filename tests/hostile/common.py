@@ -16,6 +16,11 @@ PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 # (its URL carries a secret token instead).
 PUBLIC = {
     "/login",
+    # the sign-in steps: the second-factor code (needs a signed note from a correct password)
+    # and single sign-on (needs the provider's answer to a flow started in this browser)
+    "/login/code",
+    "/login/sso",
+    "/login/sso/callback",
     "/healthz",
     "/calendar/{token:str}",
     "/calendar/{token:str}.ics",

@@ -240,7 +240,10 @@ async def test_attendance_team_members_and_guests_by_role_only(client, world, lo
         {"present": [str(people["champion"]), str(people["outsider"])]},
     )
     assert bad.status_code == 200
-    assert "Olly Outsider is not on this unit" in form_error(bad.text, "present")
+    message = form_error(bad.text, "present")
+    assert "is not on this unit's CUSP team" in message
+    # the message never names the person behind a typed id (another unit's people included)
+    assert "Olly" not in bad.text and "Outsider" not in bad.text
     assert await MeetingAttendee.count().where(MeetingAttendee.meeting == meeting) == 3
     html = (await client.get(f"/meetings/{meeting}")).text
     assert (
