@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -101,6 +102,25 @@ def test_notice_scan_send_triage_and_read_back(tab_factory, live_server):
     champ.page.get_by_role("button", name="Put it on the log").click()
     champ.page.wait_for_url(re.compile(r"/issues/\d+$"))
     expect(champ.page.get_by_text(CONCERN).first).to_be_visible()
+    issue_url = champ.page.url
+
+    # the team fixes it and tells staff, on the issue page
+    champ.page.get_by_role("heading", name="Edit details").click()
+    champ.page.get_by_label("Staff told on").fill(
+        (date.today() - timedelta(days=1)).isoformat()
+    )  # local "today" may lag UTC
+    champ.page.get_by_label("How staff were told").select_option("huddle")
+    champ.page.get_by_label("What staff were told").fill(
+        "You said alarms were missed; the alarms now also ring on the charge nurse's pager."
+    )
+    champ.page.get_by_label("Outcome in plain words").fill("Alarms forwarded to a pager.")
+    champ.page.get_by_role("button", name="Save changes").click()
+    expect(champ.page.get_by_text("Alarms forwarded to a pager.").first).to_be_attached()
+    champ.page.goto(issue_url)
+    champ.page.locator("summary", has_text="Other status changes").click()
+    champ.page.get_by_label("Move to").select_option("resolved")
+    champ.page.get_by_role("button", name="Change status").click()
+    expect(champ.page.get_by_role("status").filter(has_text="Status changed")).to_be_visible()
 
     # the sender comes back later with the code
     phone.page.goto(f"{live_server}/c")
@@ -108,6 +128,9 @@ def test_notice_scan_send_triage_and_read_back(tab_factory, live_server):
     phone.page.get_by_role("button", name="Look up").click()
     phone.page.wait_for_url(re.compile(rf"/c/{code}$"))
     expect(phone.page.get_by_text("It is on the unit's list of safety issues.")).to_be_visible()
+    expect(phone.page.locator(".voice-light")).to_contain_text("Done")
+    expect(phone.page.get_by_text("Alarms forwarded to a pager.")).to_be_visible()
+    expect(phone.page.get_by_text("now also ring on the charge nurse's pager")).to_be_visible()
     phone.assert_clean("phone reference page, accepted")
     phone.shot("voice-reference-phone")
 
