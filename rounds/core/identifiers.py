@@ -143,10 +143,13 @@ _FAMILY = (
     r"(?:daughter|son|wife|husband|family|mother|mom|mum|father|dad|sister|brother|partner|kids?|"
     r"children|grandson|granddaughter|niece|nephew|caregiver|carer|guardian|spouse|visitors?)"
 )
+# What happens to a patient (not "Stryker is coming", "Baxter has a recall").
 _EVENT_VERB = (
-    r"(?:fell|falls|slipped|tripped|was|got|gets|had|has|pulled|refused|eloped|wandered|coded|died|"
-    r"received|complained|left|went|called|needs|wants|is|missed|waited|vomited|aspirated|"
-    r"choked|self[- ]extubated|developed|sustained|hit|bled)"
+    r"(?:fell|falls|slipped|tripped|pulled|refused|eloped|wandered|coded|died|received|"
+    r"complained|missed|waited|vomited|aspirated|choked|self[- ]extubated|developed|sustained|"
+    r"bled|hit\s+(?:his|her|their)|(?:was|is|got|had|has)\s+(?:given|found|admitted|discharged|"
+    r"transferred|moved|restrained|sedated|intubated|a\s+fall|the\s+wrong|wrong|no|not\s+(?:given|told|seen|turned|fed))"
+    r"|got\s+(?:a|an|the)\b)"
 )
 _L = r"[^\W\d_]"  # a letter, accented ones included (Núñez, Café)
 _WORD = rf"{_L}(?:{_L}|['’-])*{_L}"
@@ -163,7 +166,7 @@ _ABBREVIATIONS = frozenset(
     "RRT CPR ACLS BLS PPE N95 OK CEO CNO CMO CFO VP QI PI HIPAA CUSP ASAP FYI STAT AKA".split()
 )
 _INNOCENT_NUMBER_CONTEXT = re.compile(
-    r"(?:ticket|tkt|work\s*order|w\.?o\.?|order|requisition|request|req|inc|incident|case|"
+    r"(?:ticket|tkt|work\s*order|w\.?o\.?|order|requisition|request|req|inc|incident|case|rca|event|"
     r"report|rl6|datix|asset|tag|serial|s/?n|lot|ref|model|p\.?o\.?|invoice|item|part|cat(?:alog)?|"
     r"badge|pager|bleep|ext(?:ension)?|x|fax|vendor|sku|barcode|gtin|ndc|version|v|code|"
     r"policy|sop|procedure|project|budget|cost\s*cent(?:er|re)|account\s*code|\$|£|€)"
@@ -292,6 +295,15 @@ def _initials_ok(m: re.Match) -> bool:
     return "." in raw or initials.upper() not in _ABBREVIATIONS
 
 
+def _old_date(m: re.Match) -> bool:
+    """Safety concerns are about now: a date before 1990 is someone's birth date."""
+    year = m.group("year") or m.group("year2") or m.group("year3")
+    if len(year) == 2:
+        # Two digits: 90-99 are recent, 00-30 recent or expiry dates; 31-89 are 19xx.
+        return 31 <= int(year) <= 89
+    return 1900 <= int(year) < 1990
+
+
 def _age_over_89(m: re.Match) -> bool:
     return int(m.group("age") or m.group("age2")) >= 90
 
@@ -323,7 +335,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
     ),
     (
         re.compile(
-            r"\b(?:d\.?\s?o\.?\s?b\b\.?|d/o/b|date\s+of\s+birth|birth\s*date|birthday|b-?day|"
+            r"\b(?:d\.?\s?[o0]\.?\s?b(?![a-z])\.?|d/o/b|dbo|date\s+of\s+birth|birth\s*date?|birthday|b-?day|"
             rf"born(?:\s+on|\s+in)?|b\.(?=\s*\d))[\s:=#-]*(?:(?:is|was|of)\s+)?"
             rf"(?:{_BIRTH_VALUE}|(?:[a-z]+\s+){{1,3}}{_DATE})",
             re.I,
@@ -331,6 +343,17 @@ PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
         "looks like a date of birth",
         "leave the date of birth out (“an older patient” says enough)",
         None,
+    ),
+    (
+        re.compile(
+            rf"(?<![\w/.-])(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?P<year>\d{{2}}|\d{{4}})"
+            rf"|\d{{1,2}}{_ORD}?(?:\s+of)?[\s-]*{_MONTH}[\s,-]*'?(?P<year2>\d{{2}}|\d{{4}})"
+            rf"|{_MONTH}[\s-]*\d{{1,2}}{_ORD}?,?\s*'?(?P<year3>\d{{4}}))(?![\w/.-]*\d)",
+            re.I,
+        ),
+        "is a date long past, most likely a date of birth",
+        "leave the date of birth out (“an older patient” says enough)",
+        _old_date,
     ),
     (
         re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b"),
@@ -473,7 +496,7 @@ _IN_A_PLACE = re.compile(
     rf"\s+(?:(?:is|was)\s+)?(?:in\s+(?:{_ROOM_WORD}\s*#?\s*)?|at\s+{_ROOM_WORD}\s*#?\s*){_ROOM}{_NOT_A_ROOM_AFTER}",
     re.I,
 )
-_HAS_FAMILY = re.compile(rf"'s\s+{_FAMILY}\b", re.I)
+_HAS_FAMILY = re.compile(rf"'s\s+{_FAMILY}\b|\s+family\b", re.I)
 _DOES_SOMETHING = re.compile(rf",?\s+(?:again\s+)?{_EVENT_VERB}\b")
 _DOES_SOMETHING_LOWER = re.compile(r"\s+(?:fell|slipped|eloped|wandered|coded|died|refused)\b")
 _HAS_AGE = re.compile(rf",?\s*\(?(?:{_AGE_SEX}|\d{{1,3}}\s*[,)])")

@@ -305,6 +305,26 @@ IDENTIFIERS = [
     "Mrs D in 12",
     "José Núñez in bed 4",
     "Sra. Núñez no interpreter",
+    # --- a third probe: names before verbs, families
+    "Garcia got the wrong dose",
+    "Kowalski was found on the floor",
+    "Nguyen has no call bell",
+    "Okafor was not turned for 6 hours",
+    "Jones had a fall at 0300",
+    "Lopez family upset about the move",
+    "the Smith family wants a meeting",
+    # --- a fourth probe: typos, no spaces, birth dates without a keyword
+    "MRN4829153",
+    "DOB3/14/52",
+    "DBO 3/14/52",
+    "D0B 3/14/52",
+    "MNR 4829153",
+    "med recrod 4829153",
+    "acount 900123456",
+    "birthdat 3/14/52",
+    "3/14/52 on the band",
+    "14 March 1952 wrong band",
+    "March 14, 1948 on chart",
 ]
 
 INNOCENT = [
@@ -599,4 +619,22 @@ INNOCENT = [
     "Masimo probes missing",
     "Café staff close the microwave at 2",
     "Baxter, Alaris and BD pumps all in use",
+    # --- a third probe: vendors before verbs, event numbers
+    "Stryker is coming Tuesday to fix the beds",
+    "Baxter has a recall on the tubing",
+    "Hill-Rom is servicing the beds",
+    "Morgan was helpful from IT",
+    "Medline has no stock",
+    "Cardinal was late",
+    "Hamilton is down for service",
+    "Philips has a fix for the monitors",
+    "RCA 20250042 closed without actions",
+    "event 20251187 reviewed at huddle",
+    "Family in the waiting room all night",
+    "Taylor (charge) said to escalate",
+    # --- a fourth probe: recent and future dates
+    "12/14/30 expiry on the flushes",
+    "since 1/1/99 the unit has had one sharps bin",
+    "meeting 12/1/26 moved to the library",
+    "exp 12/30 on the glucose strips",
 ]
