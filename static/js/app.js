@@ -351,7 +351,10 @@ document.addEventListener("htmx:afterSettle", function (evt) {
       drop.className = "btn btn--quiet";
       drop.dataset.outboxDiscard = it.key;
       drop.textContent = "Discard";
-      li.append(edit, drop);
+      var actions = document.createElement("div");
+      actions.className = "outbox__actions";
+      actions.append(edit, drop);
+      li.appendChild(actions);
     }
     return li;
   }
