@@ -612,7 +612,10 @@ document.addEventListener("htmx:afterSettle", function (evt) {
   window.addEventListener("beforeunload", function (evt) {
     if (leaving) return;
     var typed = forms.some(function (f) { var b = textField(f); return b && b.value.trim(); });
-    var unsent = forms.some(function (f) { return mine(f).some(function (x) { return x.state !== "failed"; }); });
+    // Signed-out items wait for the sign-in (that is where the person is going): no question.
+    var unsent = forms.some(function (f) {
+      return mine(f).some(function (x) { return x.state === "waiting" || x.state === "sending"; });
+    });
     if (typed || unsent) { evt.preventDefault(); evt.returnValue = ""; }
   });
 
