@@ -52,11 +52,16 @@ async def cmd_migrate(settings, args) -> int:
 
 @_with_db
 async def cmd_maintenance(settings, args) -> int:
-    """Housekeeping run by the maintenance timer (and at every start): expired sessions."""
+    """Housekeeping run by the maintenance timer (and at every start): expired sessions, old
+    concern-form throttle counters."""
     from rounds.auth import sessions
 
     removed = await sessions.purge_expired(settings.idle_timeout_seconds)
     print(f"Removed {removed} expired session{'s' if removed != 1 else ''}.")
+    from rounds.voice import throttle as voice_throttle
+
+    forgotten = await voice_throttle.purge_stale()
+    print(f"Forgot {forgotten} old concern-form counter{'s' if forgotten != 1 else ''}.")
     return 0
 
 

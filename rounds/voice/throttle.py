@@ -106,3 +106,14 @@ async def count_miss(ip: str) -> None:
 
     async with db.write_transaction():
         await _count(_miss_key(ip), MISS_WINDOW, miss_pause)
+
+
+async def purge_stale(older_than: timedelta = timedelta(days=1)) -> int:
+    """Forget the form's counters once their windows are long over (they hold addresses);
+    run by `rounds maintenance`."""
+    cutoff = clock.now() - older_than
+    stale = LoginThrottle.key.like("voice-%") & (LoginThrottle.window_started_at < cutoff)
+    count = await LoginThrottle.count().where(stale)
+    if count:
+        await LoginThrottle.delete().where(stale)
+    return count

@@ -492,3 +492,14 @@ async def test_board_report_summarises_staff_safety_assessments(app, client, wor
     page = (await client.get("/overview/board")).text
     section = page[page.index('id="ssa-h"') :]
     assert "Unit A ICU" in section and "5% of 40" in section
+
+
+async def test_old_throttle_counters_are_forgotten(app, world, fake_clock):
+    from rounds.core.tables import LoginThrottle
+
+    await throttle.count_send("192.0.2.9", world.unit_a)
+    await throttle.count_miss("192.0.2.9")
+    assert await throttle.purge_stale() == 0
+    fake_clock.advance(days=2)
+    assert await throttle.purge_stale() == 3
+    assert not await LoginThrottle.exists().where(LoginThrottle.key.like("voice-%"))
