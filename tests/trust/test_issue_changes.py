@@ -193,3 +193,14 @@ async def test_new_action_item_is_created_with_its_owner_by_any_member(world):
     row = await SafetyIssue.select().where(SafetyIssue.source == "team_meeting").first()
     assert row["owner"] == world.people["champion"] and row["due_on"] == due
     assert row["status"] == "planned"
+
+
+async def test_agenda_offers_the_owner_form_only_to_those_who_may_use_it(client, world, login):
+    issue_id, meeting_id = await _setup(world)
+    await login(client, "member")
+    page = (await client.get(f"/meetings/{meeting_id}")).text
+    assert f"/issues/{issue_id}/assign" not in page
+    await SafetyIssue.update({SafetyIssue.owner: world.people["member"]}).where(
+        SafetyIssue.id == issue_id
+    )
+    assert f"/issues/{issue_id}/assign" in (await client.get(f"/meetings/{meeting_id}")).text
