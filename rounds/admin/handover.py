@@ -186,6 +186,10 @@ async def hand_over(viewer: Viewer, person_id: int, chosen: dict[str, int | None
     """Reassign everything listed by `holdings` (chosen: item key -> new person id, None for
     nobody yet: then it is flagged to the unit's champions) and deactivate the person, in one
     transaction, every change audited. Returns how many items moved."""
+    if person_id == viewer.id:  # as on the person form: an admin cannot lock themselves out
+        raise HandOverError(
+            {"person": "You cannot deactivate yourself: ask another administrator."}
+        )
     found = await holdings(viewer, person_id)
     errors = {}
     for item in found["items"]:

@@ -171,3 +171,14 @@ async def test_units_they_lead_get_a_new_champion(world):
         .first()
     )
     assert row["unit_role"] == "champion"
+
+
+async def test_an_admin_cannot_hand_over_and_deactivate_themselves(client, world, login):
+    """Found by the hostile-input suite: the hand-over form let an admin deactivate their own
+    account (the person form already refused it), ending their session mid-request."""
+    await login(client, "admin")
+    me = world.people["admin"]
+    r = await post_form(client, f"/admin/people/{me}/handover", {})
+    assert r.status_code == 200 and "You cannot deactivate yourself" in r.text
+    assert (await Person.select(Person.active).where(Person.id == me).first())["active"]
+    assert (await client.get("/")).status_code == 200  # still signed in
