@@ -157,6 +157,13 @@ class Burst:
         for thread in self.threads:
             thread.start()
 
+    def wait_for(self, acknowledged: int, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.acked) < acknowledged:
+            assert time.monotonic() < deadline, f"only {len(self.acked)} writes in {timeout} s"
+            assert not self.failed, self.failed[:5]
+            time.sleep(0.1)
+
     def finish(self) -> None:
         self.stopping.set()
         for thread in self.threads:

@@ -33,15 +33,17 @@ def test_backup_mid_burst_restores_every_acknowledged_write(kind, tmp_path):
     try:
         burst = Burst(server.base, clients=20)
         burst.start()
-        time.sleep(3)
+        burst.wait_for(
+            20
+        )  # the burst is under way (seconds on a quiet machine, more on a busy one)
         began = time.monotonic()
         done = rounds(env, "backup", str(backup_file))
-        time.sleep(1)
+        burst.wait_for(len(burst.acked) + 20)  # and goes on after the backup began
         burst.finish()
         assert "Backed up" in done.stdout
         assert not burst.failed, burst.failed[:5]
         before = burst.acked_before(began)
-        assert len(before) >= 10, f"only {len(before)} writes before the backup"
+        assert len(before) >= 20, f"only {len(before)} writes before the backup"
         assert len(burst.acked) > len(before)  # writes went on while it ran
         print(
             f"\n{kind}: {len(before)} writes acknowledged before the backup, {len(burst.acked)} in all"
