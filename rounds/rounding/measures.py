@@ -70,9 +70,17 @@ async def month_values(unit_id: int, month: date) -> dict | None:
 
 
 async def save_month(
-    viewer: Viewer, unit_id: int, month: date, values: dict[str, int], *, version: int
+    viewer: Viewer,
+    unit_id: int,
+    month: date,
+    values: dict[str, int],
+    *,
+    version: int,
+    base: dict[str, int] | None = None,
 ) -> int:
     """Create a month's figures (version 0) or edit them (the version the form was opened on).
+    With `base` (the figures the edit started from) only the figures this person changed are
+    written, and only a figure someone else also changed since is a conflict.
     Raises RoundInputError with messages by field, Conflict when someone else saved first."""
     ensure_can_manage(viewer, unit_id)
     month = rules.month_start(month)
@@ -94,6 +102,13 @@ async def save_month(
                     "month": f"Figures for {rules.month_label(month)} are already entered – open that month to edit them."
                 }
             )
+        if existing is not None and base is not None and version:
+            from rounds.issues.service import merge
+
+            values, clashes = merge(existing, values, base, {})
+            if clashes:
+                raise Conflict()
+            version = existing["version"]
         if existing is not None and existing["version"] != version:
             raise Conflict()
         if existing is None:

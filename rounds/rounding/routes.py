@@ -628,6 +628,15 @@ async def measures_page(request: Request, viewer: ViewerDep, unit_id: FromPath[i
     return await _measures_page(request, viewer, unit_id, notice=notice)
 
 
+def _base(data: dict) -> dict | None:
+    """The figures an edit started from (None for a new month, another month or garbled input)."""
+    raw = {k[5:]: v for k, v in data.items() if k.startswith("base_")}
+    if not raw or raw.get("month") != data.get("month"):
+        return None
+    form, errors = validate(MeasureForm, {**raw, "version": 0})
+    return form.counts() if form and not errors else None
+
+
 @post("/units/{unit_id:int}/measures")
 async def measures_save(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
     await service.get_unit(viewer, unit_id)
@@ -637,7 +646,7 @@ async def measures_save(request: Request, viewer: ViewerDep, unit_id: FromPath[i
     if form:
         try:
             await measures.save_month(
-                viewer, unit_id, form.month, form.counts(), version=form.version
+                viewer, unit_id, form.month, form.counts(), version=form.version, base=_base(data)
             )
             return redirect(request, f"/units/{unit_id}/measures?done=saved")
         except RoundInputError as exc:

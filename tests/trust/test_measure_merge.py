@@ -1,0 +1,43 @@
+"""Issue #11 case 3 for unit measures: two people correcting one month's figures keep both
+corrections; only a figure both changed is refused."""
+
+from html import unescape
+
+from rounds.core import clock
+from rounds.rounding import rules
+from rounds.rounding.tables import UnitMeasure
+from rounds.web.filters import local_today
+from tests.conftest import post_form
+from tests.trust.forms import form_fields
+
+
+async def test_two_people_correcting_one_month_keep_both(client, make_client, world, login):
+    month = rules.previous_month(local_today())
+    await UnitMeasure.insert(
+        UnitMeasure(
+            unit=world.unit_a,
+            month=month,
+            patient_days=900,
+            falls=2,
+            entered_at=clock.now(),
+            version=1,
+        )
+    )
+    path = f"/units/{world.unit_a}/measures"
+    edit = f"{path}?month={month:%Y-%m}"
+    async with make_client() as other:
+        await login(client, "champion")
+        await login(other, "executive")
+        a = form_fields((await client.get(edit)).text, path)
+        b = form_fields((await other.get(edit)).text, path)
+        assert a["falls"] == "2" and a["base_falls"] == "2"
+        assert (await post_form(client, path, {**a, "falls": "3"})).status_code == 303
+        for _ in range(2):  # B's older page, saved twice
+            saved = await post_form(other, path, {**b, "patient_days": "950"})
+            assert saved.status_code == 303
+        row = await UnitMeasure.select().where(UnitMeasure.unit == world.unit_a).first()
+        assert (row["falls"], row["patient_days"]) == (3, 950)
+        clash = await post_form(other, path, {**b, "falls": "4"})
+        assert clash.status_code == 200 and "Someone else saved" in unescape(clash.text)
+    row = await UnitMeasure.select().where(UnitMeasure.unit == world.unit_a).first()
+    assert (row["falls"], row["patient_days"]) == (3, 950)
