@@ -228,6 +228,14 @@ def test_manual_sign_out_asks_what_to_do_with_unsent_items(tab_factory):
     tab.page.route("**/run/capture", lambda route: route.abort())  # the server is unreachable
     add(tab, "Sign-out test: send this one")
     expect(outbox(tab).first).to_contain_text("Waiting for the network")
+    # Elsewhere in the app the person is told, with the way back.
+    tab.page.on("dialog", lambda d: d.accept())  # "leave with unsent items?" - yes
+    tab.goto("/")
+    note = tab.page.locator("#outbox-elsewhere")
+    expect(note).to_contain_text("1 concern is not on the log yet")
+    note.get_by_role("link").click()
+    tab.page.wait_for_url(re.compile(re.escape(run) + "$"))
+    expect(outbox(tab).first).to_contain_text("Waiting for the network")
     tab.page.get_by_role("button", name="Sign out").click()
     dialog = tab.page.locator("#outbox-signout")
     expect(dialog).to_be_visible()
