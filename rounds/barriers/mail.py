@@ -13,12 +13,14 @@ def smtp_configured(settings: Settings) -> bool:
     return bool(settings.smtp_host)
 
 
-def _send_sync(settings: Settings, to: str, subject: str, body: str) -> None:
+def _send_sync(settings: Settings, to: str, subject: str, body: str, html: str | None) -> None:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    if html:  # multipart/alternative: mail programs show the HTML, others the text
+        message.add_alternative(html, subtype="html")
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()
@@ -27,6 +29,8 @@ def _send_sync(settings: Settings, to: str, subject: str, body: str) -> None:
         smtp.send_message(message)
 
 
-async def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:
+async def send_mail(
+    settings: Settings, to: str, subject: str, body: str, *, html: str | None = None
+) -> None:
     """Raises on any SMTP or network failure; the caller records it and retries later."""
-    await asyncio.to_thread(_send_sync, settings, to, subject, body)
+    await asyncio.to_thread(_send_sync, settings, to, subject, body, html)

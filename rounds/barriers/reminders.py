@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from html import escape
 
 from rounds import db
 from rounds.audit import service as audit
@@ -37,6 +38,9 @@ LIST_LIMIT = 25  # items per section in the e-mail (the page shows them all)
 GIVE_UP_AFTER = 3  # consecutive failures with nothing sent: stop this run, retry next time
 
 
+WEEK_DAYS = 6  # "due this week": today and the six days after it
+
+
 @dataclass
 class Digest:
     person_id: int
@@ -47,9 +51,11 @@ class Digest:
     needs_owner: list[dict] = field(default_factory=list)  # champions: owner left or removed
     # Admins only: the audit log's checkpoint, so a copy of it lives outside Rounds (their mail).
     audit_checkpoint: str = ""
+    upcoming: list[dict] = field(default_factory=list)  # due later this week: a heads-up only
 
     @property
     def empty(self) -> bool:
+        """Nothing to act on today (what is only coming up later this week makes no e-mail)."""
         return not (
             self.barriers
             or self.issues
@@ -62,18 +68,131 @@ class Digest:
     def count(self) -> int:
         return len(self.barriers) + len(self.issues) + len(self.feedback) + len(self.needs_owner)
 
-    def text(self, name: str, base_url: str) -> str:
-        base = base_url.rstrip("/")
-        lines = [
-            f"Good morning {name.split(' ')[0]},",
-            "",
-            f"This is what is due in Rounds today ({filters.day(self.day)}).",
-            "",
+    def _dated(self) -> list[date]:
+        return [
+            *(b["next_follow_up_on"] for b in self.barriers),
+            *(i["due_on"] for i in self.issues),
+            *(i["feedback_due_on"] for i in self.feedback),
         ]
 
-        def section(title: str, items: list[dict], line, link):
+    @property
+    def overdue(self) -> int:
+        return sum(1 for d in self._dated() if d < self.day)
+
+    @property
+    def due_this_week(self) -> int:
+        return sum(1 for d in self._dated() if d >= self.day) + len(self.upcoming)
+
+    @property
+    def escalations(self) -> list[dict]:
+        return [b for b in self.barriers if b["state"] == "escalation_due"]
+
+    @property
+    def subject(self) -> str:
+        """What is due, in the inbox list: "3 overdue, 2 due this week - Rounds"."""
+        parts = []
+        if self.overdue:
+            parts.append(f"{self.overdue} overdue")
+        if self.due_this_week:
+            parts.append(f"{self.due_this_week} due this week")
+        if self.needs_owner:
+            parts.append(
+                f"{len(self.needs_owner)} need{'s' if len(self.needs_owner) == 1 else ''} a new owner"
+            )
+        if not parts and self.audit_checkpoint:
+            return "Audit log checkpoint - Rounds"
+        return (", ".join(parts) or "Nothing due") + " - Rounds"
+
+    def summary(self) -> list[str]:
+        """Three lines that say it all before any list."""
+        first = ", ".join(
+            part
+            for part in (
+                f"{self.overdue} overdue" if self.overdue else "",
+                f"{self.due_this_week} due this week" if self.due_this_week else "",
+                f"{len(self.escalations)} barrier{'s' if len(self.escalations) != 1 else ''} due for escalation"
+                if self.escalations
+                else "",
+            )
+            if part
+        )
+        urgent = self._most_urgent()
+        second = f"Most urgent: {urgent}." if urgent else "Nothing is overdue."
+        groups = [title for title, items, *_ in self.groups() if items]
+        third = "To do: " + "; ".join(t.lower() for t in groups) + "." if groups else ""
+        return [(first or "Nothing due") + ".", second, third]
+
+    def _most_urgent(self) -> str:
+        dated = [
+            *(
+                (b["next_follow_up_on"], f"follow up “{_short(b['description'], 60)}”")
+                for b in self.barriers
+            ),
+            *((i["due_on"], f"“{_short(i['description'], 60)}”") for i in self.issues),
+            *(
+                (i["feedback_due_on"], f"tell staff about “{_short(i['description'], 60)}”")
+                for i in self.feedback
+            ),
+        ]
+        if not dated:
+            return ""
+        day, what = min(dated, key=lambda pair: pair[0])
+        return f"{what}, {filters.due(day, self.day)}"
+
+    def groups(self) -> list[tuple[str, list[dict], object, object]]:
+        """(what to do, items, line, link), in the order to do them."""
+        escalate = self.escalations
+        follow = [b for b in self.barriers if b not in escalate]
+        return [
+            ("Decide on escalation", escalate, _barrier_line, lambda b: f"/barriers/{b['id']}"),
+            ("Follow up your barriers", follow, _barrier_line, lambda b: f"/barriers/{b['id']}"),
+            (
+                "Move your safety issues on",
+                self.issues,
+                lambda i: (
+                    f"{_short(i['description'])} ({i['unit_name']}) – {filters.due(i['due_on'], self.day)}"
+                ),
+                lambda i: f"/issues/{i['id']}",
+            ),
+            (
+                "Tell staff the outcome",
+                self.feedback,
+                lambda i: (
+                    f"{_short(i['description'])} ({i['unit_name']}) – feedback {filters.due(i['feedback_due_on'], self.day)}"
+                ),
+                lambda i: f"/issues/{i['id']}",
+            ),
+            (
+                "Find a new owner (the owner left or was removed)",
+                self.needs_owner,
+                lambda i: (
+                    f"{_short(i['description'])} ({i['unit_name']})"
+                    + (f" – {i['owner_name']} has left" if i.get("owner_name") else " – no owner")
+                ),
+                lambda i: i["link"],
+            ),
+            (
+                "Coming up later this week",
+                self.upcoming,
+                lambda i: (
+                    f"{_short(i['description'])} ({i['unit_name']}) – {i['what']} {filters.due(i['when'], self.day)}"
+                ),
+                lambda i: i["link"],
+            ),
+        ]
+
+    def text(self, name: str, base_url: str) -> str:
+        base = base_url.rstrip("/")
+        lines = [line for line in self.summary() if line]
+        lines += [
+            f"Everything in one place: {base}/reminders",
+            "",
+            f"Good morning {name.split(' ')[0]},",
+            "",
+        ]
+        for title, items, line, link in self.groups():
             if not items:
-                return
+                continue
             lines.append(f"{title} ({len(items)})")
             for item in items[:LIST_LIMIT]:
                 lines.append(f"- {line(item)}")
@@ -81,45 +200,53 @@ class Digest:
             if len(items) > LIST_LIMIT:
                 lines.append(f"- and {len(items) - LIST_LIMIT} more: {base}/reminders")
             lines.append("")
-
-        section("Barriers you own", self.barriers, _barrier_line, lambda b: f"/barriers/{b['id']}")
-        section(
-            "Safety issues you own",
-            self.issues,
-            lambda i: f"{_short(i['description'])} ({i['unit_name']}) – {filters.due(i['due_on'])}",
-            lambda i: f"/issues/{i['id']}",
-        )
-        section(
-            "Staff feedback due on your units",
-            self.feedback,
-            lambda i: (
-                f"{_short(i['description'])} ({i['unit_name']}) – feedback {filters.due(i['feedback_due_on'])}"
-            ),
-            lambda i: f"/issues/{i['id']}",
-        )
-        section(
-            "Needs a new owner on your units (the owner left or was removed)",
-            self.needs_owner,
-            lambda i: (
-                f"{_short(i['description'])} ({i['unit_name']})"
-                + (f" – {i['owner_name']} has left" if i.get("owner_name") else " – no owner")
-            ),
-            lambda i: i["link"],
-        )
-        if self.audit_checkpoint:
-            lines += [
-                "Audit log checkpoint (keep this e-mail: it lets anyone check later that no entry",
-                "was deleted since today):",
-                f"  {self.audit_checkpoint}",
-                f"  Check with: rounds audit verify --checkpoint {self.audit_checkpoint}",
-                "",
-            ]
-        lines += [
-            f"Everything in one place: {base}/reminders",
-            "",
-            "Confidential – patient safety work product. You get this because you own these follow-ups in Rounds.",
-        ]
+        lines += self._checkpoint_lines()
+        lines.append(_FOOTER)
         return "\n".join(lines)
+
+    def _checkpoint_lines(self) -> list[str]:
+        if not self.audit_checkpoint:
+            return []
+        return [
+            "Audit log checkpoint (keep this e-mail: it lets anyone check later that no entry",
+            "was deleted since today):",
+            f"  {self.audit_checkpoint}",
+            f"  Check with: rounds audit verify --checkpoint {self.audit_checkpoint}",
+            "",
+        ]
+
+    def html(self, name: str, base_url: str) -> str:
+        """The same words as `text`, as HTML (links to each item; no images, no tracking)."""
+        base = base_url.rstrip("/")
+        out = ['<div style="font-family: sans-serif; font-size: 16px; line-height: 1.4;">']
+        summary = [escape(line) for line in self.summary() if line]
+        out.append(
+            f'<p style="font-size: 18px;"><strong>{summary[0]}</strong><br>'
+            + "<br>".join(summary[1:])
+            + "</p>"
+        )
+        out.append(f'<p><a href="{escape(base)}/reminders">Everything in one place</a></p>')
+        out.append(f"<p>Good morning {escape(name.split(' ')[0])},</p>")
+        for title, items, line, link in self.groups():
+            if not items:
+                continue
+            out.append(f'<h2 style="font-size: 18px;">{escape(title)} ({len(items)})</h2><ul>')
+            for item in items[:LIST_LIMIT]:
+                out.append(
+                    f'<li><a href="{escape(base + link(item))}">{escape(line(item))}</a></li>'
+                )
+            if len(items) > LIST_LIMIT:
+                out.append(
+                    f'<li><a href="{escape(base)}/reminders">and {len(items) - LIST_LIMIT} more</a></li>'
+                )
+            out.append("</ul>")
+        if self.audit_checkpoint:
+            out.append("<pre>" + escape("\n".join(self._checkpoint_lines())) + "</pre>")
+        out.append(f'<p style="color: #4a5560; font-size: 13px;">{escape(_FOOTER)}</p></div>')
+        return "\n".join(out)
+
+
+_FOOTER = "Confidential – patient safety work product. You get this because you own these follow-ups in Rounds."
 
 
 def _short(text: str, limit: int = 100) -> str:
@@ -144,6 +271,11 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
     def digest(pid: int) -> Digest:
         return digests.setdefault(pid, Digest(pid, today))
 
+    def later(pid: int, item: dict, what: str, when: date, link: str) -> None:
+        digest(pid).upcoming.append({**item, "what": what, "when": when, "link": link})
+
+    week_end = today + timedelta(days=WEEK_DAYS)
+
     barriers = Barrier.select(
         Barrier.id,
         Barrier.description,
@@ -153,7 +285,7 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
         Barrier.unit.name.as_alias("unit_name"),
     ).where(
         (Barrier.status == "open")
-        & (Barrier.next_follow_up_on <= today)
+        & (Barrier.next_follow_up_on <= week_end)
         & Barrier.owner.is_not_null()
     )
     issues = SafetyIssue.select(
@@ -164,7 +296,7 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
         SafetyIssue.unit.name.as_alias("unit_name"),
     ).where(
         SafetyIssue.status.is_in(list(OPEN_STATUSES))
-        & (SafetyIssue.due_on <= today)
+        & (SafetyIssue.due_on <= week_end)
         & SafetyIssue.owner.is_not_null()
     )
     champions = Membership.select(Membership.person, Membership.unit).where(
@@ -179,9 +311,15 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
             b["next_follow_up_on"], today, settings["escalate_after_days"]
         )
         b["suggested_level"] = rules.next_level(b["level"])
-        digest(b["owner"]).barriers.append(b)
+        if b["next_follow_up_on"] > today:
+            later(b["owner"], b, "follow-up", b["next_follow_up_on"], f"/barriers/{b['id']}")
+        else:
+            digest(b["owner"]).barriers.append(b)
     for i in await issues.order_by(SafetyIssue.due_on):
-        digest(i["owner"]).issues.append(i)
+        if i["due_on"] > today:
+            later(i["owner"], i, "fix", i["due_on"], f"/issues/{i['id']}")
+        else:
+            digest(i["owner"]).issues.append(i)
     champion_rows = await champions
     units: dict[int, list[int]] = {}
     for row in champion_rows:
@@ -198,14 +336,17 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
             .where(
                 SafetyIssue.unit.is_in(list(units))
                 & SafetyIssue.feedback_given_on.is_null()
-                & (SafetyIssue.feedback_due_on <= today)
+                & (SafetyIssue.feedback_due_on <= week_end)
                 & (SafetyIssue.status != "closed")
             )
             .order_by(SafetyIssue.feedback_due_on)
         )
         for i in feedback:
             for pid in units[i["unit"]]:
-                digest(pid).feedback.append(i)
+                if i["feedback_due_on"] > today:
+                    later(pid, i, "feedback", i["feedback_due_on"], f"/issues/{i['id']}")
+                else:
+                    digest(pid).feedback.append(i)
         from rounds.admin.handover import needs_owner
 
         for i in await needs_owner(list(units)):
@@ -289,6 +430,8 @@ async def create_digests(today: date, base_url: str) -> RunResult:
                         person=pid,
                         digest_on=today,
                         body=d.text(people[pid]["display_name"], base_url),
+                        subject=d.subject,
+                        html=d.html(people[pid]["display_name"], base_url),
                         created_at=now,
                         attempts=0,
                         last_error="",
@@ -344,9 +487,9 @@ async def send_pending(settings, today: date) -> RunResult:
             )
         if not claimed:
             continue
-        subject = f"Rounds: your follow-ups for {filters.day(row['digest_on'])}"
+        subject = row["subject"] or f"Rounds: your follow-ups for {filters.day(row['digest_on'])}"
         try:
-            await send_mail(settings, row["email"], subject, row["body"])
+            await send_mail(settings, row["email"], subject, row["body"], html=row["html"] or None)
         except Exception as exc:  # SMTP down, refused, timed out: keep it and retry next run
             message = f"{type(exc).__name__}: {exc}"[:500]
             log.warning(

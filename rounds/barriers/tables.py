@@ -55,7 +55,9 @@ class ReminderDigest(Table, tablename="reminder_digest"):
 
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
     digest_on = Date(index=True)
-    body = Text(default="")
+    body = Text(default="")  # the plain-text part
+    subject = Varchar(length=200, default="")  # says what is due ("3 overdue, 2 due this week")
+    html = Text(default="")  # the HTML part (the same words)
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
     attempts = Integer(default=0)

@@ -678,7 +678,9 @@ async def save(viewer: Viewer, unit_id: int, table: Table, mapping: list[str]) -
 async def _insert(viewer, unit_id, row: ImportRow, digest: str, window: int, now) -> int:
     v = {**_BLANK, **row.values}
     identified = v["identified_on"] or local_today()
-    values = {name: v.get(name, _BLANK.get(name, "")) for name in WRITTEN}
+    values = {
+        name: v.get(name, _BLANK.get(name, None if name in _DATES else "")) for name in WRITTEN
+    }
     values.update(
         identified_on=identified,
         feedback_due_on=v["feedback_due_on"] or identified + timedelta(days=window),

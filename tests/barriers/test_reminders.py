@@ -111,9 +111,7 @@ async def test_sent_once_even_when_run_twice(world, engine, settings, fake_clock
     recipients = sorted(r[0] for r, _ in handler.messages)
     assert recipients == ["champ@test.org", "exec@test.org"]
     body = next(content for r, content in handler.messages if r == ["exec@test.org"])
-    assert (
-        "Vendor contract for bed alarms" in body and "Subject: Rounds: your follow-ups for" in body
-    )
+    assert "Vendor contract for bed alarms" in body and "Subject: 2 overdue - Rounds" in body
     rows = await ReminderDigest.select()
     assert len(rows) == 2 and all(r["sent_at"] is not None and r["attempts"] == 1 for r in rows)
 
@@ -183,3 +181,64 @@ async def test_a_dead_server_stops_the_run_early(world, engine, settings, fake_c
     assert result.created == 4 and result.failed == 3  # the fourth waits for the next run
     attempts = sorted(r["attempts"] for r in await ReminderDigest.select(ReminderDigest.attempts))
     assert attempts == [0, 1, 1, 1]
+
+
+async def test_subject_summary_groups_and_both_parts(
+    world, engine, settings, fake_clock, smtp_server
+):
+    """The subject says what is due, three summary lines come first, then what to do, in
+    plain text and HTML parts of one multipart/alternative e-mail."""
+    import email
+    from email import policy
+
+    controller, handler = smtp_server
+    await _due_things(world, fake_clock)
+    today = local_today()
+    executive = world.people["executive"]
+    await make_issue(world.unit_a, "Call bell cords too short", owner=executive, due_on=today)
+    await make_issue(
+        world.unit_a,
+        "Label the crash cart drawers",
+        owner=executive,
+        due_on=today + timedelta(days=3),
+    )
+    await make_issue(
+        world.unit_a, "Not this week", owner=executive, due_on=today + timedelta(days=9)
+    )
+    digest = await reminders.digest_for(executive, today)
+    assert digest.subject == "2 overdue, 2 due this week - Rounds"
+    text = digest.text("Eve Executive", "https://rounds.example.org")
+    lines = text.splitlines()
+    assert lines[0] == "2 overdue, 2 due this week, 1 barrier due for escalation."
+    assert lines[1].startswith(
+        "Most urgent: “Oxygen cylinders stored in the corridor”, 10 days overdue"
+    )
+    assert lines[2].startswith("To do: decide on escalation; move your safety issues on; coming up")
+    groups = [line for line in lines if line and line[0].isupper() and line.endswith(")")]
+    assert groups == [
+        "Decide on escalation (1)",
+        "Move your safety issues on (2)",
+        "Coming up later this week (1)",
+    ]
+    assert "Not this week" not in text and "Label the crash cart drawers" in text
+
+    smtp = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": controller.port,
+            "mail_from": "rounds@test.org",
+        }
+    )
+    await reminders.run(smtp)
+    raw = next(content for r, content in handler.messages if r == ["exec@test.org"])
+    message = email.message_from_string(raw, policy=policy.default)
+    assert message["Subject"] == "2 overdue, 2 due this week - Rounds"
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert plain.startswith("2 overdue, 2 due this week")
+    assert "<strong>2 overdue, 2 due this week, 1 barrier due for escalation.</strong>" in html
+    assert 'href="' in html and "/issues/" in html and "Call bell cords too short" in html
+    # the champion's subject counts feedback due; and who needs a new owner
+    champion = await reminders.digest_for(world.people["champion"], today)
+    assert champion.subject == f"1 overdue, {len(champion.needs_owner)} need a new owner - Rounds"
