@@ -104,16 +104,18 @@ async def test_sent_once_even_when_run_twice(world, engine, settings, fake_clock
         }
     )
     first = await reminders.run(smtp)
-    assert first.created == 2 and first.sent == 2 and first.failed == 0  # executive and champion
+    assert (
+        first.created == 3 and first.sent == 3 and first.failed == 0
+    )  # executive, champion, admin (audit checkpoint)
     second = await reminders.run(smtp)
-    assert second.created == 0 and second.already == 2 and second.sent == 0
-    assert len(handler.messages) == 2
+    assert second.created == 0 and second.already == 3 and second.sent == 0
+    assert len(handler.messages) == 3
     recipients = sorted(r[0] for r, _ in handler.messages)
-    assert recipients == ["champ@test.org", "exec@test.org"]
+    assert recipients == ["admin@test.org", "champ@test.org", "exec@test.org"]
     body = next(content for r, content in handler.messages if r == ["exec@test.org"])
     assert "Vendor contract for bed alarms" in body and "Subject: 2 overdue - Rounds" in body
     rows = await ReminderDigest.select()
-    assert len(rows) == 2 and all(r["sent_at"] is not None and r["attempts"] == 1 for r in rows)
+    assert len(rows) == 3 and all(r["sent_at"] is not None and r["attempts"] == 1 for r in rows)
 
 
 async def test_smtp_failure_is_recorded_and_retried(
@@ -128,13 +130,13 @@ async def test_smtp_failure_is_recorded_and_retried(
         update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()}
     )  # nothing listens there
     failed = await reminders.run(down)
-    assert failed.created == 1 and failed.failed == 1 and failed.sent == 0
+    assert failed.created == 2 and failed.failed == 2 and failed.sent == 0  # + the admin
     row = await ReminderDigest.select().first()
     assert row["sent_at"] is None and row["attempts"] == 1 and "Connection" in row["last_error"]
     up = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
     retried = await reminders.run(up)
-    assert retried.created == 0 and retried.sent == 1
-    assert len(handler.messages) == 1
+    assert retried.created == 0 and retried.sent == 2
+    assert len(handler.messages) == 2
     row = await ReminderDigest.select().first()
     assert row["sent_at"] is not None and row["attempts"] == 2 and row["last_error"] == ""
 
@@ -163,9 +165,9 @@ async def test_a_send_in_progress_is_not_sent_again(
 async def test_without_smtp_digests_stay_in_the_app(world, engine, settings, fake_clock):
     await _due_things(world, fake_clock)
     result = await reminders.run(settings)
-    assert result.created == 2 and not result.smtp
+    assert result.created == 3 and not result.smtp
     assert "not configured" in result.summary()
-    assert await ReminderDigest.count().where(ReminderDigest.sent_at.is_null()) == 2
+    assert await ReminderDigest.count().where(ReminderDigest.sent_at.is_null()) == 3
 
 
 async def test_a_dead_server_stops_the_run_early(world, engine, settings, fake_clock):
