@@ -11,6 +11,7 @@ from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.demo_context import DemoContext
 from rounds.issues.rules import OPEN_STATUSES
 from rounds.issues.tables import SafetyIssue
+from rounds.measures.definitions import default_feedback_due
 
 # unit index, owner e-mail, level, kind, status, days since opened, next follow-up (days from
 # today; negative = overdue), description, [(days ago, kind, body, from_level, to_level)]
@@ -438,7 +439,7 @@ async def seed(ctx: DemoContext) -> None:
                 await SafetyIssue.update(
                     {
                         SafetyIssue.identified_on: raised,
-                        SafetyIssue.feedback_due_on: raised + timedelta(days=14),
+                        SafetyIssue.feedback_due_on: default_feedback_due(raised),
                     }
                 ).where(SafetyIssue.id == issue_id)
             owner = ctx.people.get(owner_email)

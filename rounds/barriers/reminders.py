@@ -25,7 +25,6 @@ from rounds.barriers.mail import send_mail, smtp_configured
 from rounds.barriers.tables import Barrier, ReminderDigest
 from rounds.core import clock
 from rounds.core.tables import Membership, Person
-from rounds.issues.rules import OPEN_STATUSES
 from rounds.issues.tables import SafetyIssue
 from rounds.web import filters
 
@@ -264,6 +263,11 @@ def _barrier_line(b: dict) -> str:
 async def _collect(today: date, person_id: int | None = None) -> dict[int, Digest]:
     """Digests for one person, or for everyone with something due (three or four queries)."""
     from rounds.barriers.service import barrier_settings
+    from rounds.measures.service import (
+        barrier_follow_up_due_where,
+        feedback_pending_where,
+        fix_due_by_where,
+    )
 
     settings = await barrier_settings()
     digests: dict[int, Digest] = {}
@@ -283,22 +287,14 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
         Barrier.level,
         Barrier.next_follow_up_on,
         Barrier.unit.name.as_alias("unit_name"),
-    ).where(
-        (Barrier.status == "open")
-        & (Barrier.next_follow_up_on <= week_end)
-        & Barrier.owner.is_not_null()
-    )
+    ).where(barrier_follow_up_due_where(week_end) & Barrier.owner.is_not_null())
     issues = SafetyIssue.select(
         SafetyIssue.id,
         SafetyIssue.description,
         SafetyIssue.owner,
         SafetyIssue.due_on,
         SafetyIssue.unit.name.as_alias("unit_name"),
-    ).where(
-        SafetyIssue.status.is_in(list(OPEN_STATUSES))
-        & (SafetyIssue.due_on <= week_end)
-        & SafetyIssue.owner.is_not_null()
-    )
+    ).where(fix_due_by_where(week_end) & SafetyIssue.owner.is_not_null())
     champions = Membership.select(Membership.person, Membership.unit).where(
         Membership.unit_role == "champion"
     )
@@ -333,12 +329,7 @@ async def _collect(today: date, person_id: int | None = None) -> dict[int, Diges
                 SafetyIssue.feedback_due_on,
                 SafetyIssue.unit.name.as_alias("unit_name"),
             )
-            .where(
-                SafetyIssue.unit.is_in(list(units))
-                & SafetyIssue.feedback_given_on.is_null()
-                & (SafetyIssue.feedback_due_on <= week_end)
-                & (SafetyIssue.status != "closed")
-            )
+            .where(SafetyIssue.unit.is_in(list(units)) & feedback_pending_where(week_end))
             .order_by(SafetyIssue.feedback_due_on)
         )
         for i in feedback:

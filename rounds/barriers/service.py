@@ -19,6 +19,7 @@ from rounds.core import clock
 from rounds.core.tables import Membership, Person, Setting
 from rounds.issues.service import IssueInputError, screen
 from rounds.issues.tables import SafetyIssue
+from rounds.measures import definitions as measures
 from rounds.web.filters import local_today
 
 DEFAULT_WIP_LIMIT = 5
@@ -209,7 +210,8 @@ async def my_follow_ups(viewer: Viewer, *, show_all: bool = False, page: int = 1
     counts = (
         await db.raw(
             "SELECT COUNT(*) AS open_count, "
-            "COALESCE(SUM(CASE WHEN next_follow_up_on < {} THEN 1 ELSE 0 END), 0) AS overdue_count, "
+            f"COALESCE(SUM(CASE WHEN {measures.sql(measures.BARRIER_OVERDUE)} THEN 1 ELSE 0 END), 0) "
+            "AS overdue_count, "
             "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS escalation_due_count, "
             "COALESCE(SUM(CASE WHEN next_follow_up_on <= {} THEN 1 ELSE 0 END), 0) AS due_count "
             "FROM barrier WHERE owner = {} AND status = 'open'",

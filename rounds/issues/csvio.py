@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from rounds import db
 from rounds.audit import service as audit
@@ -33,6 +33,7 @@ from rounds.issues.sheets import (  # noqa: F401 (routes use them from here)
     write_xlsx,
 )
 from rounds.issues.tables import Category, SafetyIssue
+from rounds.measures.definitions import default_feedback_due
 from rounds.web.filters import local_today
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "SheetError", "Table"]
@@ -548,6 +549,12 @@ def _check_row(row: ImportRow, data: dict, look: _Lookups, mapped: set[str]) -> 
         )
     if merged["feedback_given_on"] and not merged["feedback_how"]:
         err["feedback_how"] = "Feedback given on is filled in, so say how staff were told."
+    if (
+        merged["feedback_given_on"]
+        and merged.get("identified_on")
+        and merged["feedback_given_on"] < merged["identified_on"]
+    ):
+        err["feedback_given_on"] = "Before identified on: staff cannot have been told first."
     for name, message in screen(
         {k: v[k] for k in ("description", *_TEXT) if isinstance(v.get(k), str)}
     ).items():
@@ -683,7 +690,7 @@ async def _insert(viewer, unit_id, row: ImportRow, digest: str, window: int, now
     }
     values.update(
         identified_on=identified,
-        feedback_due_on=v["feedback_due_on"] or identified + timedelta(days=window),
+        feedback_due_on=v["feedback_due_on"] or default_feedback_due(identified, window),
         priority=rules.effective_priority(v["harm"], v["likelihood"], v["priority_override"]),
         needs_executive_help=bool(v.get("needs_executive_help")),
     )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from rounds.demo_context import DemoContext
 from rounds.issues import rules
+from rounds.measures.definitions import default_feedback_due
 
 # (category, what staff said, action plan, outcome staff are told, reason if it cannot be done, ease)
 CONCERNS = [
@@ -468,9 +469,11 @@ async def seed(ctx: DemoContext) -> None:
                 or (status == "in_progress" and rng.random() < 0.3)
             )
             how = rng.choice(list(rules.FEEDBACK_HOW)) if told else ""
-            given_on = (
-                min(today, changed_day + timedelta(days=rng.randint(0, 10))) if told else None
-            )
+            # Closing feedback comes after the fix; an interim "here's where it is" mostly
+            # within the feedback window, as a programme that works would do.
+            after = rng.randint(0, 10)
+            start = changed_day if status == "closed" else identified + timedelta(days=3)
+            given_on = min(today, start + timedelta(days=after)) if told else None
             closed_on = given_on if status == "closed" else None
             light_outcome = (
                 outcome
@@ -508,7 +511,7 @@ async def seed(ctx: DemoContext) -> None:
                     cannot_do_reason=cannot if status == "cannot_do" else "",
                     resolved_on=resolved_on,
                     closed_on=closed_on,
-                    feedback_due_on=identified + timedelta(days=14),
+                    feedback_due_on=default_feedback_due(identified),
                     feedback_given_on=given_on,
                     feedback_how=how,
                     feedback_said=SAID.get(how, "") if told else "",

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from rounds.auth.access import Viewer
 from rounds.core import clock
-from rounds.issues import rules
 from rounds.issues.service import ISSUE_COLUMNS, decorate
 from rounds.issues.tables import SafetyIssue
+from rounds.measures.service import feedback_pending_where, fix_overdue_where
 from rounds.web.filters import local_today
 
 LIMIT = 5  # a glance on a phone; the links go to the full filtered log
@@ -41,22 +41,13 @@ async def home_panel(viewer: Viewer) -> dict | None:
     today = local_today()
     feedback = (
         await SafetyIssue.select(*ISSUE_COLUMNS())
-        .where(
-            SafetyIssue.unit.is_in(units)
-            & SafetyIssue.feedback_given_on.is_null()
-            & (SafetyIssue.status != "closed")
-            & (SafetyIssue.feedback_due_on <= today + timedelta(days=7))
-        )
+        .where(SafetyIssue.unit.is_in(units) & feedback_pending_where(today + timedelta(days=7)))
         .order_by(SafetyIssue.feedback_due_on)
         .limit(LIMIT)
     )
     overdue = (
         await SafetyIssue.select(*ISSUE_COLUMNS())
-        .where(
-            SafetyIssue.unit.is_in(units)
-            & SafetyIssue.status.is_in(list(rules.OPEN_STATUSES))
-            & (SafetyIssue.due_on < today)
-        )
+        .where(SafetyIssue.unit.is_in(units) & fix_overdue_where(today))
         .order_by(SafetyIssue.due_on)
         .limit(LIMIT)
     )

@@ -13,11 +13,11 @@ from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_see
 from rounds.core import clock
-from rounds.core.defaults import get_setting
 from rounds.core.identifiers import explain, find_identifiers, find_personal_names, role_message
 from rounds.core.tables import Membership, Unit
 from rounds.issues import rules
 from rounds.issues.tables import Category, IssueUpdate, SafetyIssue
+from rounds.measures import definitions as measures
 from rounds.web.filters import local_today
 
 
@@ -63,10 +63,8 @@ async def roles_in_use(unit_id: int, limit: int = 6) -> list[str]:
 
 
 async def feedback_window_days() -> int:
-    try:
-        return max(1, int(await get_setting("feedback.window_days", "14")))
-    except ValueError:
-        return 14
+    """Days from identification to staff feedback due: ROUNDS_FEEDBACK_WINDOW_DAYS."""
+    return measures.feedback_window_days()
 
 
 @dataclass
@@ -148,7 +146,7 @@ async def capture(
         "due_on": due_on,
         "priority": 0,
         "needs_executive_help": needs_executive_help,
-        "feedback_due_on": identified + timedelta(days=await feedback_window_days()),
+        "feedback_due_on": measures.default_feedback_due(identified),
     }
     try:
         async with db.write_transaction():
@@ -249,17 +247,9 @@ def decorate(issue: dict) -> dict:
     issue["source_label"] = rules.SOURCES.get(issue["source"], issue["source"])
     issue["priority_label"] = rules.PRIORITY_LABELS.get(issue["priority"], "Not rated")
     issue["easy_win"] = rules.is_easy_win(issue["priority"], issue["ease"], issue["status"])
-    issue["feedback_overdue"] = (
-        issue.get("feedback_given_on") is None
-        and issue.get("feedback_due_on") is not None
-        and issue["feedback_due_on"] < local_today()
-        and issue["status"] != "closed"
-    )
-    issue["fix_overdue"] = (
-        issue["status"] in rules.OPEN_STATUSES
-        and issue.get("due_on") is not None
-        and issue["due_on"] < local_today()
-    )
+    today = local_today()
+    issue["feedback_overdue"] = measures.is_feedback_overdue(issue, today)
+    issue["fix_overdue"] = measures.is_fix_overdue(issue, today)
     return issue
 
 
@@ -597,6 +587,13 @@ async def _field_problems(issue: dict, values: dict) -> dict[str, str]:
     identified = values.get("identified_on", issue["identified_on"])
     if identified and identified > today:
         errors["identified_on"] = "The date it was raised cannot be in the future."
+    if given and identified and given < identified:
+        # days to feedback would be negative and skew the median the board sees
+        errors.setdefault(
+            "feedback_given_on",
+            f"Staff cannot have been told before the issue was raised ({identified:%d %b %Y}). "
+            "Check both dates.",
+        )
     if issue["status"] == "closed" and "feedback_given_on" in values and not given:
         errors["feedback_given_on"] = (
             "This issue is closed: staff feedback must stay recorded (reopen it first)."

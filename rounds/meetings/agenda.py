@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from rounds.barriers.rules import LEVELS as BARRIER_LEVELS
 from rounds.barriers.tables import Barrier, BarrierNote
+from rounds.core.tables import Unit
 from rounds.issues import rules as issue_rules
 from rounds.issues.rules import OPEN_STATUSES
 from rounds.issues.tables import SafetyIssue
+from rounds.measures import definitions as measure_defs
+from rounds.measures import service as measures_service
 from rounds.meetings import rules
 from rounds.meetings.tables import (
     Meeting,
@@ -162,6 +165,12 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         )
     for measure in measures:
         measure["rates"] = _rates(measure)
+    unit = (
+        await Unit.select(Unit.id, Unit.name, Unit.staff_headcount)
+        .where(Unit.id == unit_id)
+        .first()
+    )
+    programme = await measures_service.one_unit(unit) if unit else None
 
     present_ids = {a["person"] for a in attendees if a["person"] is not None and a["present"]}
     context.update(
@@ -175,6 +184,7 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
             "actions": actions,
             "addenda": addenda,
             "measures": measures,
+            "programme": programme,
             "days_since": days_since,
             "removed_items": [
                 i for i in items if i["removed"] and i["issue"] is None and i["barrier"] is None
@@ -225,11 +235,7 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         )
         overdue = (
             await _issue_query()
-            .where(
-                (SafetyIssue.unit == unit_id)
-                & SafetyIssue.status.is_in(list(OPEN_STATUSES))
-                & (SafetyIssue.due_on < today)
-            )
+            .where((SafetyIssue.unit == unit_id) & measures_service.fix_overdue_where(today))
             .order_by(SafetyIssue.due_on)
             .limit(LIST_LIMIT + 1)
         )
@@ -272,9 +278,7 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
                 notes_by_barrier.setdefault(note["barrier"], []).append(note)
         for barrier in barriers:
             barrier["notes"] = notes_by_barrier.get(barrier["id"], [])
-            barrier["overdue"] = (
-                barrier["next_follow_up_on"] is not None and barrier["next_follow_up_on"] < today
-            )
+            barrier["overdue"] = measure_defs.is_barrier_overdue(barrier, today)
             barrier["level_label"] = BARRIER_LEVELS.get(barrier["level"], barrier["level"])
         open_issues = (
             await _issue_query()
@@ -398,13 +402,14 @@ async def _priorities(
 
 
 def _rates(measure: dict) -> dict:
-    def per_thousand(count: int, days: int) -> float | None:
-        return round(count * 1000 / days, 2) if days else None
-
+    """The harm rates shown beside a month's counts (one definition: measure_defs.harm_rate)."""
     return {
-        "falls": per_thousand(measure["falls"], measure["patient_days"]),
-        "clabsi": per_thousand(measure["clabsi"], measure["central_line_days"]),
-        "cauti": per_thousand(measure["cauti"], measure["catheter_days"]),
+        key: measure_defs.harm_rate(measure[num] or 0, measure[den] or 0)
+        for key, (num, den) in (
+            ("falls", ("falls", "patient_days")),
+            ("clabsi", ("clabsi", "central_line_days")),
+            ("cauti", ("cauti", "catheter_days")),
+        )
     }
 
 

@@ -21,6 +21,8 @@ from rounds.core.tables import Membership, Setting
 from rounds.issues import rules as issue_rules
 from rounds.issues.service import screen
 from rounds.issues.tables import SafetyIssue
+from rounds.measures import definitions as measures
+from rounds.measures import service as measures_service
 from rounds.rounding import charts, rules
 from rounds.rounding.service import Conflict, RoundInputError, get_round
 from rounds.rounding.tables import Briefing, LastEvent, SafetyRound, UnitMeasure
@@ -135,11 +137,7 @@ def _issue_summary(row: dict, today: date) -> dict:
         "owner_name": row.get("owner_name") or "",
         "due_on": row.get("due_on"),
         "due_text": filters.due(row["due_on"]) if row.get("due_on") else "",
-        "overdue": bool(
-            row.get("due_on")
-            and row["due_on"] < today
-            and row["status"] in issue_rules.OPEN_STATUSES
-        ),
+        "overdue": measures.is_fix_overdue(row, today),
     }
 
 
@@ -222,11 +220,13 @@ async def assemble(row: dict) -> dict[str, Any]:
         list(issue_rules.OPEN_STATUSES)
     )
     counts = await db.raw(
-        "SELECT COUNT(*) AS open, SUM(CASE WHEN due_on < {} THEN 1 ELSE 0 END) AS overdue FROM safety_issue "
-        "WHERE unit = {} AND status IN ('new', 'planned', 'in_progress')",
+        f"SELECT COUNT(*) AS open, SUM(CASE WHEN {measures.sql(measures.FIX_OVERDUE)} THEN 1 ELSE 0 END) "
+        f"AS overdue FROM safety_issue WHERE unit = {{}} AND {measures.sql(measures.IS_OPEN)}",
         today,
         unit_id,
     )
+    unit = {"id": unit_id, "name": row["unit_name"], "staff_headcount": row.get("headcount") or 0}
+    programme = await measures_service.one_unit(unit)
     top = (
         await SafetyIssue.select(*ISSUE_COLUMNS)
         .where(open_filter)
@@ -238,7 +238,7 @@ async def assemble(row: dict) -> dict[str, Any]:
     shown = {i["id"] for i in top}
     overdue = (
         await SafetyIssue.select(*ISSUE_COLUMNS)
-        .where(open_filter & (SafetyIssue.due_on < today))
+        .where((SafetyIssue.unit == unit_id) & measures_service.fix_overdue_where(today))
         .order_by(SafetyIssue.priority, ascending=False)
         .order_by(SafetyIssue.due_on)
         .limit(LIST_LIMIT + TOP_ISSUES)
@@ -290,6 +290,7 @@ async def assemble(row: dict) -> dict[str, Any]:
             for t in team
         ],
         "headcount": row.get("headcount") or 0,
+        "measures": programme.as_dict(),
         "days_since": days_since,
         "trends": trends,
         "promised": [
@@ -301,7 +302,7 @@ async def assemble(row: dict) -> dict[str, Any]:
                 "level": b["level"],
                 "next_follow_up_on": b["next_follow_up_on"],
                 "due_text": filters.due(b["next_follow_up_on"]),
-                "overdue": b["next_follow_up_on"] < today,
+                "overdue": measures.is_barrier_overdue(b, today),
                 "light": issue_rules.stoplight(b["issue_status"]),
             }
             for b in promised_barriers

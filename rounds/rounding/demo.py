@@ -158,13 +158,16 @@ async def _seed_unit(ctx, index, unit, rng, tz, now, today, horizon) -> None:
                 )
             )
         else:
+            staff = max(1, per_round + rng.randint(-2, 2))
             rows.append(
                 SafetyRound(
                     **base,
                     status="completed",
                     started_at=when + timedelta(minutes=3),
                     completed_at=when + timedelta(minutes=38),
-                    staff_count=max(1, per_round + rng.randint(-2, 2)),
+                    staff_count=staff,
+                    # most staff at a round are there for the first time that year
+                    first_timers=round(staff * 0.85),
                     staff_roles=rng.choice(ROLE_MIXES),
                     read_back_done=rng.random() > 0.1,
                     debrief_notes=rng.choice(DEBRIEFS),

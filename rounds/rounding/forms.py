@@ -73,12 +73,15 @@ class StaffForm(_Form):
     staff_count: int | None = Field(default=None)
     staff_roles: str | None = Field(default=None, max_length=300)
     step: int = Field(default=0, ge=-1, le=1)
+    # of today's staff, those taking part for the first time in 12 months (staff reach)
+    first_timers: int | None = Field(default=None)
+    first_step: int = Field(default=0, ge=-1, le=1)
 
-    _none = field_validator("staff_count", "step", mode="before")(
+    _none = field_validator("staff_count", "step", "first_timers", "first_step", mode="before")(
         classmethod(lambda cls, v: _blank_none(v))
     )
 
-    @field_validator("step", mode="after")
+    @field_validator("step", "first_step", mode="after")
     @classmethod
     def _zero(cls, value):
         return value or 0

@@ -456,7 +456,13 @@ async def run_staff(request: Request, viewer: ViewerDep, round_id: FromPath[int]
     if form:
         try:
             row = await service.update_staff(
-                viewer, row, count=form.staff_count, step=form.step, roles=form.staff_roles
+                viewer,
+                row,
+                count=form.staff_count,
+                step=form.step,
+                roles=form.staff_roles,
+                first_timers=form.first_timers,
+                first_step=form.first_step,
             )
             if not request.headers.get("hx-request"):
                 return redirect(request, f"/rounds/{round_id}/run#staff")
@@ -467,6 +473,7 @@ async def run_staff(request: Request, viewer: ViewerDep, round_id: FromPath[int]
         row = {
             **row,
             "staff_count": data.get("staff_count", row["staff_count"]),
+            "first_timers": data.get("first_timers", row["first_timers"]),
             "staff_roles": data.get("staff_roles", row["staff_roles"]),
         }
     ctx = await _run_context(viewer, row, staff_errors=errors)

@@ -5,7 +5,6 @@ No database here, so every rule can be tested with hand-checked numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -71,53 +70,6 @@ def can_cancel(status: str) -> str | None:
     if status == "in_progress":
         return "This round has started; finish it instead."
     return None
-
-
-# --- reach and history ---------------------------------------------------------------------
-
-
-def reach_percent(staff_total: int, headcount: int) -> int | None:
-    """Share of the unit's front-line staff reached (capped at 100). None without a headcount."""
-    if headcount <= 0:
-        return None
-    return min(100, round(100 * staff_total / headcount))
-
-
-@dataclass(frozen=True)
-class RoundStats:
-    scheduled: int  # rounds due in the period (completed + cancelled + missed)
-    completed: int
-    cancelled: int
-    missed: int  # due, not cancelled, never completed
-    staff_reached: int
-    reach: int | None
-    meets_mark: bool
-
-
-def round_stats(
-    rounds: list[dict], *, now: datetime, since: datetime, headcount: int
-) -> RoundStats:
-    """Rounds done vs scheduled in [since, now]; staff reached by completed rounds."""
-    due = [
-        r
-        for r in rounds
-        if since <= r["scheduled_at"] <= now
-        or (r["status"] == "completed" and r["scheduled_at"] >= since)
-    ]
-    completed = [r for r in due if r["status"] == "completed"]
-    cancelled = [r for r in due if r["status"] == "cancelled"]
-    missed = [r for r in due if r["status"] in ("scheduled", "briefed")]
-    staff = sum(r["staff_count"] or 0 for r in completed)
-    reach = reach_percent(staff, headcount)
-    return RoundStats(
-        len(due),
-        len(completed),
-        len(cancelled),
-        len(missed),
-        staff,
-        reach,
-        reach is not None and reach >= REACH_MARK,
-    )
 
 
 # --- unit measures -------------------------------------------------------------------------

@@ -433,7 +433,9 @@ async def unit_history(viewer: Viewer, unit_id: int) -> dict[str, Any]:
     ).where(
         (RoundSeries.unit == unit_id) & (RoundSeries.active == True)  # noqa: E712
     )
-    stats = rules.round_stats(rounds, now=now, since=since, headcount=unit["staff_headcount"])
+    from rounds.measures.service import one_unit
+
+    stats = await one_unit(unit)
     upcoming = [
         r
         for r in rounds
@@ -634,16 +636,38 @@ async def ask_for_help(viewer: Viewer, row: dict, issue_id: int) -> None:
 
 
 async def update_staff(
-    viewer: Viewer, row: dict, *, count: int | None, step: int, roles: str | None
+    viewer: Viewer,
+    row: dict,
+    *,
+    count: int | None,
+    step: int,
+    roles: str | None,
+    first_timers: int | None = None,
+    first_step: int = 0,
 ) -> dict:
-    """The staff-count stepper: +1 / -1 steps apply to the saved count, so two tablets never
+    """The staff-count steppers: +1 / -1 steps apply to the saved counts, so two tablets never
     overwrite each other; a typed number (step 0) replaces it. roles None keeps the roles.
+    First-timers (staff taking part for the first time in 12 months, for staff reach) are part
+    of the staff count, so they never exceed it.
     Anyone on the unit's team may keep the count (a team member often scribes)."""
     ensure_can_contribute(viewer, row["unit"])
     ensure_running(row)
     errors: dict[str, str] = {}
     if count is not None and not 0 <= count <= 500:
         errors["staff_count"] = "Enter a number from 0 to 500."
+    if first_timers is not None and first_timers < 0:
+        errors["first_timers"] = "Enter a number from 0 up to the number of staff."
+    elif (
+        first_timers is not None
+        and not first_step
+        and count is not None
+        and "staff_count" not in errors
+        and first_timers > count
+    ):
+        errors["first_timers"] = (
+            f"First-timers are part of today's staff, so at most {count}. "
+            "Raise the number of staff first."
+        )
     if roles is not None:
         roles = roles.strip()
         if len(roles) > 300:
@@ -662,7 +686,10 @@ async def update_staff(
     async with db.write_transaction():
         current = (
             await SafetyRound.select(
-                SafetyRound.staff_count, SafetyRound.staff_roles, SafetyRound.version
+                SafetyRound.staff_count,
+                SafetyRound.first_timers,
+                SafetyRound.staff_roles,
+                SafetyRound.version,
             )
             .where(SafetyRound.id == row["id"])
             .first()
@@ -671,8 +698,14 @@ async def update_staff(
             new_count = current["staff_count"] + step
         else:
             new_count = count if count is not None else current["staff_count"]
+        new_count = max(0, min(500, new_count))
+        if first_step:
+            new_first = current["first_timers"] + first_step
+        else:
+            new_first = first_timers if first_timers is not None else current["first_timers"]
         values = {
-            "staff_count": max(0, min(500, new_count)),
+            "staff_count": new_count,
+            "first_timers": max(0, min(new_count, new_first)),
             "staff_roles": current["staff_roles"] if roles is None else roles,
         }
         changes = audit.diff(current, values)

@@ -43,6 +43,8 @@ class SafetyRound(Table, tablename="safety_round"):
     started_at = Timestamptz(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None)
     staff_count = Integer(default=0)
+    # Of staff_count, those taking part for the first time in 12 months (staff reach).
+    first_timers = Integer(default=0)
     staff_roles = Text(default="")
     read_back_done = Boolean(default=False)
     debrief_notes = Text(default="")

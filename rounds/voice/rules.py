@@ -101,9 +101,11 @@ def issue_description(harm: str, prevent: str) -> str:
 def participation(responses: int, headcount: int) -> int | None:
     """Per cent of the unit's staff who answered (one response per person assumed); None
     when the headcount is not recorded."""
+    from rounds.measures.definitions import percent  # one rounding rule for every percentage
+
     if headcount <= 0:
         return None
-    return min(100, round(100 * responses / headcount))
+    return min(100, percent(responses, headcount) or 0)
 
 
 def default_source(audience: str, round_id: int | None, in_campaign: bool) -> str:

@@ -685,3 +685,10 @@ document.addEventListener("htmx:responseError", function (evt) {
   note.append(document.createTextNode("Signed out – that was not saved. Your text is still on this page. "), link);
   main.insertBefore(note, main.firstChild);
 });
+// === Board report (rounds/reports): the Print button exists only where JavaScript can print ===
+(function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

@@ -305,10 +305,11 @@ async def test_run_a_round_end_to_end(client, world, login, query_counter):
 
 async def test_history_counts_reach_and_feedback(client, world, login):
     await Unit.update({Unit.staff_headcount: 40}).where(Unit.id == world.unit_a)
-    r1 = await make_round(world, days=-60, status="completed", staff_count=14)
-    r2 = await make_round(world, days=-30, status="completed", staff_count=10)
+    r1 = await make_round(world, days=-60, status="completed", staff_count=14, first_timers=9)
+    r2 = await make_round(world, days=-30, status="completed", staff_count=10, first_timers=5)
     await make_round(world, days=-20, status="cancelled", cancel_reason="Surge")
-    await make_round(world, days=-400, status="completed", staff_count=30)  # older than 12 months
+    # older than 12 months: not in reach
+    await make_round(world, days=-400, status="completed", staff_count=30, first_timers=30)
     await make_issue(
         world, "Closed with feedback", round_id=r1, status="closed", feedback_given_on=local_today()
     )
@@ -316,8 +317,8 @@ async def test_history_counts_reach_and_feedback(client, world, login):
     await make_issue(world, "Still open", round_id=r2)
     await login(client, "member")
     html = (await client.get(f"/units/{world.unit_a}/rounds")).text
-    assert "2 of 3" in html  # rounds done of those scheduled
-    assert "60%" in html and "(24 of 40)" in html
+    assert "2 of 2" in html  # rounds done / due (the cancelled one counted apart)
+    assert "35%" in html and "(14 first-timers of 40 staff)" in html  # 9 + 5 of 40
     assert "1 of 3" in html  # concerns closed with feedback
     assert "Schedule a round" not in html  # members see, champions schedule
     old = (await client.get(f"/rounds/{r1}/briefing")).text
