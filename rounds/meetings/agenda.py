@@ -165,12 +165,15 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         )
     for measure in measures:
         measure["rates"] = _rates(measure)
-    unit = (
-        await Unit.select(Unit.id, Unit.name, Unit.staff_headcount)
-        .where(Unit.id == unit_id)
-        .first()
-    )
-    programme = await measures_service.one_unit(unit) if unit else None
+    # the unit's programme measures now (a finalised meeting shows its minutes as they were)
+    programme = None
+    if not finalised:
+        unit = (
+            await Unit.select(Unit.id, Unit.name, Unit.staff_headcount)
+            .where(Unit.id == unit_id)
+            .first()
+        )
+        programme = await measures_service.one_unit(unit) if unit else None
 
     present_ids = {a["person"] for a in attendees if a["person"] is not None and a["present"]}
     context.update(

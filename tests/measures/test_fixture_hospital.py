@@ -8,6 +8,7 @@ Runs on SQLite and, with ROUNDS_TEST_DATABASE_URL, on PostgreSQL.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -212,9 +213,10 @@ async def hospital(world, fake_clock):
     return ids
 
 
-def _block(html: str, attr: str, name: str, end: str) -> str:
-    assert f'{attr}="{name}"' in html, name
-    return html.split(f'{attr}="{name}"', 1)[1].split(end, 1)[0]
+def _block(page: str, attr: str, name: str, end: str) -> str:
+    marker = f'{attr}="{html.escape(name)}"'
+    assert marker in page, name
+    return page.split(marker, 1)[1].split(end, 1)[0]
 
 
 def _measures(block: str) -> dict[str, str]:
