@@ -208,8 +208,9 @@ async def unit_figures(units: list[dict], period: Period) -> dict[int, Figures]:
             f = out[row["unit"]]
             if row["status"] == "cancelled":
                 f.rounds_cancelled += 1
-                if row["cancel_reason"]:
-                    f.cancel_reasons.append(row["cancel_reason"])
+                reason = (row["cancel_reason"] or "").strip().rstrip(".")
+                if reason and reason not in f.cancel_reasons:
+                    f.cancel_reasons.append(reason)
             else:
                 f.rounds_due += 1
                 f.rounds_done += row["status"] == "completed"
@@ -265,7 +266,6 @@ def totals(figures: list[Figures]) -> Figures:
         ):
             setattr(t, name, getattr(t, name) + getattr(f, name))
         t.feedback_days.extend(f.feedback_days)
-        t.cancel_reasons.extend(f.cancel_reasons)
         if f.headcount > 0:
             t.headcount += f.headcount
             t.first_timers += min(f.first_timers, f.headcount)

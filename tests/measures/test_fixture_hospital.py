@@ -278,7 +278,7 @@ OVERVIEW = {
         "barriers_overdue": "0 of 0 open",
     },
     "All units": {
-        "rounds": "8 of 10; 1 cancelled (Unit surge)",
+        "rounds": "8 of 10; 1 cancelled",
         "reach": "58% (below the 60% mark) – 52 taking part for the first time in 12 months, of 90 staff",
         "raised": "36 (12 open)",
         "fed_back_pct": "79% – 26 fed back, 7 feedback overdue",
