@@ -313,6 +313,8 @@ def _address_ok(m: re.Match) -> bool:
 
 
 _A_PATIENT = "say “a patient” instead"
+# A full name may be staff: the log names roles, never people.
+_A_PERSON = "say “a patient”, or the role (“the charge nurse”), instead"
 _LEAVE_OUT = "leave the number out: the log never needs it"
 
 PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
@@ -639,7 +641,10 @@ def find_identifiers(text: str) -> list[Finding]:
         for m in pattern.finditer(text):
             if check is None or check(m):
                 spans.append((m.start(), m.end(), reason, instead))
-    spans += [(s, e, reason, _A_PATIENT) for s, e, reason in _names_by_context(text)]
+    spans += [
+        (s, e, reason, _A_PATIENT if "patient" in reason else _A_PERSON)
+        for s, e, reason in _names_by_context(text)
+    ]
     found: list[Finding] = []
     for start, end, reason, instead in spans:
         while start < end and text[start].isspace():
@@ -667,6 +672,8 @@ class ScreenMessage(str):
 
 
 def _replacement(f: Finding) -> str:
+    if f.instead == _A_PERSON:
+        return "a patient"
     if "a patient" in f.instead and "bed or room" not in f.instead:
         return "a patient"
     if "bed or room" in f.instead:
@@ -713,7 +720,8 @@ def explain(findings: list[Finding], text: str | None = None) -> str:
     for f in findings[:3]:
         parts.append(f"“{f.text}” {f.reason} – {f.instead}")
     more = f" (and {len(findings) - 3} more)" if len(findings) > 3 else ""
-    example = suggest(text) if text else ""
+    # No rewrite when a full name may be staff: "a patient" could turn the sense around.
+    example = suggest(text) if text and all(f.instead != _A_PERSON for f in findings) else ""
     return ScreenMessage(
         "Remove patient identifiers before saving: "
         + "; ".join(parts)

@@ -3,6 +3,10 @@
     python -m tests.identifiers.evaluate            # the Rounds screen (and the old one)
     python -m tests.identifiers.evaluate --misses   # also list what it got wrong on the corpus
     python -m tests.identifiers.evaluate --libraries   # also presidio and philter-lite
+    python -m tests.identifiers.evaluate --db var/demo.sqlite3   # every text in a database
+
+The last one screens every distinct text value in a SQLite database (seed one with
+`ROUNDS_DATABASE_URL=sqlite:////tmp/demo.db rounds demo`): what would be refused, and the time.
 
 Held-out mistakes are not listed unless --show-held-out is given: looking at them is tuning.
 
@@ -145,7 +149,37 @@ def measure(screen: Screen, positives: list[str], negatives: list[str]) -> dict:
     }
 
 
+def scan_database(path: str) -> None:
+    """Screen every distinct text in a SQLite database: nothing in the demo may be refused."""
+    import sqlite3
+
+    from rounds.core.identifiers import find_identifiers
+
+    skip = {"person", "session", "login_throttle", "audit_event", "setting", "piccolo_migration"}
+    con = sqlite3.connect(path)
+    texts = []
+    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        if table in skip or table.startswith("sqlite"):
+            continue
+        for column in con.execute(f"PRAGMA table_info({table})"):
+            name, kind = column[1], (column[2] or "").upper()
+            if not kind.startswith(("VARCHAR", "TEXT")) or name in ("email", "idempotency_key"):
+                continue
+            for (value,) in con.execute(f"SELECT DISTINCT {name} FROM {table} WHERE {name} <> ''"):
+                if isinstance(value, str):
+                    texts.append((table, name, value))
+    start = time.process_time()
+    refused = [(t, c, v) for t, c, v in texts if find_identifiers(v)]
+    took = (time.process_time() - start) / max(1, len(texts)) * 1000
+    for table, name, value in refused:
+        print(f"refused: {table}.{name}: {value[:100]!r} {find_identifiers(value)}")
+    print(f"{len(texts)} distinct texts, {len(refused)} refused, {took:.3f} CPU ms per text")
+
+
 def main(argv: list[str]) -> None:
+    if "--db" in argv:
+        scan_database(argv[argv.index("--db") + 1])
+        return
     screens: dict[str, Screen | None] = {
         "before #13 (hand-written)": baseline_screen(),
         "Rounds screen (this tree)": rounds_screen(),
