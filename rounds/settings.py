@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     access_log: bool = True
     timezone: str = "America/New_York"
     feedback_window_days: int = Field(default=14, ge=1, le=365)
+    # The hospital's holidays (ISO dates, comma-separated): meetings scheduled on one are flagged.
+    holidays: str = ""
     # Rendered fragments kept per worker (rows of the tracking log, ~1 KB each); 0 turns it off.
     fragment_cache_size: int = Field(default=5000, ge=0, le=1_000_000)
     # Two-step sign-in (authenticator app) for password accounts: always for admins in
@@ -63,6 +65,25 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_button_label: str = Field(default="Sign in with your hospital account", max_length=80)
+
+    @field_validator("holidays")
+    @classmethod
+    def _iso_dates(cls, value: str) -> str:
+        from datetime import date
+
+        for part in value.replace(";", ",").split(","):
+            if part.strip():
+                try:
+                    date.fromisoformat(part.strip())
+                except ValueError:
+                    raise ValueError(f"{part.strip()!r} is not a date like 2026-12-25") from None
+        return value
+
+    def holiday_dates(self) -> frozenset:
+        from datetime import date
+
+        parts = self.holidays.replace(";", ",").split(",")
+        return frozenset(date.fromisoformat(p.strip()) for p in parts if p.strip())
 
     @field_validator("timezone")
     @classmethod

@@ -24,6 +24,12 @@ class ScheduleForm(_Form):
     first_on: date
     at: time = time(14, 0)
     count: int = Field(default=6, ge=1, le=rules.MAX_MEETINGS_AT_ONCE)
+    repeat: str = "weekday"
+
+    @field_validator("repeat", mode="before")
+    @classmethod
+    def _repeat(cls, value):
+        return value if value in rules.REPEATS else "weekday"
 
     @field_validator("at", mode="before")
     @classmethod

@@ -62,13 +62,22 @@ async def _unit_page(
     notice: str | None = None,
 ) -> Response:
     history = await service.unit_history(viewer, unit_id)
+    holidays = request.app.state.settings.holiday_dates()
+    # Meetings to come on a weekend or holiday, said when scheduling (move them with Reschedule).
+    days_off = {
+        m["id"]: why
+        for m in history.get("upcoming", [])
+        if (why := rules.day_off(m["day"], holidays))
+    }
     return render(
         request,
         "meetings/unit.html",
         **history,
+        days_off=days_off,
+        repeats=list(rules.REPEATS.items()),
         can_manage=viewer.can_manage(unit_id),
         notice=notice,
-        values=values or {"first_on": "", "at": "14:00", "count": "6"},
+        values=values or {"first_on": "", "at": "14:00", "count": "6", "repeat": "weekday"},
         errors=errors or {},
         today=local_today(),
     )
@@ -94,7 +103,12 @@ async def unit_schedule(request: Request, viewer: ViewerDep, unit_id: FromPath[i
     if form:
         try:
             created, skipped = await service.schedule(
-                viewer, unit_id, first_on=form.first_on, at=form.at, count=form.count
+                viewer,
+                unit_id,
+                first_on=form.first_on,
+                at=form.at,
+                count=form.count,
+                repeat=form.repeat,
             )
             return redirect(
                 request, f"/units/{unit_id}/meetings?scheduled={len(created)}&skipped={skipped}"

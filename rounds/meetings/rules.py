@@ -49,6 +49,60 @@ def monthly_schedule(first: datetime, count: int) -> list[datetime]:
     return [add_months(first, n) for n in range(count)]
 
 
+# How monthly meetings repeat: the same weekday of the month ("second Tuesday"), or the same date.
+REPEATS = {
+    "weekday": "The same weekday each month (for example the second Tuesday)",
+    "date": "The same date each month (for example the 14th)",
+}
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "last"}
+
+
+def week_of_month(day: date) -> int:
+    """1-4 for the first to fourth such weekday of its month; 5 for a fifth ("last")."""
+    return (day.day - 1) // 7 + 1
+
+
+def nth_weekday(year: int, month: int, n: int, weekday: int) -> date:
+    """The n-th `weekday` (Monday 0) of the month; n = 5 is the last one."""
+    if n >= 5:
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def weekday_schedule(first: datetime, count: int) -> list[datetime]:
+    """`count` meetings on the same weekday of the month as `first` ("second Tuesday")."""
+    n, weekday = week_of_month(first.date()), first.weekday()
+    out = []
+    for months in range(count):
+        month_start = add_months(first.replace(day=1), months)
+        day = nth_weekday(month_start.year, month_start.month, n, weekday)
+        out.append(first.replace(year=day.year, month=day.month, day=day.day))
+    return out
+
+
+def repeat_words(first_on: date, repeat: str) -> str:
+    """ "the second Tuesday of each month" or "the 14th of each month"."""
+    if repeat == "weekday":
+        return f"the {_ORDINALS[week_of_month(first_on)]} {calendar.day_name[first_on.weekday()]} of each month"
+    suffix = (
+        "th"
+        if 10 <= first_on.day % 100 <= 20
+        else {1: "st", 2: "nd", 3: "rd"}.get(first_on.day % 10, "th")
+    )
+    return f"the {first_on.day}{suffix} of each month"
+
+
+def day_off(day: date, holidays: set[date] | frozenset[date]) -> str | None:
+    """Why a meeting day is a poor choice ("a Saturday", "a holiday"), or None."""
+    if day in holidays:
+        return "a holiday"
+    if day.weekday() >= 5:
+        return f"a {calendar.day_name[day.weekday()]}"
+    return None
+
+
 def months_between(start: date, end: date) -> int:
     """Whole calendar months from start's month to end's month, both included (0 if end < start)."""
     if end < start:

@@ -251,7 +251,7 @@ def _section_items(meeting_id: int) -> list[MeetingItem]:
 
 
 async def schedule(
-    viewer: Viewer, unit_id: int, *, first_on: date, at: time, count: int
+    viewer: Viewer, unit_id: int, *, first_on: date, at: time, count: int, repeat: str = "date"
 ) -> tuple[list[int], int]:
     """Schedule `count` monthly meetings from `first_on` at `at` (hospital time). A day that
     already has a meeting on this unit is skipped, so a double tap never doubles them.
@@ -265,7 +265,10 @@ async def schedule(
     if errors:
         raise MeetingInputError(errors)
     first = datetime.combine(first_on, at, tzinfo=tz())
-    wanted = rules.monthly_schedule(first, count)
+    if repeat == "weekday":
+        wanted = rules.weekday_schedule(first, count)
+    else:
+        wanted = rules.monthly_schedule(first, count)
     created: list[int] = []
     async with db.write_transaction():
         lo, hi = wanted[0] - timedelta(days=1), wanted[-1] + timedelta(days=1)

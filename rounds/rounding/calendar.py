@@ -1,5 +1,6 @@
-"""Each person's iCalendar feed: their rounds, their units' CUSP meetings and the follow-up
-dates of barriers they own. The feed URL holds a secret token; only its SHA-256 is stored, so
+"""Each person's iCalendar feed: their rounds, their units' CUSP meetings, the follow-up
+dates of barriers they own and the due dates of open safety issues they own (each event with
+its unit as the location and a link). The feed URL holds a secret token; only its SHA-256 is stored, so
 the link is shown once and a new link revokes the old one."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from rounds.auth.access import Viewer
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
 from rounds.core.tables import Membership, Person
+from rounds.issues.rules import OPEN_STATUSES
+from rounds.issues.tables import SafetyIssue
 from rounds.meetings.tables import Meeting
 from rounds.rounding.tables import SafetyRound
 
@@ -106,6 +109,13 @@ async def feed(token: str, base_url: str) -> bytes | None:
         Barrier.next_follow_up_on,
         Barrier.unit.name.as_alias("unit_name"),
     ).where((Barrier.owner == pid) & (Barrier.status == "open"))
+    issues = await SafetyIssue.select(
+        SafetyIssue.id, SafetyIssue.due_on, SafetyIssue.unit.name.as_alias("unit_name")
+    ).where(
+        (SafetyIssue.owner == pid)
+        & SafetyIssue.status.is_in(list(OPEN_STATUSES))
+        & SafetyIssue.due_on.is_not_null()
+    )
     cal = Calendar()
     cal.add("prodid", "-//Rounds//CUSP safety rounds//EN")
     cal.add("version", "2.0")
@@ -126,6 +136,7 @@ async def feed(token: str, base_url: str) -> bytes | None:
             f"Executive safety round with {r['executive_name'] or 'the executive partner'}. Briefing: {base_url}/rounds/{r['id']}/briefing",
         )
         ev.add("url", f"{base_url}/rounds/{r['id']}/briefing")
+        ev.add("location", r["unit_name"])
         cal.add_component(ev)
     for m in meetings:
         ev = Event()
@@ -134,7 +145,9 @@ async def feed(token: str, base_url: str) -> bytes | None:
         ev.add("dtstart", m["scheduled_at"].astimezone(UTC))
         ev.add("dtend", m["scheduled_at"].astimezone(UTC) + timedelta(hours=1))
         ev.add("summary", f"CUSP team meeting – {m['unit_name']}")
+        ev.add("description", f"Agenda and minutes: {base_url}/meetings/{m['id']}")
         ev.add("url", f"{base_url}/meetings/{m['id']}")
+        ev.add("location", m["unit_name"])
         cal.add_component(ev)
     for b in barriers:
         ev = Event()
@@ -145,6 +158,21 @@ async def feed(token: str, base_url: str) -> bytes | None:
         ev.add("summary", f"Barrier follow-up – {b['unit_name']}")
         # Confidential log text stays in Rounds: the calendar only links to it.
         ev.add("description", f"Follow up a barrier you own: {base_url}/barriers/{b['id']}")
+        ev.add("url", f"{base_url}/barriers/{b['id']}")
+        ev.add("location", b["unit_name"])
+        ev.add("transp", "TRANSPARENT")
+        cal.add_component(ev)
+    for i in issues:
+        ev = Event()
+        ev.add("uid", f"issue-{i['id']}@rounds")
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", i["due_on"])
+        ev.add("dtend", i["due_on"] + timedelta(days=1))
+        ev.add("summary", f"Safety issue {i['id']} due – {i['unit_name']}")
+        # As for barriers: the issue's words stay in Rounds, the event links to them.
+        ev.add("description", f"A safety issue you own is due: {base_url}/issues/{i['id']}")
+        ev.add("url", f"{base_url}/issues/{i['id']}")
+        ev.add("location", i["unit_name"])
         ev.add("transp", "TRANSPARENT")
         cal.add_component(ev)
     return cal.to_ical()

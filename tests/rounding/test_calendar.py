@@ -61,3 +61,45 @@ async def test_feed_lists_rounds_meetings_and_follow_ups_and_can_be_revoked(
         assert (await anonymous.get("/calendar/nothing")).status_code == 404
     await post_form(client, "/me/calendar", {"action": "revoke"})
     assert "No calendar link yet" in (await client.get("/me/calendar")).text
+
+
+async def test_events_carry_the_unit_and_a_link_and_owned_issue_due_dates(
+    client, world, login, make_client
+):
+    from rounds.issues.tables import SafetyIssue
+
+    await make_round(world, days=3)
+    await Meeting.insert(
+        Meeting(
+            unit=world.unit_a,
+            scheduled_at=clock.now() + timedelta(days=10),
+            created_at=clock.now(),
+            version=1,
+        )
+    )
+    issue = await make_issue(world, "Pump quote")
+    await make_barrier(world, issue, "Capital request", follow_up=local_today() + timedelta(days=6))
+    due = local_today() + timedelta(days=9)
+    executive = world.people["executive"]
+    await SafetyIssue.update({SafetyIssue.owner: executive, SafetyIssue.due_on: due}).where(
+        SafetyIssue.id == issue
+    )
+    closed = await make_issue(world, "Closed one")
+    await SafetyIssue.update(
+        {SafetyIssue.owner: executive, SafetyIssue.due_on: due, SafetyIssue.status: "closed"}
+    ).where(SafetyIssue.id == closed)
+    await login(client, "executive")
+    page = await post_form(client, "/me/calendar", {"action": "create"})
+    path = "/calendar/" + re.search(r'/calendar/([^"]+\.ics)"', page.text).group(1)
+    async with make_client() as anonymous:
+        response = await anonymous.get(path)
+    cal = Calendar.from_ical(response.content)
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    assert {u.split("-")[0] for u in events} == {"round", "meeting", "barrier", "issue"}
+    for uid, event in events.items():
+        assert str(event["location"]) == "Unit A ICU", uid
+        assert str(event["url"]).startswith("http"), uid
+    assert f"issue-{issue}@rounds" in events and f"issue-{closed}@rounds" not in events
+    owned = events[f"issue-{issue}@rounds"]
+    assert owned.decoded("dtstart") == due and str(owned["url"]).endswith(f"/issues/{issue}")
+    assert "Pump quote" not in response.text  # the issue's words stay in Rounds
