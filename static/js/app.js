@@ -406,6 +406,7 @@ document.addEventListener("htmx:afterSettle", function (evt) {
     return found.join(" ") || "The server did not accept it.";
   }
   function refreshFrom(doc, form) {
+    if (!form) return;
     (form.dataset.outboxRefresh || "").split(/\s+/).forEach(function (sel) {
       var fresh = sel && doc.querySelector(sel), old = sel && document.querySelector(sel);
       if (fresh && old) {
@@ -420,7 +421,7 @@ document.addEventListener("htmx:afterSettle", function (evt) {
     retryDelay = Math.min(retryDelay * 2, 60000);
   }
   function failed(it, form, reason, doc) {
-    var box = textField(form);
+    var box = form && textField(form);
     if (box && !box.value.trim()) {
       // Back into the box to edit, with the server's messages in place (as without JS);
       // the draft now holds it.
@@ -464,9 +465,12 @@ document.addEventListener("htmx:afterSettle", function (evt) {
     p.textContent = message;
     p.hidden = !message;
   }
+  var everywhere = false;  // the sign-out's "Send now": also items of other pages
   function next() {
     var here = forms.map(actionOf);
-    return items().filter(function (it) { return it.state === "waiting" && here.indexOf(it.action) >= 0; })[0];
+    return items().filter(function (it) {
+      return it.state === "waiting" && (everywhere || here.indexOf(it.action) >= 0);
+    })[0];
   }
   function flush() {
     if (sending || leaving) return;
@@ -523,16 +527,19 @@ document.addEventListener("htmx:afterSettle", function (evt) {
     list.forEach(function (x) { if (x.state !== "failed") x.state = "waiting"; });
     saveItems(list);
     retryDelay = 2000;
+    everywhere = true;
     flush();
     var tries = 0;
     var timer = window.setInterval(function () {
       tries += 1;
-      var left = items().filter(function (x) { return formFor(x.action); });
+      var left = items();
       if (!sending && (!left.length || left.every(function (x) { return x.state !== "waiting" && x.state !== "sending"; }))) {
         window.clearInterval(timer);
+        everywhere = false;
         done(!left.length);
       } else if (tries > 50) {
         window.clearInterval(timer);
+        everywhere = false;
         done(false);
       }
     }, 200);
