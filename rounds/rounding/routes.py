@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response
 
 from rounds.auth.access import ensure_admin, ensure_can_manage
+from rounds.issues import rules as issue_rules
 from rounds.issues.service import IssueInputError
 from rounds.rounding import briefing, calendar, measures, rules, service
 from rounds.rounding.forms import (
@@ -509,6 +510,14 @@ async def readback_done(request: Request, viewer: ViewerDep, round_id: FromPath[
     return redirect(request, f"/rounds/{round_id}/finish")
 
 
+# Quick triage at "Finish round": one tap each for harm, likelihood and ease (issues.rules words).
+TRIAGE = {
+    "harm": ("Worst credible harm", issue_rules.HARMS),
+    "likelihood": ("How likely", issue_rules.LIKELIHOODS),
+    "ease": ("Ease of fixing", issue_rules.EASE),
+}
+
+
 async def _finish_page(request, viewer, row, *, values=None, errors=None):
     issues = await service.heard(row["id"])
     if values is None:
@@ -516,6 +525,8 @@ async def _finish_page(request, viewer, row, *, values=None, errors=None):
         for i in issues:
             values[f"owner_{i['id']}"] = i["owner"] or ""
             values[f"due_{i['id']}"] = i["due_on"].isoformat() if i["due_on"] else ""
+            for name in TRIAGE:
+                values[f"{name}_{i['id']}"] = i[name] or ""
     choices = await service.team_choices(row["unit"])
     return render(
         request,
@@ -526,6 +537,7 @@ async def _finish_page(request, viewer, row, *, values=None, errors=None):
         values=values,
         errors=errors or {},
         labels=rules.STATUS_LABELS,
+        triage=[(name, label, list(choices.items())) for name, (label, choices) in TRIAGE.items()],
         default_due=(local_today() + timedelta(days=30)).isoformat(),
     )
 
@@ -542,6 +554,7 @@ async def finish_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
     data = await read_form(request)
     errors: dict[str, str] = {}
     assignments: dict[int, tuple[int | None, date | None]] = {}
+    ratings: dict[int, dict[str, str]] = {}
     for key in data:
         if key.startswith("owner_") and key[6:].isdigit():
             issue_id = int(key[6:])
@@ -556,6 +569,13 @@ async def finish_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
                 except ValueError:
                     errors[f"due_{issue_id}"] = "Enter a date like 2026-03-14."
             assignments[issue_id] = (owner, due)
+        name, _, issue_key = key.partition("_")
+        if name in TRIAGE and issue_key.isdigit() and len(issue_key) < 10:
+            value = str(data.get(key) or "")
+            if value and value not in TRIAGE[name][1]:
+                errors[key] = "Choose one of the options."
+            elif value:
+                ratings.setdefault(int(issue_key), {})[name] = value
     try:
         version = int(str(data.get("version") or "0"))
     except ValueError:
@@ -568,6 +588,7 @@ async def finish_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
                 assignments=assignments,
                 debrief=str(data.get("debrief_notes") or ""),
                 version=version,
+                ratings=ratings,
             )
             return redirect(request, f"/rounds/{round_id}?finished=1")
         except RoundInputError as exc:

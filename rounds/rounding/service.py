@@ -564,6 +564,9 @@ async def heard(round_id: int) -> list[dict]:
             SafetyIssue.version,
             SafetyIssue.owner.display_name.as_alias("owner_name"),
             SafetyIssue.cannot_do_reason,
+            SafetyIssue.harm,
+            SafetyIssue.likelihood,
+            SafetyIssue.ease,
         )
         .where(SafetyIssue.round == round_id)
         .order_by(SafetyIssue.id)
@@ -751,9 +754,12 @@ async def finish(
     assignments: dict[int, tuple[int | None, date | None]],
     debrief: str,
     version: int,
+    ratings: dict[int, dict[str, str]] | None = None,
 ) -> None:
     """Complete the round: owners and due dates for what was captured (any left blank are
-    assigned later on the log) and the debrief notes. All or nothing."""
+    assigned later on the log), a quick rating of each (harm, likelihood, ease: the priority
+    and easy wins follow the same day) and the debrief notes. All or nothing."""
+    ratings = ratings or {}
     ensure_can_manage(viewer, row["unit"])
     ensure_running(row)
     debrief = (debrief or "").strip()
@@ -790,15 +796,15 @@ async def finish(
                 raise Conflict()
             if current["status"] != "in_progress":
                 raise RoundInputError({"__all__": "This round is no longer in progress."})
-            for issue_id, (owner_id, due_on) in assignments.items():
+            for issue_id in sorted(set(assignments) | set(ratings)):
                 issue = issues.get(issue_id)
-                if issue is None or (owner_id is None and due_on is None):
+                owner_id, due_on = assignments.get(issue_id, (None, None))
+                # Empty fields leave the issue's owner, due date and rating as they are.
+                chosen = {"owner": owner_id, "due_on": due_on, **ratings.get(issue_id, {})}
+                chosen = {k: v for k, v in chosen.items() if v not in (None, "")}
+                if issue is None or not chosen:
                     continue
-                # Empty fields leave the issue's owner and due date as they are.
-                chosen = {"owner": owner_id, "due_on": due_on}
-                await change_issue(
-                    viewer, issue_id, {k: v for k, v in chosen.items() if v is not None}
-                )
+                await change_issue(viewer, issue_id, chosen)
             values = {"status": "completed", "completed_at": now, "debrief_notes": debrief}
             await SafetyRound.update({**values, "version": current["version"] + 1}).where(
                 SafetyRound.id == row["id"]
