@@ -117,3 +117,17 @@ async def test_password_reset_ends_sessions(client, make_client, world, login):
         assert response.status_code == 303
     assert (await client.get("/")).status_code == 303
     await sign_in(client, World.EMAILS["member"], "a brand new passphrase")
+
+
+async def test_an_admin_cannot_reset_their_own_password_or_second_factor(client, world, login):
+    """Found by the hostile-input suite: both ended the admin's own session mid-request (401).
+    Refused with the reason; the admin stays signed in."""
+    await login(client, "admin")
+    me = world.people["admin"]
+    r = await post_form(
+        client, f"/admin/people/{me}/password", {"password": "a long new passphrase 42"}
+    )
+    assert r.status_code == 403 and "Change my password" in r.text
+    r = await post_form(client, f"/admin/people/{me}/two-step/reset", {})
+    assert r.status_code == 403 and "Another administrator" in r.text
+    assert (await client.get("/")).status_code == 200

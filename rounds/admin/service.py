@@ -8,7 +8,7 @@ from rounds import db
 from rounds.admin.forms import PersonForm, UnitForm
 from rounds.audit import service as audit
 from rounds.auth import passwords, sessions
-from rounds.auth.access import Viewer, ensure_admin
+from rounds.auth.access import PermissionDeniedException, Viewer, ensure_admin
 from rounds.core import clock
 from rounds.core.tables import Membership, Person, Unit
 
@@ -261,6 +261,10 @@ async def set_password(viewer: Viewer | None, person_id: int, password: str) -> 
     A password set by an admin is temporary: the person chooses their own at next sign-in."""
     if viewer is not None:
         ensure_admin(viewer)
+        if person_id == viewer.id:  # a temporary password would sign the admin out mid-task
+            raise PermissionDeniedException(
+                detail="To change your own password, use 'Change my password' on your account."
+            )
     password_hash = await passwords.hash_password(password)
     async with db.write_transaction():
         # A reset is a response to a lost or leaked password: the secret calendar link ends too.

@@ -236,9 +236,13 @@ async def turn_off(viewer) -> None:
 async def reset(admin, person_id: int) -> None:
     """An admin clears a person's second factor (lost phone, no codes left). Their sessions end;
     they sign in with their password and set up a new authenticator."""
-    from rounds.auth.access import ensure_admin
+    from rounds.auth.access import PermissionDeniedException, ensure_admin
 
     ensure_admin(admin)
+    if person_id == admin.id:  # it would end the admin's own session mid-task
+        raise PermissionDeniedException(
+            detail="Another administrator resets your two-step sign-in; or use a recovery code."
+        )
     async with db.write_transaction():
         had = await PersonFactor.exists().where(PersonFactor.person == person_id)
         await PersonFactor.delete().where(PersonFactor.person == person_id)
