@@ -21,6 +21,7 @@
     if (left <= 0) {
       // The outbox keeps this person's half-typed text for after the sign-in.
       document.dispatchEvent(new CustomEvent("rounds:signing-out"));
+      window.clearInterval(ticker);  // once: a second assign would abort the first
       window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
       return;
     }

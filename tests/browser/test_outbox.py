@@ -156,7 +156,7 @@ def test_session_ended_during_capture_sign_in_sends_it_and_returns(tab_factory):
     assert text not in heard_texts(tab)
     # any other save on the page says so too, and keeps what was typed
     tab.page.get_by_label("Their roles").fill("2 RNs")
-    tab.page.get_by_role("button", name="One more").click()
+    tab.page.get_by_role("button", name="One more staff").click()
     expect(tab.page.locator("#signed-out-note")).to_contain_text("Signed out")
     expect(tab.page.get_by_label("Their roles")).to_have_value("2 RNs")
     asked = []
@@ -182,8 +182,8 @@ def test_idle_sign_out_keeps_the_draft_for_the_same_person(tab_factory):
     run = start_round(tab, "cmo@example.org", 1)
     tab.page.get_by_label(BOX).fill("Idle draft: the transport lift is out again")
     expire_session("cmo@example.org")
-    with tab.page.expect_navigation(url=re.compile(r"/login\?next=")):
-        tab.page.clock.run_for(15 * 60 * 1000 + 2000)
+    tab.page.clock.run_for(15 * 60 * 1000 + 2000)
+    tab.page.wait_for_url(re.compile(r"/login\?next="))
     tab.page.get_by_label("Email").fill("cmo@example.org")
     tab.page.get_by_label("Password").fill("demo-password-for-tests")
     tab.page.get_by_role("button", name="Sign in").click()
