@@ -122,3 +122,37 @@ def test_import_a_hospital_sheet_maps_columns_and_previews(tab_factory, tmp_path
     tab.page.get_by_role("button", name="Import: add 2, update 0").click()
     tab.page.wait_for_url(re.compile(r"/issues\?unit=1"))
     expect(tab.page.get_by_role("status").first).to_contain_text("2 safety issues added")
+
+
+def test_quick_triage_at_finish_round_in_taps(tab_factory):
+    """On a tablet in portrait: each concern rated with one tap each for harm, likelihood and
+    ease; the easy win is on the log straight after."""
+    ex = tab_factory("portrait")
+    ex.sign_in("executive@example.org")
+    row = ex.page.locator("li.next-round", has_text="5 North").first
+    row.get_by_role("link", name=re.compile("Open briefing")).click()
+    ex.page.wait_for_url(re.compile(r"/rounds/\d+/briefing$"))
+    ex.page.get_by_role("button", name="Start round").click()
+    ex.page.wait_for_load_state()
+    anyway = ex.page.get_by_role("button", name="Start the round anyway")
+    if "/run" not in ex.page.url and anyway.count():
+        anyway.click()
+    ex.page.wait_for_url(re.compile(r"/run$"))
+    concern = "Spill kit missing from the med room pod"
+    ex.page.get_by_label("The concern, in the staff's words").fill(concern)
+    ex.page.get_by_role("button", name="Add", exact=True).click()
+    ex.page.get_by_text(concern).first.wait_for()
+    ex.page.goto(ex.page.url.replace("/run", "/finish"))
+    item = ex.page.locator("li.row", has_text=concern)
+    item.get_by_role("group", name="Worst credible harm").get_by_label(
+        "Moderate", exact=True
+    ).check()
+    item.get_by_role("group", name="How likely").get_by_label("Likely", exact=True).check()
+    item.get_by_role("group", name="Ease of fixing").get_by_label("Easy", exact=True).check()
+    ex.assert_clean("finish with quick triage")
+    assert ex.small_targets() == []
+    ex.shot("rounding-finish-triage-portrait")
+    ex.page.get_by_role("button", name="Finish round").click()
+    ex.page.wait_for_url(re.compile(r"/rounds/\d+\?finished=1$"))
+    ex.goto("/issues?easy=1")
+    expect(ex.page.get_by_text(concern).first).to_be_visible()
