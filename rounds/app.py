@@ -36,7 +36,7 @@ from rounds.web import errors, filters
 from rounds.web.csrf import CSRFTokens, csrf_middleware_factory
 from rounds.web.errors import PasswordChangeRequired, SecondFactorRequired
 from rounds.web.fragments import FragmentCache
-from rounds.web.nav import NavItem, items_for
+from rounds.web.nav import NavItem, items_for, split_for
 from rounds.web.security import add_security_headers
 
 log = logging.getLogger("rounds")
@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     jinja_env.globals.update(filters.GLOBALS)
     jinja_env.globals["static"] = lambda path: f"/static/{path}?v={version}"
     jinja_env.globals["nav_for"] = lambda viewer: items_for(viewer, nav)
+    jinja_env.globals["nav_split"] = lambda viewer: split_for(viewer, nav)
     jinja_env.globals["app_version"] = __version__
     jinja_env.globals["idle_timeout_seconds"] = settings.idle_timeout_seconds
     outbox_secret = settings.resolved_secret_key()

@@ -556,4 +556,4 @@ route_handlers = [
     addendum_add,
     meeting_print,
 ]
-nav = [NavItem("Meetings", "/meetings", order=40)]
+nav = [NavItem("Meetings", "/meetings", order=40, more_for=("executive",))]

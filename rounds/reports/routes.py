@@ -126,4 +126,12 @@ async def thresholds_save(request: Request, viewer: ViewerDep) -> Response:
 
 
 route_handlers = [overview, board_report, board_report_pdf, thresholds_page, thresholds_save]
-nav = [NavItem("Overview", "/overview", roles=("admin", "leader", "executive"), order=60)]
+nav = [
+    NavItem(
+        "Overview",
+        "/overview",
+        roles=("admin", "leader", "executive"),
+        order=60,
+        more_for=("executive",),
+    )
+]

@@ -455,4 +455,12 @@ route_handlers = [
     notice_text,
 ]
 
-nav = [NavItem("Concerns", "/concerns", roles=("admin", "executive", "champion"), order=35)]
+nav = [
+    NavItem(
+        "Concerns",
+        "/concerns",
+        roles=("admin", "executive", "champion"),
+        order=35,
+        more_for=("executive",),
+    )
+]
