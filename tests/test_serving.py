@@ -7,6 +7,8 @@ response after the first waits ~40 ms for the client's delayed ACK (uvicorn issu
 import asyncio
 import socket
 
+import pytest
+
 from rounds.serving import NoDelayConfig
 
 
@@ -35,6 +37,7 @@ async def test_multi_worker_socket_gives_connections_tcp_nodelay():
         await server.wait_closed()
 
 
+@pytest.mark.slow
 def test_several_workers_share_new_connections(tmp_path):
     """`rounds serve --workers 2`: each worker has its own SO_REUSEPORT socket, so the kernel
     spreads new connections over both (with one shared socket one worker often took them all);

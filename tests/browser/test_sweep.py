@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` for a quick loop
+
 ROLES = [
     "executive@example.org",
     "champion@example.org",

@@ -20,6 +20,8 @@ from tests.hostile.common import (
 )
 from tests.perf.http import forms as parse_forms
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` for a quick loop
+
 ROUTES = route_table()
 POSTS = [p for p, m, o in ROUTES if m == "POST" and p not in ("/login", "/logout")]
 GETS = [p for p, m, o in ROUTES if m == "GET" and not p.startswith("/static")]

@@ -5,8 +5,12 @@ tests/test_security.py, which used id 1 everywhere)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import post_form
 from tests.hostile.common import PUBLIC, fill, ids_for, route_table
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` for a quick loop
 
 ROUTES = route_table()
 

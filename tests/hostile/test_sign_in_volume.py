@@ -1,7 +1,11 @@
 """Many people signing in from one address (a ward's tablets behind one hospital NAT) are never
 blocked by the sign-in throttle; failures from that address still are."""
 
+import pytest
+
 from tests.conftest import PASSWORD, World, post_form
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` for a quick loop
 
 
 async def _attempt(make_client, email, password):
