@@ -21,6 +21,8 @@ from urllib.parse import urlparse, urlunparse
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from rounds import db
 from rounds.app import create_app
@@ -30,6 +32,13 @@ from rounds.core import clock
 from rounds.core.defaults import ensure_defaults
 from rounds.core.tables import Membership, Person, Unit
 from rounds.settings import Settings
+
+# Property tests check behaviour, not speed (speed is the benchmark's): no per-example deadline
+# or "too slow" health check, which failed on a loaded 2-core machine.
+hypothesis_settings.register_profile(
+    "rounds", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("rounds")
 
 PG_URL = os.environ.get("ROUNDS_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery staple"
