@@ -99,12 +99,12 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     ex.page.get_by_label("The concern, in the staff's words").fill("")
     # staff stepper
     for _ in range(3):
-        before = ex.page.locator(".stepper__value").inner_text()
+        before = ex.page.locator("[data-staff-count]").inner_text()
         ex.page.get_by_role("button", name="One more").click()
         ex.page.wait_for_function(
-            "b => document.querySelector('.stepper__value').innerText !== b", arg=before
+            "b => document.querySelector('[data-staff-count]').innerText !== b", arg=before
         )
-    assert ex.page.locator(".stepper__value").inner_text().startswith("3")
+    assert ex.page.locator("[data-staff-count]").inner_text().startswith("3")
     ex.shot(f"rounding-run-{tag}")
     ex.assert_clean(f"round screen with concerns {tag}")
     assert ex.small_targets() == []
