@@ -4,11 +4,13 @@ Shown to executive partners always (it leads their home page), and to anyone els
 open barrier."""
 
 from rounds.auth.access import Viewer
-from rounds.barriers.service import follow_ups_panel
+from rounds.barriers.service import escalated_by, follow_ups_panel
 
 
 async def home_panel(viewer: Viewer) -> dict | None:
     panel = await follow_ups_panel(viewer, show_all=False, back="/")
-    if not panel["open_count"] and viewer.role != "executive":
+    # barriers I escalated stay with me until they are removed: I still promised them
+    panel["escalated"] = await escalated_by(viewer)
+    if not panel["open_count"] and not panel["escalated"] and viewer.role != "executive":
         return None
     return panel

@@ -273,6 +273,33 @@ async def follow_ups_panel(viewer: Viewer, *, show_all: bool, back: str, page: i
     return panel
 
 
+async def escalated_by(viewer: Viewer) -> list[dict]:
+    """Open barriers this person escalated to someone else: still promised, so they stay on the
+    home page ("escalated to X, waiting since ..."). One query; the latest escalation counts."""
+    rows = (
+        await BarrierNote.select(
+            BarrierNote.barrier.as_alias("id"),
+            BarrierNote.at,
+            BarrierNote.to_level,
+            BarrierNote.barrier.description.as_alias("description"),
+            BarrierNote.barrier.unit.name.as_alias("unit_name"),
+            BarrierNote.barrier.owner.display_name.as_alias("owner_name"),
+        )
+        .where(
+            (BarrierNote.author == viewer.id)
+            & (BarrierNote.kind == "escalated")
+            & (BarrierNote.barrier.status == "open")
+            & (BarrierNote.barrier.owner != viewer.id)
+        )
+        .order_by(BarrierNote.at, ascending=False)
+        .limit(50)
+    )
+    latest: dict[int, dict] = {}
+    for row in rows:
+        latest.setdefault(row["id"], row)
+    return sorted(latest.values(), key=lambda r: r["at"])[:HOME_LIMIT]
+
+
 async def escalation_people() -> list[tuple[int, str]]:
     """Likely owners one level up: executives, admins, senior leaders (the full list of active
     people is on the barrier's own page)."""

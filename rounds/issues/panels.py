@@ -1,7 +1,7 @@
 """Home page panel for the tracking log (None hides it).
 
 Team members and champions: staff feedback due within a week or overdue, and overdue fixes, on
-their units. Executive partners: "since I last looked – you said, we did": issues from their
+their units. Executive partners: issues they own that are overdue or due this week, and "since I last looked – you said, we did": issues from their
 units whose stoplight changed in the last 14 days. At most two queries.
 """
 
@@ -13,7 +13,11 @@ from rounds.auth.access import Viewer
 from rounds.core import clock
 from rounds.issues.service import ISSUE_COLUMNS, decorate
 from rounds.issues.tables import SafetyIssue
-from rounds.measures.service import feedback_pending_where, fix_overdue_where
+from rounds.measures.service import (
+    feedback_pending_where,
+    fix_due_by_where,
+    fix_overdue_where,
+)
 from rounds.web.filters import local_today
 
 LIMIT = 5  # a glance on a phone; the links go to the full filtered log
@@ -37,7 +41,21 @@ async def home_panel(viewer: Viewer) -> dict | None:
             .order_by(SafetyIssue.status_changed_at, ascending=False)
             .limit(LIMIT)
         )
-        return {"kind": "executive", "changed": [decorate(r) for r in rows]}
+        # what I owe: issues I own whose fix is overdue or due within the week, latest first
+        owed = (
+            await SafetyIssue.select(*ISSUE_COLUMNS())
+            .where(
+                (SafetyIssue.owner == viewer.id)
+                & fix_due_by_where(local_today() + timedelta(days=7))
+            )
+            .order_by(SafetyIssue.due_on)
+            .limit(LIMIT)
+        )
+        return {
+            "kind": "executive",
+            "owed": [decorate(r) for r in owed],
+            "changed": [decorate(r) for r in rows],
+        }
     today = local_today()
     feedback = (
         await SafetyIssue.select(*ISSUE_COLUMNS())
