@@ -100,7 +100,7 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     # staff stepper
     for _ in range(3):
         before = ex.page.locator("[data-staff-count]").inner_text()
-        ex.page.get_by_role("button", name="One more").click()
+        ex.page.get_by_role("button", name="One more staff").click()
         ex.page.wait_for_function(
             "b => document.querySelector('[data-staff-count]').innerText !== b", arg=before
         )
