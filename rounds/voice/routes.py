@@ -226,18 +226,24 @@ async def triage_page(request: Request, viewer: ViewerDep, concern_id: FromPath[
     return await _triage_page(request, viewer, concern_id)
 
 
-async def _decided(request: Request, viewer, concern_id: int, data: dict) -> Response:
-    errors = {"__all__": "This concern was already triaged – see what was decided below."}
+async def _decide(request: Request, viewer, concern_id: int, form_model, act) -> Response:
+    """Read and check a triage form, then `await act(form)` -> the URL to go to; any refusal
+    re-renders the triage page with the typed values and the reason."""
+    data = await read_form(request)
+    form, errors = validate(form_model, data)
+    if not errors:
+        try:
+            return redirect(request, await act(form))
+        except service.ConcernInputError as exc:
+            errors = exc.errors
+        except service.AlreadyDecided:
+            errors = {"__all__": "This concern was already triaged – see what was decided below."}
     return await _triage_page(request, viewer, concern_id, values=data, errors=errors)
 
 
 @post("/concerns/{concern_id:int}/accept")
 async def accept(request: Request, viewer: ViewerDep, concern_id: FromPath[int]) -> Response:
-    data = await read_form(request)
-    form, errors = validate(AcceptForm, data)
-    if errors:
-        return await _triage_page(request, viewer, concern_id, values=data, errors=errors)
-    try:
+    async def act(form: AcceptForm) -> str:
         issue_id = await service.accept(
             viewer,
             concern_id,
@@ -245,42 +251,27 @@ async def accept(request: Request, viewer: ViewerDep, concern_id: FromPath[int])
             source=form.source,
             category_id=form.category,
         )
-    except service.ConcernInputError as exc:
-        return await _triage_page(request, viewer, concern_id, values=data, errors=exc.errors)
-    except service.AlreadyDecided:
-        return await _decided(request, viewer, concern_id, data)
-    return redirect(request, f"/issues/{issue_id}")
+        return f"/issues/{issue_id}"
+
+    return await _decide(request, viewer, concern_id, AcceptForm, act)
 
 
 @post("/concerns/{concern_id:int}/merge")
 async def merge(request: Request, viewer: ViewerDep, concern_id: FromPath[int]) -> Response:
-    data = await read_form(request)
-    form, errors = validate(MergeForm, data)
-    if errors:
-        return await _triage_page(request, viewer, concern_id, values=data, errors=errors)
-    try:
-        issue_id = await service.merge(viewer, concern_id, form.issue)
-    except service.ConcernInputError as exc:
-        return await _triage_page(request, viewer, concern_id, values=data, errors=exc.errors)
-    except service.AlreadyDecided:
-        return await _decided(request, viewer, concern_id, data)
-    return redirect(request, f"/issues/{issue_id}")
+    async def act(form: MergeForm) -> str:
+        return f"/issues/{await service.merge(viewer, concern_id, form.issue)}"
+
+    return await _decide(request, viewer, concern_id, MergeForm, act)
 
 
 @post("/concerns/{concern_id:int}/decline")
 async def decline(request: Request, viewer: ViewerDep, concern_id: FromPath[int]) -> Response:
-    data = await read_form(request)
-    form, errors = validate(DeclineForm, data)
-    if errors:
-        return await _triage_page(request, viewer, concern_id, values=data, errors=errors)
-    try:
+    async def act(form: DeclineForm) -> str:
         await service.decline(viewer, concern_id, form.reason)
-    except service.ConcernInputError as exc:
-        return await _triage_page(request, viewer, concern_id, values=data, errors=exc.errors)
-    except service.AlreadyDecided:
-        return await _decided(request, viewer, concern_id, data)
-    concern = await service.get_concern(viewer, concern_id)
-    return redirect(request, f"/units/{concern['unit']}/concerns?declined=1")
+        concern = await service.get_concern(viewer, concern_id)
+        return f"/units/{concern['unit']}/concerns?declined=1"
+
+    return await _decide(request, viewer, concern_id, DeclineForm, act)
 
 
 # --- the champion: a unit's links, posters, campaigns ----------------------------------------------
