@@ -204,37 +204,19 @@ async def hand_over(viewer: Viewer, person_id: int, chosen: dict[str, int | None
         for item in found["items"]:
             new = chosen.get(item["key"])
             kind, row_id = item["kind"], item["id"]
-            if kind == "issue":
-                current = (
-                    await SafetyIssue.select(SafetyIssue.version, SafetyIssue.unit)
-                    .where(SafetyIssue.id == row_id)
-                    .first()
+            if kind in ("issue", "barrier"):  # versioned records: a new owner is a new version
+                table, name = (
+                    (SafetyIssue, "safety_issue") if kind == "issue" else (Barrier, "barrier")
                 )
-                await SafetyIssue.update(
+                current = (
+                    await table.select(table.version, table.unit).where(table.id == row_id).first()
+                )
+                await table.update(
                     {"owner": new, "updated_at": now, "version": current["version"] + 1}
-                ).where(SafetyIssue.id == row_id)
+                ).where(table.id == row_id)
                 await _audit(
                     viewer,
-                    "safety_issue",
-                    row_id,
-                    current["unit"],
-                    "owner",
-                    person_id,
-                    new,
-                    current["version"],
-                )
-            elif kind == "barrier":
-                current = (
-                    await Barrier.select(Barrier.version, Barrier.unit)
-                    .where(Barrier.id == row_id)
-                    .first()
-                )
-                await Barrier.update(
-                    {"owner": new, "updated_at": now, "version": current["version"] + 1}
-                ).where(Barrier.id == row_id)
-                await _audit(
-                    viewer,
-                    "barrier",
+                    name,
                     row_id,
                     current["unit"],
                     "owner",
