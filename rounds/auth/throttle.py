@@ -40,10 +40,12 @@ def _device_key(email: str, device: str) -> str:
 async def blocked_for(email: str, ip: str, device: str | None = None) -> int:
     """Seconds until sign-in may be tried again for this e-mail from this address, or from this
     trusted browser (0 = now)."""
-    return await _wait([_device_key(email, device)] if device else list(_keys(email, ip)))
+    return await seconds_blocked([_device_key(email, device)] if device else list(_keys(email, ip)))
 
 
-async def _wait(keys: list[str]) -> int:
+async def seconds_blocked(keys: list[str]) -> int:
+    """Seconds until every counter under `keys` allows another try (0 = now); the voice
+    forms' throttle shares these counters' table and this rule."""
     now = clock.now()
     rows = await LoginThrottle.select(LoginThrottle.blocked_until).where(
         LoginThrottle.key.is_in(keys)
@@ -85,7 +87,7 @@ def code_key(person_id: int) -> str:
 
 
 async def code_blocked_for(person_id: int) -> int:
-    return await _wait([code_key(person_id)])
+    return await seconds_blocked([code_key(person_id)])
 
 
 async def clear(key: str) -> None:

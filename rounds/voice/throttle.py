@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from rounds import db
 from rounds.auth.sessions import _aware
+from rounds.auth.throttle import seconds_blocked
 from rounds.core import clock
 from rounds.core.tables import LoginThrottle
 
@@ -39,25 +40,13 @@ def _miss_key(ip: str) -> str:
     return f"voice-miss:{ip[:64]}"
 
 
-async def _wait(keys: list[str]) -> int:
-    now = clock.now()
-    rows = await LoginThrottle.select(LoginThrottle.blocked_until).where(
-        LoginThrottle.key.is_in(keys)
-    )
-    wait = 0
-    for row in rows:
-        if row["blocked_until"] is not None:
-            wait = max(wait, int((_aware(row["blocked_until"]) - now).total_seconds()) + 1)
-    return max(wait, 0)
-
-
 async def send_wait(ip: str, unit_id: int) -> int:
     """Seconds before this address may send to this unit again (0 = now)."""
-    return await _wait(list(_send_keys(ip, unit_id)))
+    return await seconds_blocked(list(_send_keys(ip, unit_id)))
 
 
 async def lookup_wait(ip: str) -> int:
-    return await _wait([_miss_key(ip)])
+    return await seconds_blocked([_miss_key(ip)])
 
 
 async def _count(key: str, window: timedelta, pause) -> None:
