@@ -70,8 +70,12 @@ def heard_texts(tab) -> list[str]:
     return tab.page.locator("#heard .heard__text").all_inner_texts()
 
 
-def outbox(tab):
-    return tab.page.locator("[data-outbox-item]")
+def outbox(tab, state: str | None = None):
+    """The outbox items, or those in one state (the item's data-outbox-item attribute; a text
+    filter on "Saved" would also match "Could not be saved")."""
+    if state is None:
+        return tab.page.locator("[data-outbox-item]")
+    return tab.page.locator(f"[data-outbox-item='{state}']")
 
 
 class _Problems(list):
@@ -100,7 +104,7 @@ def test_offline_capture_then_online_all_on_the_log_once(tab_factory):
         expect(item).to_contain_text("Waiting for the network")
     assert len(heard_texts(tab)) == before
     tab.page.context.set_offline(False)
-    expect(outbox(tab).filter(has_text="Saved")).to_have_count(3, timeout=15000)
+    expect(outbox(tab, "saved")).to_have_count(3, timeout=15000)
     expect(tab.page.locator("#heard-h")).to_have_text(f"Heard so far ({before + 3})")
     tab.goto(run)
     heard = heard_texts(tab)
@@ -167,7 +171,7 @@ def test_session_ended_during_capture_sign_in_sends_it_and_returns(tab_factory):
     tab.page.get_by_label("Password").fill("demo-password-for-tests")
     tab.page.get_by_role("button", name="Sign in").click()
     tab.page.wait_for_url(re.compile(re.escape(run) + "$"))
-    expect(outbox(tab).filter(has_text="Saved")).to_have_count(1, timeout=15000)
+    expect(outbox(tab, "saved")).to_have_count(1, timeout=15000)
     assert heard_texts(tab).count(text) == 1
     assert asked == []  # going to sign in to send is not "leaving with unsent text"
     tab.goto(run)
@@ -218,7 +222,7 @@ def test_another_person_never_sees_or_sends_them(tab_factory):
     tab.page.wait_for_url(re.compile(r"/login"))
     tab.sign_in("coo@example.org")
     tab.goto(run)
-    expect(outbox(tab).filter(has_text="Saved")).to_have_count(1, timeout=15000)
+    expect(outbox(tab, "saved")).to_have_count(1, timeout=15000)
     assert heard_texts(tab).count(text) == 1 and len(sent) == 1
 
 
@@ -284,7 +288,7 @@ def test_refused_concern_comes_back_into_the_box_with_the_reason(tab_factory):
     # edited and added again: saved, and the error is gone
     tab.page.get_by_label(BOX).fill("A resident fell twice on the way to the bathroom")
     tab.page.get_by_role("button", name="Add", exact=True).click()
-    expect(outbox(tab).filter(has_text="Saved")).to_have_count(1, timeout=15000)
+    expect(outbox(tab, "saved")).to_have_count(1, timeout=15000)
     expect(message).to_have_count(0)
 
 
@@ -302,7 +306,7 @@ def test_quick_capture_offline_then_online(tab_factory):
     tab.page.get_by_role("button", name="Add to the log").click()
     expect(outbox(tab).first).to_contain_text("Waiting for the network")
     tab.page.context.set_offline(False)
-    expect(outbox(tab).filter(has_text="Saved")).to_have_count(1, timeout=15000)
+    expect(outbox(tab, "saved")).to_have_count(1, timeout=15000)
     expect(tab.page.locator("#recent")).to_contain_text(text)
     tab.page.reload()
     assert tab.page.locator("#recent").inner_text().count(text) == 1
@@ -349,7 +353,7 @@ def test_outbox_states_at_three_sizes(tab_factory):
         tab.page.get_by_label(BOX).fill("Half-typed: the night ")
         tab.page.unroute("**/run/capture")
         tab.page.evaluate("window.dispatchEvent(new Event('online'))")
-        expect(outbox(tab).filter(has_text="Saved")).to_have_count(1, timeout=15000)
+        expect(outbox(tab, "saved")).to_have_count(1, timeout=15000)
         failed = outbox(tab).filter(has_text="Could not be saved")
         expect(failed).to_have_count(1)
         assert "record number" in failed.inner_text().lower()
