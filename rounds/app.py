@@ -28,6 +28,7 @@ from rounds.auth.access import Viewer
 from rounds.auth.device import DeviceCookies
 from rounds.auth.middleware import session_middleware_factory
 from rounds.auth.redirects import outbox_owner
+from rounds.core import clock
 from rounds.features import FEATURE_MODULES
 from rounds.measures import definitions as measures
 from rounds.settings import Settings, load_settings
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
     audit.configure(*settings.audit_keys())
     voice.configure(settings.resolved_secret_key())  # derives the public concern-form links
     mfa.configure(settings.resolved_secret_key())
-    filters.set_timezone(settings.timezone)
+    clock.set_timezone(settings.timezone)
     measures.set_feedback_window_days(settings.feedback_window_days)
     version = static_version()
     csrf_tokens = CSRFTokens(settings.resolved_secret_key())

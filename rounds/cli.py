@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
+from rounds.core import clock
 from rounds.settings import SettingsError, load_settings
 
 
@@ -301,9 +302,8 @@ async def cmd_audit(settings, args) -> int:
 async def cmd_reminders(settings, args) -> int:
     """Cron-safe: one digest per person per day; unsent ones (SMTP down) are retried next run."""
     from rounds.barriers import reminders
-    from rounds.web import filters
 
-    filters.set_timezone(settings.timezone)
+    clock.set_timezone(settings.timezone)
     result = await reminders.run(settings)
     print(result.summary())
     for error in result.errors[:5]:

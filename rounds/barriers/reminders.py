@@ -503,7 +503,7 @@ async def send_pending(settings, today: date) -> RunResult:
 
 async def run(settings, today: date | None = None) -> RunResult:
     """What `rounds reminders send` does: safe to run as often as cron likes."""
-    today = today or filters.local_today()
+    today = today or clock.local_today()
     made = await create_digests(today, settings.link_base())
     if not smtp_configured(settings):
         return made

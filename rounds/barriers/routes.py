@@ -14,8 +14,8 @@ from litestar.response import Response
 from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin
 from rounds.barriers import forms, reminders, rules, service
+from rounds.core.clock import local_today
 from rounds.issues.service import IssueInputError
-from rounds.web.filters import local_today
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, FromQuery, ViewerDep

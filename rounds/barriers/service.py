@@ -16,11 +16,11 @@ from rounds.auth.access import Viewer, ensure_admin, ensure_can_contribute, ensu
 from rounds.barriers import rules
 from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.tables import Membership, Person, Setting
 from rounds.issues.service import IssueInputError, screen
 from rounds.issues.tables import SafetyIssue
 from rounds.measures import definitions as measures
-from rounds.web.filters import local_today
 
 DEFAULT_WIP_LIMIT = 5
 DEFAULT_ESCALATE_AFTER_DAYS = 7
@@ -381,7 +381,7 @@ async def board(viewer: Viewer, *, unit_id: int | None = None) -> dict:
 
 
 def _local_date(value) -> date:
-    from rounds.web.filters import local
+    from rounds.core.clock import local
 
     return local(value).date() if hasattr(value, "tzinfo") else value
 

@@ -20,6 +20,7 @@ from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_manage
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.tables import Membership, Unit
 from rounds.issues import rules
 from rounds.issues.service import screen
@@ -34,7 +35,6 @@ from rounds.issues.sheets import (  # noqa: F401 (routes use them from here)
 )
 from rounds.issues.tables import Category, SafetyIssue
 from rounds.measures.definitions import default_feedback_due
-from rounds.web.filters import local_today
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "SheetError", "Table"]
 

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 from rounds import db
 from rounds.auth.access import Viewer
+from rounds.core.clock import local_today
 from rounds.issues import rules
-from rounds.web.filters import local_today
 
 PER_PAGE = 50
 SORTS = {

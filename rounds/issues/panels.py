@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from rounds.auth.access import Viewer
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.issues.service import ISSUE_COLUMNS, decorate
 from rounds.issues.tables import SafetyIssue
 from rounds.measures.service import (
@@ -18,7 +19,6 @@ from rounds.measures.service import (
     fix_due_by_where,
     fix_overdue_where,
 )
-from rounds.web.filters import local_today
 
 LIMIT = 5  # a glance on a phone; the links go to the full filtered log
 

@@ -13,9 +13,9 @@ from rounds.admin.service import get_unit, list_units
 from rounds.audit import service as audit
 from rounds.audit import words as audit_words
 from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
+from rounds.core.clock import local_today
 from rounds.issues import csvio, log, rules, service
 from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
-from rounds.web.filters import local_today
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, ViewerDep

@@ -13,12 +13,12 @@ from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_see
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.identifiers import explain, find_identifiers, find_personal_names, role_message
 from rounds.core.tables import Membership, Unit
 from rounds.issues import rules
 from rounds.issues.tables import Category, IssueUpdate, SafetyIssue
 from rounds.measures import definitions as measures
-from rounds.web.filters import local_today
 
 
 class IssueInputError(Exception):
@@ -726,11 +726,7 @@ async def insert_update(viewer: Viewer, issue: dict, body: str) -> int:
 
 async def recently_captured(viewer: Viewer, unit_id: int, *, limit: int = 20) -> list[dict]:
     """What this person captured on this unit today, newest first (the quick-capture list)."""
-    from datetime import datetime, time
-
-    from rounds.web.filters import _tz
-
-    start = datetime.combine(local_today(), time.min, tzinfo=_tz)
+    start = clock.start_of_day(clock.local_today())
     rows = (
         await SafetyIssue.select(*ISSUE_COLUMNS())
         .where(

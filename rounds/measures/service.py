@@ -13,9 +13,9 @@ from datetime import date, timedelta
 
 from rounds import db
 from rounds.barriers.tables import Barrier
+from rounds.core.clock import local_today, start_of_day
 from rounds.issues.tables import SafetyIssue
 from rounds.measures import definitions as d
-from rounds.web.filters import local_today, start_of_day
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rounds.barriers.rules import LEVELS as BARRIER_LEVELS
 from rounds.barriers.tables import Barrier, BarrierNote
+from rounds.core.clock import local, local_today
 from rounds.core.tables import Unit
 from rounds.issues import rules as issue_rules
 from rounds.issues.rules import OPEN_STATUSES
@@ -26,7 +27,7 @@ from rounds.meetings.tables import (
 )
 from rounds.rounding.rules import EVENT_KINDS
 from rounds.rounding.tables import LastEvent, UnitMeasure
-from rounds.web.filters import day, due, local, local_today
+from rounds.web.filters import day, due
 
 LIST_LIMIT = 20
 CHOICES_LIMIT = 30

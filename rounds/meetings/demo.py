@@ -9,9 +9,10 @@ No patient identifiers anywhere: people appear by their demo accounts, guests by
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from rounds import db
+from rounds.core import clock
 from rounds.demo_context import DemoContext
 from rounds.issues.tables import SafetyIssue
 from rounds.meetings import rules
@@ -22,7 +23,6 @@ from rounds.meetings.tables import (
     MeetingAttendee,
     MeetingItem,
 )
-from rounds.web import filters
 
 MONTHS_BACK = 12
 
@@ -99,7 +99,7 @@ def _hospital_tz():
 
         return ZoneInfo(load_settings().timezone)
     except Exception:
-        return filters.local(datetime.now(UTC)).tzinfo
+        return clock.timezone()
 
 
 def _month_day(today: date, months_ago: int) -> date:

@@ -1,8 +1,8 @@
 """Home page panel: the next monthly CUSP team meeting on the person's units, with its agenda."""
 
 from rounds.auth.access import Viewer
+from rounds.core.clock import local_today
 from rounds.meetings import service
-from rounds.web.filters import local_today
 
 
 async def home_panel(viewer: Viewer) -> dict | None:

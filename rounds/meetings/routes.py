@@ -9,6 +9,7 @@ from litestar import Request, get, post
 from litestar.response import Response
 
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.meetings import rules, service
 from rounds.meetings.forms import (
     ActionForm,
@@ -23,7 +24,7 @@ from rounds.meetings.forms import (
     present_ids,
 )
 from rounds.meetings.service import Conflict, Locked, MeetingInputError
-from rounds.web.filters import local_today, time_of_day
+from rounds.web.filters import time_of_day
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, ViewerDep

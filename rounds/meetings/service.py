@@ -16,6 +16,7 @@ from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage, ensure_can_see
 from rounds.core import clock
+from rounds.core.clock import local, local_today
 from rounds.core.tables import Membership, Unit
 from rounds.issues import service as issues
 from rounds.issues.service import IssueInputError, screen
@@ -29,7 +30,7 @@ from rounds.meetings.tables import (
     MeetingAttendee,
     MeetingItem,
 )
-from rounds.web.filters import day, local, local_today
+from rounds.web.filters import day
 
 
 class MeetingInputError(Exception):

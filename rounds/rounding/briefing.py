@@ -16,6 +16,7 @@ from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_manage
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.defaults import DEFAULT_CLOSING, DEFAULT_OPENING, DEFAULT_QUESTIONS
 from rounds.core.tables import Membership, Setting
 from rounds.issues import rules as issue_rules
@@ -27,7 +28,6 @@ from rounds.rounding import charts, rules
 from rounds.rounding.service import Conflict, RoundInputError, get_round
 from rounds.rounding.tables import Briefing, LastEvent, SafetyRound, UnitMeasure
 from rounds.web import filters
-from rounds.web.filters import local_today
 
 NOTE_FIELDS = {
     "going_on": "What is going on on the unit",

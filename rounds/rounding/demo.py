@@ -81,9 +81,9 @@ def _tz() -> ZoneInfo:
 
         return ZoneInfo(load_settings().timezone)
     except Exception:  # settings not usable here: fall back to the app's zone
-        from rounds.web import filters
+        from rounds.core import clock
 
-        return filters._tz
+        return clock.timezone()
 
 
 def _poisson(rng, lam: float) -> int:

@@ -9,10 +9,10 @@ from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_manage
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.rounding import charts, rules
 from rounds.rounding.service import Conflict, RoundInputError, get_unit
 from rounds.rounding.tables import LastEvent, UnitMeasure
-from rounds.web.filters import local_today
 
 HISTORY_MONTHS = 18
 CHART_MONTHS = 12

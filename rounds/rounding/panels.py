@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from rounds.auth.access import Viewer
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.tables import Unit
 from rounds.rounding import rules
 from rounds.rounding.service import ROUND_COLUMNS
 from rounds.rounding.tables import Briefing, SafetyRound, UnitMeasure
-from rounds.web.filters import local_today
 
 SHOWN = 3
 

@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response
 
 from rounds.auth.access import ensure_admin, ensure_can_manage
+from rounds.core.clock import local_today
 from rounds.issues import rules as issue_rules
 from rounds.issues.service import IssueInputError
 from rounds.rounding import briefing, calendar, measures, rules, service
@@ -28,7 +29,6 @@ from rounds.rounding.forms import (
     parse_month,
 )
 from rounds.rounding.service import Conflict, RoundInputError
-from rounds.web.filters import local_today
 from rounds.web.forms import read_form
 from rounds.web.forms import validate as _validate
 from rounds.web.nav import NavItem

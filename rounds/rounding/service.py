@@ -15,6 +15,7 @@ from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage,
 from rounds.barriers.service import open_barrier
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.tables import Membership, Person, Unit
 from rounds.issues import rules as issue_rules
 from rounds.issues.service import IssueInputError, capture, change_issue
@@ -22,7 +23,6 @@ from rounds.issues.tables import SafetyIssue
 from rounds.rounding import rules
 from rounds.rounding.tables import Briefing, RoundSeries, SafetyRound
 from rounds.web import filters
-from rounds.web.filters import local_today
 
 
 class RoundInputError(Exception):
@@ -38,7 +38,7 @@ class Conflict(Exception):
 
 
 def hospital_tz():
-    return filters._tz
+    return clock.timezone()
 
 
 def to_utc(on: date, at: time) -> datetime:
@@ -272,7 +272,7 @@ async def _extend_series(viewer: Viewer | None, series_id: int) -> int:
     after = None
     if series["generated_until"]:
         after = rules.local_datetime(series["generated_until"], time(23, 59, 59), hospital_tz())
-    first = filters.local(series["first_at"])
+    first = clock.local(series["first_at"])
     dates = rules.series_dates(first, series["every_weeks"], after=after, until=until)
     from datetime import UTC
 
@@ -474,7 +474,7 @@ async def start_warnings(row: dict) -> list[str]:
     """Why starting this round now may be a mistake: not scheduled for today, or another round
     on the unit still in progress (one round left open would make the unit's record unclear)."""
     reasons = []
-    on = filters.local(row["scheduled_at"]).date()
+    on = clock.local(row["scheduled_at"]).date()
     if on != local_today():
         reasons.append(
             f"This round is scheduled for {filters.day(on)}, not today. "

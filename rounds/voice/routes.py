@@ -11,12 +11,12 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 
 from rounds.auth.middleware import client_ip
+from rounds.core.clock import local_today
 from rounds.issues import rules as issue_rules
 from rounds.rounding.service import get_round
 from rounds.voice import qr, rules, service, throttle, words
 from rounds.voice.forms import AcceptForm, CampaignForm, DeclineForm, MergeForm
 from rounds.voice.tables import AUDIENCES
-from rounds.web.filters import local_today
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, ViewerDep

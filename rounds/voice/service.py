@@ -14,6 +14,7 @@ from rounds.audit import service as audit
 from rounds.audit.service import Actor
 from rounds.auth.access import Viewer, ensure_can_manage, ensure_can_see
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.tables import Unit
 from rounds.issues import rules as issue_rules
 from rounds.issues import service as issues
@@ -22,7 +23,6 @@ from rounds.rounding.tables import SafetyRound
 from rounds.voice import rules
 from rounds.voice.tables import AUDIENCES, Campaign, Concern, VoiceLink
 from rounds.web import filters
-from rounds.web.filters import local_today
 
 # Who wrote an anonymous concern, in the audit log: no address, nothing that identifies them.
 PUBLIC_ACTOR = Actor(id=None, label="public concern form", ip="")
@@ -482,7 +482,7 @@ async def accept(
                 source=source,
                 round_id=concern["round"],
                 category_id=category_id,
-                identified_on=concern["received_at"].astimezone(filters._tz).date(),
+                identified_on=clock.local(concern["received_at"]).date(),
                 idempotency_key=f"voice-concern-{concern_id}",
             )
         except issues.IssueInputError as exc:

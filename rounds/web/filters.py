@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from rounds.core import clock
-
-_tz = ZoneInfo("UTC")
-
-
-def set_timezone(name: str) -> None:
-    global _tz
-    _tz = ZoneInfo(name)
-
-
-def local(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(_tz)
-
-
-def local_today() -> date:
-    return local(clock.now()).date()
-
+# "now", "today" and the time zone live in core (services use them); re-exported here for
+# templates and for the formatting below.
+from rounds.core.clock import local, local_today, set_timezone, start_of_day  # noqa: F401
 
 # English names, as strftime would give them in the C locale, without its per-call cost.
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -122,10 +105,3 @@ GLOBALS = {
     "plural": plural,
     "local_today": local_today,
 }
-
-
-def start_of_day(value: date) -> datetime:
-    """Midnight at the start of `value` in the hospital's time zone."""
-    from datetime import time
-
-    return datetime.combine(value, time.min, tzinfo=_tz)

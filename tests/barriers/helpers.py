@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from rounds.auth.access import Viewer
 from rounds.barriers import service
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.issues.tables import SafetyIssue
-from rounds.web.filters import local_today
 from tests.conftest import World
 
 

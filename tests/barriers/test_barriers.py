@@ -5,8 +5,8 @@ import re
 from datetime import timedelta
 
 from rounds.barriers.tables import Barrier, BarrierNote
+from rounds.core.clock import local_today
 from rounds.core.tables import AuditEntry
-from rounds.web.filters import local_today
 from tests.barriers.helpers import make_barrier, make_issue
 from tests.conftest import form_error, post_form
 

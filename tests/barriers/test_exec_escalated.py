@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
-from rounds.web.filters import day, local_today
+from rounds.core.clock import local_today
+from rounds.web.filters import day
 from tests.barriers.helpers import make_barrier
 from tests.conftest import post_form
 

@@ -9,8 +9,8 @@ from aiosmtpd.controller import Controller
 
 from rounds.barriers import reminders
 from rounds.barriers.tables import ReminderDigest
+from rounds.core.clock import local_today
 from rounds.core.tables import Membership
-from rounds.web.filters import local_today
 from tests.barriers.helpers import make_barrier, make_issue
 
 

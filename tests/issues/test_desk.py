@@ -4,8 +4,8 @@ safety issue" offered to exactly the people who can add."""
 import re
 from datetime import timedelta
 
+from rounds.core.clock import local_today
 from rounds.issues import log
-from rounds.web.filters import local_today
 
 
 async def test_column_sorts_order_both_ways_with_empty_values_last(as_person, new_issue, world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rounds.web.filters import local_today
+from rounds.core.clock import local_today
 
 
 async def test_executive_home_lists_issues_she_owns_overdue_or_due_this_week(

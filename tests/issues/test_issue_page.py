@@ -2,8 +2,8 @@
 
 from datetime import date, timedelta
 
+from rounds.core.clock import local_today
 from rounds.issues.tables import IssueUpdate, SafetyIssue
-from rounds.web.filters import local_today
 from tests.conftest import post_form
 from tests.issues.conftest import field_error as form_error
 

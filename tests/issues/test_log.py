@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.issues import log
 from rounds.issues.tables import Category, SafetyIssue
-from rounds.web.filters import local_today
 
 
 async def bulk(world, n, **fields):

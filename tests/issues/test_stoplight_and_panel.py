@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from rounds.core import clock
-from rounds.web.filters import local_today
+from rounds.core.clock import local_today
 
 
 async def test_stoplight_report_groups_by_light_without_names(client, world, login, new_issue):

@@ -8,10 +8,10 @@ import re
 from datetime import timedelta
 
 from rounds import db, demo
+from rounds.core.clock import local_today, start_of_day
 from rounds.core.tables import Unit
 from rounds.meetings.tables import Meeting
 from rounds.rounding.tables import SafetyRound
-from rounds.web.filters import local_today, start_of_day
 from tests.conftest import sign_in
 from tests.measures.test_fixture_hospital import _block, _cells, _measures
 

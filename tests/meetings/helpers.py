@@ -7,11 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.issues.tables import SafetyIssue
 from rounds.meetings import service
 from rounds.meetings.tables import Meeting, MeetingItem
 from rounds.rounding.tables import LastEvent, UnitMeasure
-from rounds.web.filters import local_today
 
 
 async def add_issue(

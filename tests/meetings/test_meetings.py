@@ -8,6 +8,7 @@ from datetime import timedelta
 from html import unescape
 
 from rounds.audit import service as audit
+from rounds.core.clock import local_today
 from rounds.issues.tables import IssueUpdate, SafetyIssue
 from rounds.meetings.tables import (
     Meeting,
@@ -16,7 +17,6 @@ from rounds.meetings.tables import (
     MeetingAttendee,
     MeetingItem,
 )
-from rounds.web.filters import local_today
 from tests.conftest import form_error as raw_form_error
 from tests.conftest import post_form
 from tests.meetings.helpers import add_meeting, items, seeded_unit, version_of
@@ -593,7 +593,7 @@ async def test_champion_moves_a_meeting(client, world, login):
     )
     assert ok.status_code == 303
     row = await Meeting.select(Meeting.scheduled_at).where(Meeting.id == meeting).first()
-    from rounds.web.filters import local
+    from rounds.core.clock import local
 
     assert (
         local(row["scheduled_at"]).date() == new_day

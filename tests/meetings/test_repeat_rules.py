@@ -7,9 +7,9 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from rounds.app import create_app
+from rounds.core.clock import local, local_today
 from rounds.meetings import rules
 from rounds.meetings.tables import Meeting
-from rounds.web.filters import local, local_today
 from tests.conftest import post_form
 
 

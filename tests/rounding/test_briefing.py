@@ -4,8 +4,8 @@ the champion's editor (version check, mark ready); freezing the briefing as show
 from datetime import timedelta
 
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.rounding.tables import Briefing, LastEvent, SafetyRound, UnitMeasure
-from rounds.web.filters import local_today
 from tests.conftest import form_error, post_form
 from tests.rounding.helpers import make_barrier, make_issue, make_round
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 from icalendar import Calendar
 
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.meetings.tables import Meeting
-from rounds.web.filters import local_today
 from tests.conftest import post_form
 from tests.rounding.helpers import make_barrier, make_issue, make_round
 

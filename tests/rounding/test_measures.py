@@ -3,9 +3,9 @@ last-event dates, charts with a text alternative."""
 
 from datetime import timedelta
 
+from rounds.core.clock import local_today
 from rounds.rounding import rules
 from rounds.rounding.tables import LastEvent, UnitMeasure
-from rounds.web.filters import local_today
 from tests.conftest import form_error, post_form
 
 

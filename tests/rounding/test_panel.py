@@ -1,9 +1,9 @@
 """The home panel: next round per unit with its briefing status, and missing measures."""
 
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.rounding import rules
 from rounds.rounding.tables import Briefing, UnitMeasure
-from rounds.web.filters import local_today
 from tests.rounding.helpers import make_round
 
 

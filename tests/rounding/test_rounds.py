@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from rounds.barriers.tables import Barrier
+from rounds.core.clock import local, local_today
 from rounds.core.tables import AuditEntry, Unit
 from rounds.issues.tables import SafetyIssue
 from rounds.rounding.tables import RoundSeries, SafetyRound
-from rounds.web.filters import local, local_today
 from tests.conftest import form_error, post_form
 from tests.rounding.helpers import make_issue, make_round
 

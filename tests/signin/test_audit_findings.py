@@ -88,7 +88,7 @@ async def test_cli_checkpoint_and_verify_with_it(engine, settings):
 async def test_checkpoint_in_the_admins_daily_digest(engine, world):
     from rounds.barriers import reminders
     from rounds.barriers.tables import ReminderDigest
-    from rounds.web.filters import local_today
+    from rounds.core.clock import local_today
 
     await _entries(2)
     await reminders.create_digests(local_today(), "http://rounds.test")

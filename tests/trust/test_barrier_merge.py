@@ -6,7 +6,7 @@ from datetime import timedelta
 from html import unescape
 
 from rounds.barriers.tables import Barrier, BarrierNote
-from rounds.web.filters import local_today
+from rounds.core.clock import local_today
 from tests.conftest import post_form
 from tests.rounding.helpers import make_barrier, make_issue
 from tests.trust.forms import form_fields

@@ -12,11 +12,11 @@ from rounds.admin import handover
 from rounds.barriers import reminders
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.core.tables import AuditEntry, Membership, Person
 from rounds.issues.tables import SafetyIssue
 from rounds.meetings.tables import MeetingAction
 from rounds.rounding.tables import SafetyRound
-from rounds.web.filters import local_today
 from tests.conftest import create_person, post_form
 from tests.issues.conftest import viewer_for
 from tests.meetings.helpers import add_meeting

@@ -8,12 +8,12 @@ from html import unescape
 import pytest
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
+from rounds.core.clock import local_today
 from rounds.issues import service as issues
 from rounds.issues.tables import IssueUpdate, SafetyIssue
 from rounds.meetings import service as meetings
 from rounds.meetings.service import ActionInput, MeetingInputError
 from rounds.meetings.tables import MeetingItem
-from rounds.web.filters import local_today
 from tests.conftest import post_form
 from tests.issues.conftest import viewer_for
 from tests.meetings.helpers import add_issue, add_meeting

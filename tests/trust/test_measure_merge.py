@@ -4,9 +4,9 @@ corrections; only a figure both changed is refused."""
 from html import unescape
 
 from rounds.core import clock
+from rounds.core.clock import local_today
 from rounds.rounding import rules
 from rounds.rounding.tables import UnitMeasure
-from rounds.web.filters import local_today
 from tests.conftest import post_form
 from tests.trust.forms import form_fields
 

@@ -3,8 +3,8 @@ both stay; only the same field changed on both asks which text to keep."""
 
 from html import unescape
 
+from rounds.core.clock import local_today
 from rounds.meetings.tables import MeetingItem
-from rounds.web.filters import local_today
 from tests.conftest import post_form
 from tests.meetings.helpers import add_meeting
 from tests.trust.forms import form_fields

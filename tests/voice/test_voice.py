@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import httpx
 
+from rounds.core.clock import local_today
 from rounds.core.tables import AuditEntry as Audit
 from rounds.issues import service as issues
 from rounds.issues.tables import IssueUpdate, SafetyIssue
 from rounds.voice import rules, service, throttle
 from rounds.voice.tables import Concern
-from rounds.web.filters import local_today
 from tests.conftest import csrf_token, post_form
 from tests.rounding.helpers import make_round
 from tests.voice.helpers import sent_concern, unit_link, viewer_for
