@@ -16,6 +16,7 @@ from rounds.auth.access import ensure_admin
 from rounds.barriers import forms, reminders, rules, service
 from rounds.core.clock import local_today
 from rounds.issues.service import IssueInputError
+from rounds.web import merging
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, FromQuery, ViewerDep
@@ -87,7 +88,9 @@ async def barrier_page(request: Request, viewer: ViewerDep, barrier_id: FromPath
     )
 
 
-async def _detail(request, viewer, barrier, *, errors, values, done=None, open_form=None):
+async def _detail(
+    request, viewer, barrier, *, errors, values, done=None, open_form=None, merge_rows=None
+):
     people = (
         await service.active_people() if barrier["can_act"] and barrier["status"] == "open" else []
     )
@@ -99,6 +102,7 @@ async def _detail(request, viewer, barrier, *, errors, values, done=None, open_f
         values=values,
         done=done,
         open_form=open_form,
+        merge_rows=merge_rows or [],
         people=people,
         default_next=local_today() + timedelta(days=7),
         **_vocab(),
@@ -122,11 +126,61 @@ def _base(data: dict) -> dict | None:
         return None
 
 
+# The form fields each action sets, by the barrier's column (for the merge choice), and where
+# each field's base value is in the form (the base_* fields are named after the columns).
+ACTION_FIELDS = {
+    "note": {"next_follow_up_on": "note_next"},
+    "escalated": {"level": "esc_level", "owner": "esc_owner", "next_follow_up_on": "esc_next"},
+}
+BASE_OF = {
+    "note_next": "base_next_follow_up_on",
+    "esc_next": "base_next_follow_up_on",
+    "esc_level": "base_level",
+    "esc_owner": "base_owner",
+}
+FIELD_LABELS = {
+    "note_next": "Next follow-up",
+    "esc_next": "Next follow-up",
+    "esc_level": "Level",
+    "esc_owner": "Owner",
+}
+
+
+async def _merge_rows(fields: list[str], theirs: dict, mine: dict) -> list[dict]:
+    """Both values of each field both people changed, in words (the issue page's choice)."""
+    from datetime import date
+
+    from rounds.web.filters import day
+
+    people = dict(await service.active_people())
+
+    def words(name, value):
+        if name.endswith("_next"):
+            try:
+                return day(value if isinstance(value, date) else date.fromisoformat(str(value)))
+            except ValueError:
+                return str(value)
+        if name == "esc_level":
+            return rules.level_label(str(value))
+        if name == "esc_owner":
+            return people.get(int(value), str(value)) if str(value).isdigit() else str(value)
+        return str(value)
+
+    return merging.rows(fields, theirs, mine, labels=FIELD_LABELS, words=words)
+
+
 async def _act(request: Request, viewer, barrier_id: int, action: str, model, call) -> Response:
-    data = await read_form(request)
+    """One follow-up action. Only what this person changed is written; a field someone else
+    changed meanwhile to another value is shown with both values to choose (merging)."""
+    fields = ACTION_FIELDS.get(action, {})
+    data, choice_errors, unresolved = merging.choose(
+        await read_form(request), fields.values(), BASE_OF
+    )
     back = _back(data.get("next"), barrier_id)
     form, errors = validate(model, data)
-    if form:
+    errors = {**errors, **choice_errors}
+    merge_rows = None
+    if form and not errors:
         try:
             await call(form, _base(data))
             if wants_fragment(request) and back in LIST_PAGES:
@@ -136,7 +190,17 @@ async def _act(request: Request, viewer, barrier_id: int, action: str, model, ca
         except IssueInputError as exc:
             errors = exc.errors
         except service.BarrierConflict as exc:
-            errors = {"__all__": str(exc)}
+            if exc.fields:
+                # Re-rendered from the saved barrier (its base_* fields), this person's typing kept.
+                chosen = [fields[c] for c in exc.fields if c in fields]
+                theirs = {fields[c]: exc.barrier.get(c) for c in exc.fields if c in fields}
+                merge_rows = await _merge_rows(chosen, theirs, data)
+                errors = {"__all__": MERGE_CONFLICT}
+            else:
+                errors = {"__all__": str(exc)}
+    if unresolved and merge_rows is None:
+        theirs = {f: data.get(BASE_OF[f], "") for f in unresolved}
+        merge_rows = await _merge_rows(unresolved, theirs, data)
     if wants_fragment(request) and back in LIST_PAGES:
         return await _followups_fragment(
             request,
@@ -146,9 +210,24 @@ async def _act(request: Request, viewer, barrier_id: int, action: str, model, ca
             values=data,
             error_barrier=barrier_id,
             open_form=action,
+            merge_rows=merge_rows,
         )
     barrier = await service.get_barrier(viewer, barrier_id)
-    return await _detail(request, viewer, barrier, errors=errors, values=data, open_form=action)
+    return await _detail(
+        request,
+        viewer,
+        barrier,
+        errors=errors,
+        values=data,
+        open_form=action,
+        merge_rows=merge_rows,
+    )
+
+
+MERGE_CONFLICT = (
+    "Someone else updated this barrier while you had it open. Nothing was saved yet: "
+    "what you typed is kept below."
+)
 
 
 async def _followups_fragment(
@@ -161,6 +240,7 @@ async def _followups_fragment(
     values=None,
     error_barrier=None,
     open_form=None,
+    merge_rows=None,
 ):
     panel = await service.follow_ups_panel(viewer, show_all=back != "/", back=back)
     return render(
@@ -173,6 +253,7 @@ async def _followups_fragment(
         values=values or {},
         error_barrier=error_barrier,
         open_form=open_form,
+        merge_rows=merge_rows or [],
         **_vocab(),
     )
 

@@ -15,7 +15,7 @@ from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_admin, ensure_can_contribute, ensure_can_see
 from rounds.barriers import rules
 from rounds.barriers.tables import Barrier, BarrierNote
-from rounds.core import clock
+from rounds.core import clock, merging
 from rounds.core.clock import local_today
 from rounds.core.tables import Membership, Person, Setting
 from rounds.issues.service import IssueInputError, screen
@@ -30,11 +30,21 @@ MINE_PAGE = 25
 
 
 class BarrierConflict(Exception):
-    """Someone changed the barrier since the form was opened: nothing was saved."""
+    """Someone changed the barrier since the form was opened: nothing was saved. From a merging
+    form (with a base), `fields` names what both people changed (the saved value is in
+    `barrier`, this person's in `mine`), so the person can choose."""
 
-    def __init__(self, barrier: dict, latest_note: dict | None):
+    def __init__(
+        self,
+        barrier: dict,
+        latest_note: dict | None,
+        fields: tuple[str, ...] = (),
+        mine: dict | None = None,
+    ):
         self.barrier = barrier
         self.latest_note = latest_note
+        self.fields = fields
+        self.mine = mine or {}
         who = (latest_note or {}).get("author_name") or "Someone"
         super().__init__(
             f"{who} updated this barrier while you had it open (shown below). Your change was not "
@@ -564,12 +574,11 @@ def _text_errors(text: str, field: str, empty_message: str, errors: dict[str, st
         errors.update(screen({field: text}))
 
 
-def _clashes(current: dict, values: dict, base: dict) -> bool:
-    """A field this change sets that someone else also changed (to something else) since."""
-    return any(
-        name in base and current[name] != base[name] and current[name] != value
-        for name, value in values.items()
-    )
+def _clashes(current: dict, values: dict, base: dict) -> tuple[str, ...]:
+    """The fields this change sets that someone else also changed (to something else) since:
+    the one merging rule of every edit form (rounds.core.merging)."""
+    _, conflicts = merging.merge(current, {k: v for k, v in values.items() if k in base}, base)
+    return tuple(conflicts)
 
 
 async def _apply(
@@ -609,8 +618,10 @@ async def _apply(
                 and latest["body"] == note["body"]
             ):
                 return False
-            if base is None or version is None or _clashes(current, values, base):
+            if base is None or version is None:
                 raise BarrierConflict(current, latest)
+            if clashes := _clashes(current, values, base):
+                raise BarrierConflict(current, latest, clashes, values)
         if current["status"] != "open":
             raise IssueInputError(
                 {"__all__": "This barrier is already closed; nothing was changed."}

@@ -16,6 +16,7 @@ from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_m
 from rounds.core.clock import local_today
 from rounds.issues import csvio, log, rules, service
 from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
+from rounds.web import merging
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, ViewerDep
@@ -256,27 +257,13 @@ def _typed_base(data: dict) -> dict | None:
 def _choose(data: dict) -> tuple[dict, dict, list[str]]:
     """Apply the person's choices for fields both people changed (keep_<field> = theirs|mine).
     The base of a form shown after a conflict is the other person's saved value."""
-    pending = [
-        f for f in str(data.get("conflict_fields") or "").split(",") if f in service.EDITABLE
-    ]
-    data = {k: v for k, v in data.items() if k != "conflict_fields"}
-    errors, unresolved = {}, []
-    for name in pending:
-        choice = data.get(f"keep_{name}")
-        if choice == "theirs":
-            data[name] = data.get(f"base_{name}", "")
-        elif choice != "mine":
-            errors[name] = "Both of you changed this: choose which value to keep."
-            unresolved.append(name)
-    return data, errors, unresolved
+    return merging.choose(data, service.EDITABLE)
 
 
 def _merge_rows(fields, theirs: dict, mine: dict, names: dict, vocab: dict) -> list[dict]:
     """Both values of each field changed by both people, in words."""
 
     def words(name, value):
-        if value in (None, ""):
-            return "–"
         if name in names:
             return names[name].get(int(value), value) if str(value).isdigit() else value
         if name in vocab:
@@ -285,15 +272,7 @@ def _merge_rows(fields, theirs: dict, mine: dict, names: dict, vocab: dict) -> l
             return "yes" if value in ("on", True) else "no"
         return value
 
-    return [
-        {
-            "field": f,
-            "label": service.FIELD_LABELS.get(f, f),
-            "theirs": words(f, theirs.get(f, "")),
-            "mine": words(f, mine.get(f, "")),
-        }
-        for f in fields
-    ]
+    return merging.rows(fields, theirs, mine, labels=service.FIELD_LABELS, words=words)
 
 
 _VOCAB_BY_FIELD = {

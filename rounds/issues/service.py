@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_see
-from rounds.core import clock
+from rounds.core import clock, merging
 from rounds.core.clock import local_today
 from rounds.core.identifiers import explain, find_identifiers, find_personal_names, role_message
 from rounds.core.tables import Membership, Unit
@@ -450,28 +450,8 @@ async def _write(viewer: Viewer, issue: dict, values: dict) -> dict:
     return changes
 
 
-def _same(a, b) -> bool:
-    """Equal as a person sees it: line endings and surrounding spaces do not count."""
-    if isinstance(a, str) and isinstance(b, str):
-        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
-    return a == b
-
-
-def merge(current: dict, values: dict, base: dict, labels: dict) -> tuple[dict, dict]:
-    """Three-way merge of one person's form against the row as it is now.
-
-    `base`: the values the form was opened with. Only fields this person changed are written;
-    a field someone else also changed since, to a different value, is a conflict.
-    Returns (fields to write, {field: [theirs, mine]} conflicts)."""
-    changed, conflicts = {}, {}
-    for name, mine in values.items():
-        before = base.get(name, current.get(name))
-        if _same(mine, before):
-            continue  # not touched by this person: whatever is saved now stays
-        if not _same(current.get(name), before) and not _same(current.get(name), mine):
-            conflicts[name] = [current.get(name), mine]
-        changed[name] = mine
-    return changed, conflicts
+# The one merging rule (rounds.core.merging), here under the names other modules import.
+merge = merging.merge
 
 
 async def change_issue(

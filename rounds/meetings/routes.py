@@ -24,6 +24,7 @@ from rounds.meetings.forms import (
     present_ids,
 )
 from rounds.meetings.service import Conflict, Locked, MeetingInputError
+from rounds.web import merging
 from rounds.web.filters import time_of_day
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
@@ -191,13 +192,21 @@ async def _locked_page(
 async def item_save(
     request: Request, viewer: ViewerDep, meeting_id: FromPath[int], item_id: FromPath[int]
 ) -> Response:
-    """Autosave (htmx, as typed) or the item's Save button (plain form)."""
+    """Autosave (htmx, as typed) or the item's Save button (plain form). Minutes or decisions
+    changed on two devices show both texts to choose from (the issue page's merge choice)."""
     meeting, item = await service.get_item(viewer, meeting_id, item_id)
-    data = await read_form(request)
+    raw = await read_form(request)
+    choosing = "conflict_fields" in raw
+    data, choice_errors, unresolved = merging.choose(raw, ITEM_TEXTS)
     form, errors = validate(ItemForm, data)
     mine = {"minutes": str(data.get("minutes", "")), "decisions": str(data.get("decisions", ""))}
     state: dict[str, Any] = {"mine": mine}
-    if form:
+    if unresolved:
+        current = {k[5:]: v for k, v in data.items() if k[5:] in ITEM_TEXTS}
+        state["conflict"] = {**item, **current, "version": data.get("version")}
+        state["merge"] = merging.rows(unresolved, current, mine, labels=ITEM_TEXTS)
+        state["errors"] = choice_errors
+    elif form:
         try:
             saved = await service.save_item(
                 viewer,
@@ -213,14 +222,17 @@ async def item_save(
                     request,
                     "meetings/_item_status.html",
                     item=saved,
-                    state={"saved": True},
+                    state={"saved": True, "chosen": choosing},
                     saved_at=time_of_day(clock.now()),
                 )
             return redirect(request, f"/meetings/{meeting_id}?done=saved#item-{item_id}")
         except Conflict as exc:
             state["conflict"] = exc.current
-            if exc.mine:  # "Keep my text" writes my changes, and the other device's elsewhere
+            if exc.mine:  # my changes on top of the saved text; the choice is per field
                 state["mine"] = {k: exc.mine[k] for k in mine}
+            state["merge"] = merging.rows(
+                exc.fields or ITEM_TEXTS, exc.current, state["mine"], labels=ITEM_TEXTS
+            )
         except Locked as exc:
             state["problem"] = str(exc)
         except MeetingInputError as exc:
@@ -230,6 +242,9 @@ async def item_save(
     if wants_fragment(request):
         return render(request, "meetings/_item_status.html", item=item, state=state)
     return await _meeting_page(request, viewer, meeting_id, item_state={item_id: state})
+
+
+ITEM_TEXTS = {"minutes": "Minutes", "decisions": "Decisions"}
 
 
 @post("/meetings/{meeting_id:int}/items")

@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from rounds import db
 from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage, ensure_can_see
-from rounds.core import clock
+from rounds.core import clock, merging
 from rounds.core.clock import local, local_today
 from rounds.core.tables import Membership, Unit
 from rounds.issues import service as issues
@@ -57,10 +57,11 @@ class Conflict(Exception):
     """Someone saved this item from another device since this one loaded it. `mine`: what
     saving "my text" would write (this person's changed fields, the saved text elsewhere)."""
 
-    def __init__(self, current: dict, mine: dict | None = None):
+    def __init__(self, current: dict, mine: dict | None = None, fields: tuple[str, ...] = ()):
         super().__init__("Not saved: this item was changed on another device.")
         self.current = current
         self.mine = mine
+        self.fields = fields  # the fields both devices changed (a merging save)
 
 
 def tz():
@@ -365,8 +366,8 @@ async def save_item(
 ) -> dict:
     """Save an item's minutes and decisions as typed. With `base` (the text the form was opened
     with) only the fields this device changed are written, so minutes typed on one device and
-    decisions on another both stay; a field changed on both is refused (Conflict, with the
-    saved text) - one device never silently overwrites another."""
+    decisions on another both stay; a field changed on both is a Conflict naming it, with the
+    saved text, so the person chooses - one device never silently overwrites another."""
     meeting = await get_meeting(viewer, meeting_id)
     ensure_can_contribute(viewer, meeting["unit"])
     await _item(meeting, item_id)  # 404 for an item of another meeting
@@ -397,9 +398,9 @@ async def save_item(
                 return current  # the other device saved exactly this text
             if base is None:
                 raise Conflict(current)
-            values, conflicts = issues.merge(current, values, base, {})
+            values, conflicts = merging.merge(current, values, base)
             if conflicts:
-                raise Conflict(current, {**current, **values})
+                raise Conflict(current, {**current, **values}, tuple(conflicts))
             version = current["version"]
         changes = audit.diff(current, values)
         if not changes:

@@ -103,11 +103,11 @@ async def save_month(
                 }
             )
         if existing is not None and base is not None and version:
-            from rounds.issues.service import merge
+            from rounds.core.merging import merge
 
-            values, clashes = merge(existing, values, base, {})
+            values, clashes = merge(existing, values, base)
             if clashes:
-                raise Conflict()
+                raise Conflict(tuple(clashes), values)
             version = existing["version"]
         if existing is not None and existing["version"] != version:
             raise Conflict()

@@ -29,12 +29,14 @@ from rounds.rounding.forms import (
     parse_month,
 )
 from rounds.rounding.service import Conflict, RoundInputError
+from rounds.web import merging
 from rounds.web.forms import read_form
 from rounds.web.forms import validate as _validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, FromQuery, ViewerDep
 from rounds.web.rendering import redirect, render
 
+MERGE_CONFLICT = "Someone else changed the same figures while you had this month open."
 CONFLICT = (
     "Someone else saved a change while you had this open. What is saved now is shown below; "
     "your changes were not saved – re-enter them if they are still needed."
@@ -617,6 +619,7 @@ async def _measures_page(
     event_values=None,
     event_errors=None,
     notice=None,
+    merge_rows=None,
 ):
     data = await measures.overview(viewer, unit_id)
     if values is None:
@@ -639,6 +642,7 @@ async def _measures_page(
         event_values=event_values,
         event_errors=event_errors or {},
         count_fields=rules.COUNT_FIELDS,
+        merge_rows=merge_rows or [],
         rates=rules.RATES,
         event_kinds=rules.EVENT_KINDS,
         can_manage=viewer.can_manage(unit_id),
@@ -667,11 +671,15 @@ def _base(data: dict) -> dict | None:
 
 @post("/units/{unit_id:int}/measures")
 async def measures_save(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
+    """Save only the figures this person changed; a figure someone else changed meanwhile to
+    another number is shown with both numbers to choose (the issue page's merge, one mechanism)."""
     await service.get_unit(viewer, unit_id)
     ensure_can_manage(viewer, unit_id)
-    data = await read_form(request)
+    data, choice_errors, unresolved = merging.choose(await read_form(request), rules.COUNT_FIELDS)
     form, errors = validate(MeasureForm, data)
-    if form:
+    errors = {**errors, **choice_errors}
+    merge_rows = None
+    if form and not errors:
         try:
             await measures.save_month(
                 viewer, unit_id, form.month, form.counts(), version=form.version, base=_base(data)
@@ -679,13 +687,34 @@ async def measures_save(request: Request, viewer: ViewerDep, unit_id: FromPath[i
             return redirect(request, f"/units/{unit_id}/measures?done=saved")
         except RoundInputError as exc:
             errors = exc.errors
-        except Conflict:
+        except Conflict as exc:
             current = await measures.month_values(unit_id, form.month)
-            errors = {"__all__": CONFLICT}
-            data = (
-                {**current, "month": f"{form.month:%Y-%m}"} if current else _blank_month(form.month)
-            )
-    return await _measures_page(request, viewer, unit_id, values=data, errors=errors)
+            if exc.fields and current:
+                # The saved figures with this person's changes on top, based on the saved ones.
+                saved = {k: str(current[k]) for k in rules.COUNT_FIELDS}
+                data = {
+                    **saved,
+                    **{k: str(data.get(k, "")) for k in exc.mine},
+                    **{f"base_{k}": v for k, v in saved.items()},
+                    "base_month": f"{form.month:%Y-%m}",
+                    "month": f"{form.month:%Y-%m}",
+                    "version": current["version"],
+                }
+                merge_rows = merging.rows(exc.fields, saved, data, labels=rules.COUNT_FIELDS)
+                errors = {"__all__": MERGE_CONFLICT}
+            else:
+                errors = {"__all__": CONFLICT}
+                data = (
+                    {**current, "month": f"{form.month:%Y-%m}"}
+                    if current
+                    else _blank_month(form.month)
+                )
+    if unresolved and merge_rows is None:
+        base = {k[5:]: v for k, v in data.items() if k.startswith("base_")}
+        merge_rows = merging.rows(unresolved, base, data, labels=rules.COUNT_FIELDS)
+    return await _measures_page(
+        request, viewer, unit_id, values=data, errors=errors, merge_rows=merge_rows
+    )
 
 
 @post("/units/{unit_id:int}/measures/last-events")

@@ -34,7 +34,13 @@ class RoundInputError(Exception):
 
 
 class Conflict(Exception):
-    """Someone else saved this record since it was opened."""
+    """Someone else saved this record since it was opened. From a merging edit, `fields` names
+    the fields both people changed and `mine` holds every field this person changed."""
+
+    def __init__(self, fields: tuple[str, ...] = (), mine: dict | None = None):
+        super().__init__("stale version")
+        self.fields = fields
+        self.mine = mine or {}
 
 
 def hospital_tz():

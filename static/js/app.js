@@ -152,6 +152,15 @@ document.addEventListener("change", function (evt) {
   }
   window.addEventListener("online", retryAll);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) retryAll(); });
+  // The choice between two devices' texts is its own form: once it is saved, so is the item.
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var status = evt.detail && evt.detail.target;
+    forms.forEach(function (f) {
+      if (f.dataset.state === "problem" && statusFor(f) === status && status.querySelector("[data-saved]")) {
+        f.dataset.state = "saved";
+      }
+    });
+  });
 
   window.addEventListener("beforeunload", function (evt) {
     if (pending().length) { evt.preventDefault(); evt.returnValue = ""; }

@@ -1,12 +1,14 @@
 """Issue #11 case 3 for barriers: a follow-up action from a page opened before someone else's
-change is refused only when both changed the same thing (the next follow-up, the level, the
-owner); a double tap still adds one note."""
+change is saved unless both changed the same thing (the next follow-up, the level, the owner);
+then both values are shown and the person chooses (the issue page's merge choice), with their
+note kept; a double tap still adds one note."""
 
 from datetime import timedelta
 from html import unescape
 
 from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.core.clock import local_today
+from rounds.web.filters import day
 from tests.conftest import post_form
 from tests.rounding.helpers import make_barrier, make_issue
 from tests.trust.forms import form_fields
@@ -38,13 +40,27 @@ async def test_stale_forms_merge_unless_both_changed_the_same_field(
         clash = await post_form(
             other, f"{path}/notes", {**b_note, "note_body": "Chased", "note_next": in_three_days}
         )
-        assert "changed" in unescape(clash.text).lower()
-        assert await BarrierNote.count().where(BarrierNote.body == "Chased") == 0
-        # B's note keeping A's date, from the same old page: added, A's date kept
-        same = await post_form(
-            other, f"{path}/notes", {**b_note, "note_body": "Chased", "note_next": in_two_weeks}
+        html = unescape(clash.text)
+        assert "both changed 1 detail" in html
+        assert (
+            f'Keep the saved value: <strong class="merge-choice__value">{day(local_today() + timedelta(days=14))}'
+            in html
         )
-        assert same.status_code in (200, 303)
+        assert (
+            f'Use yours: <strong class="merge-choice__value">{day(local_today() + timedelta(days=3))}'
+            in html
+        )
+        assert await BarrierNote.count().where(BarrierNote.body == "Chased") == 0
+        choice = form_fields(clash.text, f"{path}/notes")
+        assert choice["note_body"] == "Chased" and choice["conflict_fields"] == "note_next"
+        # no choice: asked again, the note still typed
+        again = await post_form(other, f"{path}/notes", choice)
+        assert "choose which value to keep" in unescape(again.text)
+        assert await BarrierNote.count().where(BarrierNote.body == "Chased") == 0
+        # B keeps A's date: the note is added, A's date kept; pressed twice, one note
+        for _ in range(2):
+            same = await post_form(other, f"{path}/notes", {**choice, "keep_note_next": "theirs"})
+            assert same.status_code in (200, 303)
         for _ in range(2):  # a double tap of the removal from the old page: one removal
             done = await post_form(
                 other, f"{path}/removed", {**b_removed, "removed_note": "New contract signed"}

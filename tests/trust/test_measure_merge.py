@@ -1,5 +1,6 @@
 """Issue #11 case 3 for unit measures: two people correcting one month's figures keep both
-corrections; only a figure both changed is refused."""
+corrections; a figure both changed shows both numbers and the person chooses (the issue page's
+merge choice); saving the choice twice reverts nothing."""
 
 from html import unescape
 
@@ -37,7 +38,27 @@ async def test_two_people_correcting_one_month_keep_both(client, make_client, wo
             assert saved.status_code == 303
         row = await UnitMeasure.select().where(UnitMeasure.unit == world.unit_a).first()
         assert (row["falls"], row["patient_days"]) == (3, 950)
-        clash = await post_form(other, path, {**b, "falls": "4"})
-        assert clash.status_code == 200 and "Someone else saved" in unescape(clash.text)
+        # both change falls: B sees 3 (saved) and 4 (theirs) and keeps the rest of their edit
+        clash = await post_form(other, path, {**b, "falls": "4", "staff_injuries": "1"})
+        html = unescape(clash.text)
+        assert clash.status_code == 200 and "both changed 1 figure" in html
+        assert 'Keep the saved value: <strong class="merge-choice__value">3</strong>' in html
+        assert 'Use yours: <strong class="merge-choice__value">4</strong>' in html
+        choice = form_fields(clash.text, path)
+        assert (choice["falls"], choice["staff_injuries"], choice["patient_days"]) == (
+            "4",
+            "1",
+            "950",
+        )
+        row = await UnitMeasure.select().where(UnitMeasure.unit == world.unit_a).first()
+        assert (row["falls"], row["staff_injuries"]) == (3, 0)  # nothing saved before choosing
+        # no choice made: asked again, nothing lost
+        again = await post_form(other, path, choice)
+        assert again.status_code == 200 and "choose which value to keep" in unescape(again.text)
+        for _ in range(2):  # keep the saved value, pressed twice
+            kept = await post_form(other, path, {**choice, "keep_falls": "theirs"})
+            assert kept.status_code == 303
+        # A presses Save again on the page opened at the start: nothing of B's is reverted
+        assert (await post_form(client, path, {**a, "falls": "3"})).status_code == 303
     row = await UnitMeasure.select().where(UnitMeasure.unit == world.unit_a).first()
-    assert (row["falls"], row["patient_days"]) == (3, 950)
+    assert (row["falls"], row["staff_injuries"], row["patient_days"]) == (3, 1, 950)

@@ -1,5 +1,6 @@
 """Issue #11 case 3 for meeting items: minutes typed on one device and decisions on another
-both stay; only the same field changed on both asks which text to keep."""
+both stay; the same field changed on both shows both texts and the person chooses (the issue
+page's merge choice); saving the choice twice reverts nothing."""
 
 from html import unescape
 
@@ -27,12 +28,24 @@ async def test_two_devices_on_one_item_keep_both_texts(client, make_client, worl
             assert "Not saved" not in b_saved.text
         row = await MeetingItem.select().where(MeetingItem.id == item["id"]).first()
         assert (row["minutes"], row["decisions"]) == ("Falls up on nights", "Buy bed alarms")
-        # both change the minutes: B is asked, and "Keep my text" keeps A's decisions
+        # both change the minutes: B sees both texts, keeps A's decisions, and chooses
         clash = await post_form(other, url, {**b, "minutes": "Two falls this month"}, htmx=True)
         html = unescape(clash.text)
-        assert "Not saved" in html and "Falls up on nights" in html
+        assert "both changed 1 text" in html and "Falls up on nights" in html
+        assert "Two falls this month" in html
         keep = form_fields(clash.text, url)
-        assert keep["decisions"] == "Buy bed alarms"
-        await post_form(other, url, keep, htmx=True)
+        assert keep["decisions"] == "Buy bed alarms" and keep["conflict_fields"] == "minutes"
+        row = await MeetingItem.select().where(MeetingItem.id == item["id"]).first()
+        assert row["minutes"] == "Falls up on nights"  # nothing written before choosing
+        unchosen = await post_form(other, url, keep, htmx=True)
+        assert "choose which value to keep" in unescape(unchosen.text)
+        for _ in range(2):  # "use yours", pressed twice
+            done = await post_form(other, url, {**keep, "keep_minutes": "mine"}, htmx=True)
+            assert "Saved" in done.text and "Two falls this month" in unescape(done.text)
+        # choosing the saved text writes nothing of B's minutes
+        clash = await post_form(other, url, {**b, "minutes": "Three falls"}, htmx=True)
+        keep = form_fields(clash.text, url)
+        done = await post_form(other, url, {**keep, "keep_minutes": "theirs"}, htmx=True)
+        assert "Saved" in done.text
     row = await MeetingItem.select().where(MeetingItem.id == item["id"]).first()
     assert (row["minutes"], row["decisions"]) == ("Two falls this month", "Buy bed alarms")
