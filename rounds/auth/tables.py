@@ -1,6 +1,6 @@
 """Second factors: one authenticator (TOTP) per person and their one-time recovery codes."""
 
-from piccolo.columns import BigInt, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import BigInt, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from rounds.core.tables import Person
@@ -9,6 +9,8 @@ from rounds.core.tables import Person
 class PersonFactor(Table, tablename="person_factor"):
     """A person's authenticator app. The TOTP secret is encrypted with a key derived from
     ROUNDS_SECRET_KEY (not in the database); confirmed once the person typed a first code."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
     secret = Varchar(length=255)
@@ -19,6 +21,8 @@ class PersonFactor(Table, tablename="person_factor"):
 
 class RecoveryCode(Table, tablename="recovery_code"):
     """A one-time code for a lost phone; only its keyed hash is stored."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
     code_hash = Varchar(length=64, unique=True)

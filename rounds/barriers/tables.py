@@ -5,6 +5,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -18,6 +19,7 @@ LEVELS = ("unit", "department", "executive", "c_suite", "board")
 
 
 class Barrier(Table, tablename="barrier"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     issue = ForeignKey(references=SafetyIssue, on_delete=OnDelete.cascade, index=True)
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     description = Text()
@@ -40,6 +42,8 @@ class Barrier(Table, tablename="barrier"):
 class BarrierNote(Table, tablename="barrier_note"):
     """The dated follow-up log: notes, escalations, removal."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
+
     barrier = ForeignKey(references=Barrier, on_delete=OnDelete.cascade, index=True)
     author = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
     at = Timestamptz()
@@ -52,6 +56,8 @@ class BarrierNote(Table, tablename="barrier_note"):
 
 class ReminderDigest(Table, tablename="reminder_digest"):
     """One digest per person per day; sending is retried until it succeeds."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
     digest_on = Date(index=True)

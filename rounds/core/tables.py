@@ -6,6 +6,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -17,6 +18,7 @@ UNIT_ROLES = ("executive", "champion", "member")
 
 
 class Person(Table, tablename="person"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     email = Varchar(length=254, unique=True)
     display_name = Varchar(length=120)
     job_title = Varchar(length=120, default="")
@@ -31,6 +33,7 @@ class Person(Table, tablename="person"):
 
 
 class Unit(Table, tablename="unit"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     name = Varchar(length=120, unique=True)
     kind = Varchar(length=30, default="med-surg")
     facility = Varchar(length=120, default="")
@@ -43,12 +46,15 @@ class Unit(Table, tablename="unit"):
 class Membership(Table, tablename="membership"):
     """A person's place on a unit: executive partner, unit champion or CUSP team member."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
+
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     unit_role = Varchar(length=20, default="member")
 
 
 class WebSession(Table, tablename="web_session"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     token_hash = Varchar(length=64, unique=True)
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz()
@@ -61,6 +67,7 @@ class WebSession(Table, tablename="web_session"):
 
 
 class LoginThrottle(Table, tablename="login_throttle"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     key = Varchar(length=320, unique=True)
     failures = Integer(default=0)
     window_started_at = Timestamptz()
@@ -69,6 +76,8 @@ class LoginThrottle(Table, tablename="login_throttle"):
 
 class AuditEntry(Table, tablename="audit_entry"):
     """Append-only; each row's hash covers the previous row's hash (tamper evidence)."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     seq = BigInt(unique=True)
     at = Timestamptz()
@@ -88,10 +97,13 @@ class AuditEntry(Table, tablename="audit_entry"):
 class AuditHead(Table, tablename="audit_head"):
     """One row: the last sequence number and hash. Updating it serialises audit writers."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
+
     seq = BigInt(default=0)
     last_hash = Varchar(length=64, default="")
 
 
 class Setting(Table, tablename="setting"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     key = Varchar(length=80, unique=True)
     value = Text(default="")

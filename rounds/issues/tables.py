@@ -6,6 +6,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -17,12 +18,14 @@ from rounds.rounding.tables import SafetyRound
 
 
 class Category(Table, tablename="category"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     name = Varchar(length=80, unique=True)
     position = Integer(default=0)
     active = Boolean(default=True)
 
 
 class SafetyIssue(Table, tablename="safety_issue"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     identified_on = Date(index=True)
     source = Varchar(length=30, default="safety_round")
@@ -60,6 +63,7 @@ class SafetyIssue(Table, tablename="safety_issue"):
 
 
 class IssueUpdate(Table, tablename="issue_update"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     issue = ForeignKey(references=SafetyIssue, on_delete=OnDelete.cascade, index=True)
     author = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
     at = Timestamptz()
@@ -68,6 +72,8 @@ class IssueUpdate(Table, tablename="issue_update"):
 
 class DefectLearning(Table, tablename="defect_learning"):
     """CUSP step 4 on one issue. factors and actions are JSON lists."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     issue = ForeignKey(references=SafetyIssue, on_delete=OnDelete.cascade, unique=True)
     what_happened = Text(default="")

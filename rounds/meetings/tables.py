@@ -6,6 +6,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -18,6 +19,7 @@ from rounds.issues.tables import SafetyIssue
 
 
 class Meeting(Table, tablename="meeting"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     scheduled_at = Timestamptz(index=True)
     status = Varchar(length=20, default="scheduled")
@@ -30,6 +32,7 @@ class Meeting(Table, tablename="meeting"):
 
 
 class MeetingItem(Table, tablename="meeting_item"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
     section = Varchar(length=30)
     position = Integer(default=0)
@@ -43,6 +46,7 @@ class MeetingItem(Table, tablename="meeting_item"):
 
 
 class MeetingAttendee(Table, tablename="meeting_attendee"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
     person = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
     guest_role = Varchar(length=120, default="")
@@ -50,6 +54,7 @@ class MeetingAttendee(Table, tablename="meeting_attendee"):
 
 
 class MeetingAction(Table, tablename="meeting_action"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
     item = ForeignKey(references=MeetingItem, null=True, on_delete=OnDelete.set_null)
     issue = ForeignKey(references=SafetyIssue, on_delete=OnDelete.cascade)
@@ -61,6 +66,7 @@ class MeetingAction(Table, tablename="meeting_action"):
 
 
 class MeetingAddendum(Table, tablename="meeting_addendum"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
     author = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
     at = Timestamptz()

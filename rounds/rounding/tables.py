@@ -6,6 +6,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -20,6 +21,8 @@ ROUND_STATUSES = ("scheduled", "briefed", "in_progress", "completed", "cancelled
 class RoundSeries(Table, tablename="round_series"):
     """A recurring schedule (every N weeks) that generates the next rounds."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
+
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     every_weeks = Integer(default=4)
     first_at = Timestamptz()
@@ -31,6 +34,7 @@ class RoundSeries(Table, tablename="round_series"):
 
 
 class SafetyRound(Table, tablename="safety_round"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     scheduled_at = Timestamptz(index=True)
     duration_minutes = Integer(default=30)
@@ -55,6 +59,8 @@ class SafetyRound(Table, tablename="safety_round"):
 class Briefing(Table, tablename="briefing"):
     """The champion's notes for one round; frozen_content keeps what the executive saw."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
+
     round = ForeignKey(references=SafetyRound, on_delete=OnDelete.cascade, unique=True)
     going_on = Text(default="")
     staff_concerns = Text(default="")
@@ -70,6 +76,8 @@ class Briefing(Table, tablename="briefing"):
 
 class UnitMeasure(Table, tablename="unit_measure"):
     """One month of a unit's figures. Rates are computed, never stored."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     month = Date(index=True)
@@ -90,6 +98,8 @@ class UnitMeasure(Table, tablename="unit_measure"):
 
 class LastEvent(Table, tablename="unit_last_event"):
     """Date of the last event of a kind on a unit (fall, clabsi, ...), for "days since"."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=30)

@@ -4,6 +4,7 @@ from piccolo.columns import (
     Date,
     ForeignKey,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -22,6 +23,8 @@ class VoiceLink(Table, tablename="voice_link"):
     """A unit's public concern-form link. The token itself is never stored: `nonce` plus the
     server's secret key derive it, and `token_hash` (SHA-256 of it) finds the link."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
+
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     audience = Varchar(length=10, default="staff")
     nonce = Varchar(length=64)
@@ -34,6 +37,8 @@ class VoiceLink(Table, tablename="voice_link"):
 class Campaign(Table, tablename="voice_campaign"):
     """A Staff Safety Assessment period on one unit (staff concerns sent within it count)."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
+
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     opens_on = Date()
     closes_on = Date()
@@ -44,6 +49,8 @@ class Campaign(Table, tablename="voice_campaign"):
 
 class Concern(Table, tablename="voice_concern"):
     """One concern sent without an account. `code` is the sender's way back (/c/{code})."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker
 
     unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, index=True)
     link = ForeignKey(references=VoiceLink, null=True, on_delete=OnDelete.set_null)
