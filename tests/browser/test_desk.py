@@ -141,7 +141,7 @@ def test_quick_triage_at_finish_round_in_taps(tab_factory):
     concern = "Spill kit missing from the med room pod"
     ex.page.get_by_label("The concern, in the staff's words").fill(concern)
     ex.page.get_by_role("button", name="Add", exact=True).click()
-    ex.page.get_by_text(concern).first.wait_for()
+    ex.page.locator("#heard").get_by_text(concern).first.wait_for()  # saved, not only queued
     ex.page.goto(ex.page.url.replace("/run", "/finish"))
     item = ex.page.locator("li.row", has_text=concern)
     item.get_by_role("group", name="Worst credible harm").get_by_label(

@@ -31,7 +31,7 @@ def test_long_word_wraps_on_round_and_read_back(tab_factory):
     tab.page.get_by_label("The concern, in the staff's words").fill(LONG_WORD)
     tab.page.get_by_label("Raised by (a role, not a name)").fill("RN, nights")
     tab.page.get_by_role("button", name="Add", exact=True).click()
-    tab.page.get_by_text(LONG_WORD[:40]).first.wait_for()
+    tab.page.locator("#heard").get_by_text(LONG_WORD[:40]).first.wait_for()  # saved, not queued
     width = tab.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1024, f"round screen scrolls sideways: {width}px"
     tab.shot("trust-long-word-round")
