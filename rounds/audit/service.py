@@ -56,6 +56,11 @@ def created(values: dict[str, Any]) -> dict[str, list[Any]]:
     return {key: [None, _plain(value)] for key, value in values.items()}
 
 
+def removed(values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Every field of a deleted row, so the entry keeps all of it."""
+    return {key: [_plain(value), None] for key, value in values.items() if key != "id"}
+
+
 _key: bytes | None = None
 _key_id = ""
 _keys: dict[str, bytes] = {}  # key id -> key, the current one and earlier ones

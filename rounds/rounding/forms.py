@@ -64,9 +64,36 @@ class CaptureForm(_Form):
     description: str = Field(default="", max_length=4000)
     raised_by: str = Field(default="", max_length=80)
     needs_help: bool = False
+    # "what's in the way": the title of the barrier "Needs my help" opens (required with it)
+    in_the_way: str = Field(default="", max_length=2000)
+    # the person's "keep Raised by for the next concern" pin
+    pin_raised_by: bool = False
     idempotency_key: str = Field(default="", max_length=64)
 
-    _check = field_validator("needs_help", mode="before")(classmethod(lambda cls, v: _checkbox(v)))
+    _check = field_validator("needs_help", "pin_raised_by", mode="before")(
+        classmethod(lambda cls, v: _checkbox(v))
+    )
+
+
+class HelpForm(_Form):
+    in_the_way: str = Field(default="", max_length=2000)
+
+
+class CorrectForm(_Form):
+    """Correcting a concern heard on this round: the new values and those the form showed."""
+
+    edit_description: str = Field(default="", max_length=4000)
+    edit_raised_by: str = Field(default="", max_length=80)
+    edit_needs_help: bool = False
+    edit_in_the_way: str = Field(default="", max_length=2000)
+    base_description: str = Field(default="", max_length=4000)
+    base_raised_by: str = Field(default="", max_length=80)
+    base_in_the_way: str = Field(default="", max_length=2000)
+    version: int = 0
+
+    _check = field_validator("edit_needs_help", mode="before")(
+        classmethod(lambda cls, v: _checkbox(v))
+    )
 
 
 class StaffForm(_Form):

@@ -14,12 +14,17 @@ from litestar.response import Response
 from rounds.auth.access import ensure_admin, ensure_can_manage
 from rounds.core.clock import local_today
 from rounds.issues import rules as issue_rules
+from rounds.issues import service as issue_service
+from rounds.issues.service import Conflict as IssueConflict
 from rounds.issues.service import IssueInputError
+from rounds.issues.service import can_edit as issue_can_edit
 from rounds.rounding import briefing, calendar, measures, rules, service
 from rounds.rounding.forms import (
     BriefingForm,
     CancelForm,
     CaptureForm,
+    CorrectForm,
+    HelpForm,
     LastEventsForm,
     MeasureForm,
     ScheduleForm,
@@ -34,7 +39,7 @@ from rounds.web.forms import read_form
 from rounds.web.forms import validate as _validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, FromQuery, ViewerDep
-from rounds.web.rendering import redirect, render
+from rounds.web.rendering import redirect, render, wants_fragment
 
 MERGE_CONFLICT = "Someone else changed the same figures while you had this month open."
 CONFLICT = (
@@ -362,27 +367,94 @@ async def start_round(request: Request, viewer: ViewerDep, round_id: FromPath[in
 # --- the round screen -------------------------------------------------------------------------------
 
 
-async def _run_context(viewer, row, *, values=None, errors=None, staff_errors=None):
+def _query_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+async def _run_context(
+    viewer,
+    row,
+    *,
+    values=None,
+    errors=None,
+    staff_errors=None,
+    added=None,
+    notice="",
+    editing=None,
+    mode="edit",
+    edit_values=None,
+    edit_errors=None,
+):
+    heard = await service.heard(row["id"])
+    for item in heard:
+        item["can_change"] = issue_can_edit(viewer, item)
+    by_id = {i["id"]: i for i in heard}
+    if added in by_id and not notice:
+        notice = f"Added: “{by_id[added]['description'][:80]}” – at the top of Heard so far."
     return {
         "round": row,
         "script": await briefing.script(),
-        "heard": await service.heard(row["id"]),
+        # the newest first: what was just added is where the eye is, under the box
+        "heard": heard[::-1],
+        "heard_count": len(heard),
+        "added": added if added in by_id else None,
+        "notice": notice,
+        "editing": editing if editing in by_id else None,
+        "mode": mode,
+        "edit_values": edit_values or {},
+        "edit_errors": edit_errors or {},
         "values": values or {"idempotency_key": new_key()},
         "errors": errors or {},
         "staff_errors": staff_errors or {},
         "labels": rules.STATUS_LABELS,
+        "can_contribute": viewer.can_contribute(row["unit"]),
     }
+
+
+def _edit_values(item: dict) -> dict:
+    """What the correction form shows, and remembers as what it was based on."""
+    line = item["barrier"]["description"] if item["barrier"] else ""
+    return {
+        "edit_description": item["description"],
+        "edit_raised_by": item["raised_by"],
+        "edit_in_the_way": line,
+        "base_description": item["description"],
+        "base_raised_by": item["raised_by"],
+        "base_in_the_way": line,
+        "version": item["version"],
+    }
+
+
+def _heard_page(request, viewer, row, ctx):
+    """The round screen, or for htmx only the list of what was heard (the box is left alone)."""
+    return render(
+        request,
+        "rounding/run.html",
+        fragment="rounding/_heard.html",
+        **ctx,
+        can_manage=viewer.can_manage(row["unit"]),
+        # the list alone: the live region above it is updated in place (announced)
+        status_oob=wants_fragment(request),
+    )
 
 
 @get("/rounds/{round_id:int}/run", name="round_run")
 async def run_page(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
     row = await service.get_round(viewer, round_id)
-    return render(
-        request,
-        "rounding/run.html",
-        **await _run_context(viewer, row),
-        can_manage=viewer.can_manage(row["unit"]),
+    added = _query_int(request, "added")
+    values = {"idempotency_key": new_key()}
+    notice = {"removed": "Removed from the tracking log.", "changed": "Changes saved."}.get(
+        request.query_params.get("done", ""), ""
     )
+    ctx = await _run_context(viewer, row, values=values, added=added, notice=notice)
+    if ctx["added"] and request.query_params.get("pin") == "1":
+        # without JavaScript: the pinned "Raised by" comes back from the concern just added
+        values.update(
+            raised_by=next(i["raised_by"] for i in ctx["heard"] if i["id"] == added),
+            pin_raised_by=True,
+        )
+    return render(request, "rounding/run.html", **ctx, can_manage=viewer.can_manage(row["unit"]))
 
 
 @post("/rounds/{round_id:int}/run/capture")
@@ -392,19 +464,28 @@ async def run_capture(request: Request, viewer: ViewerDep, round_id: FromPath[in
     form, errors = validate(CaptureForm, data)
     if form:
         try:
-            await service.capture_concern(
+            issue_id = await service.capture_concern(
                 viewer,
                 row,
                 description=form.description,
                 raised_by=form.raised_by,
                 needs_help=form.needs_help,
+                in_the_way=form.in_the_way,
                 idempotency_key=form.idempotency_key,
             )
-            # Keep the raised-by role for the next concern: people often speak in turn.
+            if not wants_fragment(request):  # without JavaScript: a reload adds nothing twice
+                pin = "&pin=1" if form.pin_raised_by else ""
+                return redirect(request, f"/rounds/{round_id}/run?added={issue_id}{pin}#heard")
+            # "Raised by" is kept for the next concern only when pinned: people speak in turn,
+            # but a role carried over silently ends up on the wrong concern.
+            keep = (
+                {"raised_by": form.raised_by, "pin_raised_by": True} if form.pin_raised_by else {}
+            )
             ctx = await _run_context(
                 viewer,
                 row,
-                values={"idempotency_key": new_key(), "raised_by": form.raised_by, "added": True},
+                values={"idempotency_key": new_key(), **keep, "added": True},
+                added=issue_id,
             )
             response = render(
                 request,
@@ -432,23 +513,111 @@ async def run_help(
     request: Request, viewer: ViewerDep, round_id: FromPath[int], issue_id: FromPath[int]
 ) -> Response:
     row = await service.get_round(viewer, round_id)
-    errors = {}
-    try:
-        await service.ask_for_help(viewer, row, issue_id)
-    except (IssueInputError, RoundInputError) as exc:
-        errors = exc.errors
-    if not errors and not request.headers.get("hx-request"):
+    data = await read_form(request)
+    form, errors = validate(HelpForm, data)
+    if form:
+        try:
+            await service.ask_for_help(viewer, row, issue_id, in_the_way=form.in_the_way)
+        except (IssueInputError, RoundInputError) as exc:
+            errors = exc.errors
+    if not errors and not wants_fragment(request):
         return redirect(request, f"/rounds/{round_id}/run#heard")
     # Only the list is re-rendered, so a concern being typed in the box is not lost.
-    ctx = await _run_context(viewer, row)
-    return render(
-        request,
-        "rounding/run.html",
-        fragment="rounding/_heard.html",
-        **ctx,
-        can_manage=viewer.can_manage(row["unit"]),
-        help_error=" ".join(errors.values()),
+    ctx = await _run_context(
+        viewer,
+        row,
+        editing=issue_id if errors else None,
+        mode="help",
+        edit_values={"edit_in_the_way": data.get("in_the_way", "")},
+        edit_errors={("edit_in_the_way" if k == "in_the_way" else k): v for k, v in errors.items()},
+        notice="" if errors else "Added to your barriers.",
     )
+    if errors and ctx["editing"] is None:
+        ctx["help_error"] = " ".join(errors.values())
+    return _heard_page(request, viewer, row, ctx)
+
+
+@get("/rounds/{round_id:int}/run/issues/{issue_id:int}/edit")
+async def run_edit(
+    request: Request, viewer: ViewerDep, round_id: FromPath[int], issue_id: FromPath[int]
+) -> Response:
+    """One concern heard on this round opened for correcting (or, with ?help=1, for saying
+    what is in the way): the whole round screen without JavaScript, the list for htmx."""
+    row = await service.get_round(viewer, round_id)
+    ctx = await _run_context(viewer, row, editing=issue_id)
+    item = next((i for i in ctx["heard"] if i["id"] == issue_id), None)
+    if item is None:
+        raise NotFoundException()
+    ctx["mode"] = "help" if request.query_params.get("help") or not item["can_change"] else "edit"
+    ctx["edit_values"] = _edit_values(item)
+    if request.query_params.get("help"):
+        ctx["edit_values"]["edit_needs_help"] = True
+    return _heard_page(request, viewer, row, ctx)
+
+
+@post("/rounds/{round_id:int}/run/issues/{issue_id:int}")
+async def run_correct(
+    request: Request, viewer: ViewerDep, round_id: FromPath[int], issue_id: FromPath[int]
+) -> Response:
+    row = await service.get_round(viewer, round_id)
+    data = await read_form(request)
+    form, errors = validate(CorrectForm, data)
+    if form:
+        try:
+            await service.correct_concern(
+                viewer,
+                row,
+                issue_id,
+                values={"description": form.edit_description, "raised_by": form.edit_raised_by},
+                base={"description": form.base_description, "raised_by": form.base_raised_by},
+                version=form.version,
+                needs_help=form.edit_needs_help,
+                in_the_way=form.edit_in_the_way,
+                base_in_the_way=form.base_in_the_way,
+            )
+            if not wants_fragment(request):
+                return redirect(request, f"/rounds/{round_id}/run?done=changed#heard-{issue_id}")
+            ctx = await _run_context(viewer, row, notice="Changes saved.")
+            return _heard_page(request, viewer, row, ctx)
+        except IssueConflict as exc:
+            errors = {
+                "__all__": "Someone else changed this concern while you had it open: "
+                + "; ".join(
+                    f"{issue_service.FIELD_LABELS.get(f, f)} is now “{exc.current.get(f)}”"
+                    for f in exc.fields
+                )
+                + ". Your words are kept below – save again to use them."
+            }
+            data = {**data, "version": exc.current["version"]}
+            for name in exc.fields:
+                data[f"base_{name}"] = exc.current.get(name) or ""
+        except (IssueInputError, RoundInputError) as exc:
+            errors = {
+                (f"edit_{k}" if k in ("description", "raised_by", "in_the_way") else k): v
+                for k, v in exc.errors.items()
+            }
+    ctx = await _run_context(viewer, row, editing=issue_id, edit_values=data, edit_errors=errors)
+    if ctx["editing"] is None:  # removed meanwhile, or the round is over
+        ctx["help_error"] = " ".join(errors.values())
+    return _heard_page(request, viewer, row, ctx)
+
+
+@post("/rounds/{round_id:int}/run/issues/{issue_id:int}/remove")
+async def run_remove(
+    request: Request, viewer: ViewerDep, round_id: FromPath[int], issue_id: FromPath[int]
+) -> Response:
+    row = await service.get_round(viewer, round_id)
+    try:
+        removed = await service.remove_concern(viewer, row, issue_id)
+    except RoundInputError as exc:
+        ctx = await _run_context(viewer, row)
+        ctx["help_error"] = " ".join(exc.errors.values())
+        return _heard_page(request, viewer, row, ctx)
+    if not wants_fragment(request):
+        return redirect(request, f"/rounds/{round_id}/run?done=removed#heard")
+    notice = f"Removed from the tracking log: “{removed['description'][:80]}”."
+    ctx = await _run_context(viewer, row, notice=notice)
+    return _heard_page(request, viewer, row, ctx)
 
 
 @post("/rounds/{round_id:int}/run/staff")
@@ -557,7 +726,10 @@ async def finish_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
     errors: dict[str, str] = {}
     assignments: dict[int, tuple[int | None, date | None]] = {}
     ratings: dict[int, dict[str, str]] = {}
+    lines: dict[int, str] = {}
     for key in data:
+        if key.startswith("in_the_way_") and key[11:].isdigit() and len(key) < 25:
+            lines[int(key[11:])] = str(data.get(key) or "")
         if key.startswith("owner_") and key[6:].isdigit():
             issue_id = int(key[6:])
             owner_raw, due_raw = str(data.get(key) or ""), str(data.get(f"due_{issue_id}") or "")
@@ -591,6 +763,7 @@ async def finish_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
                 debrief=str(data.get("debrief_notes") or ""),
                 version=version,
                 ratings=ratings,
+                in_the_way=lines,
             )
             return redirect(request, f"/rounds/{round_id}?finished=1")
         except RoundInputError as exc:
@@ -834,6 +1007,9 @@ route_handlers = [
     run_page,
     run_capture,
     run_help,
+    run_edit,
+    run_correct,
+    run_remove,
     run_staff,
     readback_page,
     readback_done,

@@ -557,10 +557,11 @@ def ensure_running(row: dict) -> None:
 
 async def heard(round_id: int) -> list[dict]:
     """What was heard on this round, in the order it was said, with whether the executive
-    partner's help was asked for (a barrier is open for them)."""
+    partner's help was asked for (a barrier is open for them) and that barrier's title."""
     issues = (
         await SafetyIssue.select(
             SafetyIssue.id,
+            SafetyIssue.unit,
             SafetyIssue.description,
             SafetyIssue.raised_by,
             SafetyIssue.status,
@@ -578,14 +579,35 @@ async def heard(round_id: int) -> list[dict]:
         .order_by(SafetyIssue.id)
     )
     if issues:
-        barriers = await Barrier.select(Barrier.issue).where(
-            Barrier.issue.is_in([i["id"] for i in issues])
-        )
-        helped = {b["issue"] for b in barriers}
+        barriers = await Barrier.select(
+            Barrier.id, Barrier.issue, Barrier.description, Barrier.version
+        ).where(Barrier.issue.is_in([i["id"] for i in issues]))
+        helped = {b["issue"]: b for b in barriers}
         for issue in issues:
-            issue["has_barrier"] = issue["id"] in helped
+            barrier = helped.get(issue["id"])
+            issue["has_barrier"] = barrier is not None
+            issue["barrier"] = barrier
             issue["light"] = issue_rules.stoplight(issue["status"])
     return issues
+
+
+IN_THE_WAY_MISSING = (
+    "Say in one line what is in the way (for example “no budget for a second suction unit”): "
+    "it becomes the title of the barrier on your barrier board."
+)
+
+
+def _in_the_way_problems(text: str, *, required: bool) -> dict[str, str]:
+    """The one line "what's in the way": required when a barrier is opened, screened like all
+    free text (it is shown on the barrier board)."""
+    text = (text or "").strip()
+    if not text:
+        return {"in_the_way": IN_THE_WAY_MISSING} if required else {}
+    if len(text) > 200:
+        return {"in_the_way": "Keep it to one line (at most 200 characters)."}
+    from rounds.issues.service import screen
+
+    return {("in_the_way" if k == "line" else k): v for k, v in screen({"line": text}).items()}
 
 
 async def capture_concern(
@@ -596,10 +618,21 @@ async def capture_concern(
     raised_by: str,
     needs_help: bool,
     idempotency_key: str,
+    in_the_way: str = "",
 ) -> int:
     """Put what staff said straight onto the tracking log, linked to this round. With
-    "needs my help", a barrier is opened for the executive partner."""
+    "needs my help", a barrier titled with `in_the_way` (required) is opened for the executive
+    partner."""
     ensure_running(row)
+    in_the_way = (in_the_way or "").strip()
+    problems = _in_the_way_problems(in_the_way, required=needs_help)
+    if problems:
+        # Checked with the concern's own rules, so every problem is shown at once.
+        try:
+            await _check_capture(viewer, row, description, raised_by)
+        except IssueInputError as exc:
+            problems = {**exc.errors, **problems}
+        raise RoundInputError(problems)
     # One transaction: a failure opening the barrier leaves no concern either, so the retry
     # (same idempotency key) creates both instead of finding the concern and skipping the barrier.
     async with db.write_transaction():
@@ -616,32 +649,237 @@ async def capture_concern(
         if needs_help and (
             captured.created or not await Barrier.exists().where(Barrier.issue == captured.id)
         ):
-            await _open_help_barrier(viewer, row, captured.id, description)
+            await _open_help_barrier(viewer, row, captured.id, in_the_way)
     return captured.id
 
 
-async def _open_help_barrier(viewer: Viewer, row: dict, issue_id: int, description: str) -> None:
-    text = (
-        f"Raised on the safety round of {filters.day(row['scheduled_at'])}: {description.strip()}"
-    )
+async def _check_capture(viewer: Viewer, row: dict, description: str, raised_by: str) -> None:
+    """The concern's own problems (empty, too long, identifiers), without saving anything."""
+    from rounds.issues.service import screen
+
+    ensure_can_contribute(viewer, row["unit"])
+    errors: dict[str, str] = {}
+    if not (description or "").strip():
+        errors["description"] = "Describe the concern in the staff's words."
+    errors.update(screen({"description": description or "", "raised_by": raised_by or ""}))
+    if errors:
+        raise IssueInputError(errors)
+
+
+async def _open_help_barrier(viewer: Viewer, row: dict, issue_id: int, in_the_way: str) -> None:
+    """The barrier "Needs my help" opens: its title is the executive's one line."""
     await open_barrier(
-        viewer, issue_id, description=text[:2000], level="executive", owner_id=row["executive"]
+        viewer,
+        issue_id,
+        description=in_the_way.strip()[:2000],
+        level="executive",
+        owner_id=row["executive"],
     )
 
 
-async def ask_for_help(viewer: Viewer, row: dict, issue_id: int) -> None:
-    """The "Needs my help" toggle on a captured item: opens one barrier for the executive."""
-    ensure_running(row)
-    issue = (
-        await SafetyIssue.select(SafetyIssue.id, SafetyIssue.description, SafetyIssue.round)
-        .where(SafetyIssue.id == issue_id)
-        .first()
-    )
+async def _round_issue(row: dict, issue_id: int) -> dict:
+    """A concern heard on this round (404 for any other issue)."""
+    issue = await SafetyIssue.select().where(SafetyIssue.id == issue_id).first()
     if issue is None or issue["round"] != row["id"]:
         raise NotFoundException()
+    return issue
+
+
+async def ask_for_help(viewer: Viewer, row: dict, issue_id: int, in_the_way: str = "") -> None:
+    """The "Needs my help" toggle on a captured item: opens one barrier for the executive,
+    titled with what is in the way (required)."""
+    ensure_running(row)
+    await _round_issue(row, issue_id)
     if await Barrier.exists().where(Barrier.issue == issue_id):
         return  # already on the executive's list (a double tap)
-    await _open_help_barrier(viewer, row, issue_id, issue["description"])
+    if problems := _in_the_way_problems(in_the_way, required=True):
+        raise RoundInputError(problems)
+    await _open_help_barrier(viewer, row, issue_id, in_the_way)
+
+
+# --- correcting and removing what was heard, while the round runs ------------------------------
+
+
+async def correct_concern(
+    viewer: Viewer,
+    row: dict,
+    issue_id: int,
+    *,
+    values: dict,
+    base: dict,
+    version: int | None,
+    needs_help: bool,
+    in_the_way: str,
+    base_in_the_way: str = "",
+) -> dict:
+    """Reword a concern heard on this round or change its fields, until the round is finished
+    (then it is an ordinary issue, edited on the issue page). Goes through
+    issues.service.change_issue with the values the form showed (`base`), so the issue page's
+    rules (who may) and its merging (a field both people changed is a Conflict) hold here too.
+    Ticking "Needs my help" opens the barrier titled `in_the_way`; on a concern that has one,
+    a changed `in_the_way` rewords that barrier (if nobody else changed it since).
+    Returns the issue's changes."""
+    from rounds.issues.service import ensure_can_edit
+
+    ensure_running(row)
+    issue = await _round_issue(row, issue_id)
+    ensure_can_edit(viewer, issue)
+    barrier = await Barrier.select().where(Barrier.issue == issue_id).first()
+    in_the_way = (in_the_way or "").strip()
+    opening = needs_help and barrier is None
+    rewording = barrier is not None and in_the_way != (base_in_the_way or "").strip()
+    problems = _in_the_way_problems(in_the_way, required=opening or rewording)
+    if problems:
+        raise RoundInputError(problems)
+    try:
+        async with db.write_transaction():
+            current = (
+                await SafetyRound.select(SafetyRound.status)
+                .where(SafetyRound.id == row["id"])
+                .first()
+            )
+            ensure_running({**row, "status": current["status"]})
+            changes = await change_issue(
+                viewer,
+                issue_id,
+                {**values, **({"needs_executive_help": True} if opening else {})},
+                base={**base, "needs_executive_help": issue["needs_executive_help"]},
+                version=version,
+            )
+            if opening:
+                await _open_help_barrier(viewer, row, issue_id, in_the_way)
+            elif rewording and in_the_way != barrier["description"]:
+                await _reword_barrier(viewer, barrier, in_the_way, base_in_the_way)
+    except IssueInputError as exc:
+        raise RoundInputError(exc.errors) from exc
+    return changes
+
+
+class BarrierReworded(Exception):
+    """Someone else changed the barrier's title since the form was opened."""
+
+
+async def _reword_barrier(viewer: Viewer, barrier: dict, text: str, base_text: str) -> None:
+    current = await Barrier.select().where(Barrier.id == barrier["id"]).first()
+    if current["description"].strip() != (base_text or "").strip():
+        raise RoundInputError(
+            {
+                "in_the_way": "Someone else changed what is in the way since you opened this "
+                f"(now: “{current['description']}”). Keep theirs or write yours again."
+            }
+        )
+    now = clock.now()
+    await Barrier.update(
+        {"description": text, "updated_at": now, "version": current["version"] + 1}
+    ).where(Barrier.id == barrier["id"])
+    await audit.record(
+        viewer.actor,
+        "update",
+        "barrier",
+        barrier["id"],
+        unit_id=current["unit"],
+        changes={"description": [current["description"], text]},
+    )
+
+
+async def relied_on(viewer: Viewer, issue_id: int) -> str | None:
+    """Why a concern heard on this round may not be removed: someone else has relied on it
+    (worked on it, noted it, linked it) - in words, or None."""
+    from rounds.core.tables import AuditEntry
+    from rounds.issues.tables import DefectLearning, IssueUpdate
+    from rounds.meetings.tables import MeetingAction, MeetingItem
+    from rounds.voice.tables import Concern
+
+    if await IssueUpdate.exists().where(IssueUpdate.issue == issue_id):
+        return "it has updates on the tracking log"
+    if await DefectLearning.exists().where(DefectLearning.issue == issue_id):
+        return "the team is learning from it (learning from defects)"
+    if await MeetingItem.exists().where(MeetingItem.issue == issue_id) or (
+        await MeetingAction.exists().where(MeetingAction.issue == issue_id)
+    ):
+        return "it is on a team meeting's agenda or actions"
+    if await Concern.exists().where(Concern.issue == issue_id):
+        return "a concern staff sent is linked to it"
+    barrier = await Barrier.select().where(Barrier.issue == issue_id).first()
+    if barrier:
+        from rounds.barriers.tables import BarrierNote
+
+        if barrier["status"] != "open" or await BarrierNote.exists().where(
+            (BarrierNote.barrier == barrier["id"]) & (BarrierNote.kind != "created")
+        ):
+            return "its barrier already has follow-up notes"
+    others = (
+        await AuditEntry.select(AuditEntry.actor_label)
+        .where(
+            (
+                (
+                    (AuditEntry.object_type == "safety_issue")
+                    & (AuditEntry.object_id == str(issue_id))
+                )
+                | (
+                    (AuditEntry.object_type == "barrier")
+                    & (AuditEntry.object_id == str(barrier["id"] if barrier else -1))
+                )
+            )
+            & (AuditEntry.action != "create")  # who typed it in did not rely on it
+            & ((AuditEntry.actor_id != viewer.id) | AuditEntry.actor_id.is_null())
+        )
+        .first()
+    )
+    if others:
+        return f"{others['actor_label']} has changed it since"
+    return None
+
+
+async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
+    """Withdraw a concern heard on this round from the tracking log, until the round is
+    finished: a typo, a duplicate, something said twice. Same people as an edit (the issue
+    page's rule). The row is deleted - issues have no "deleted" state that every list of the
+    log would have to hide - and the audit log keeps all of it (every field, who, when), so it
+    is attributable and can be put back by hand. Refused when someone else has relied on it
+    (updates, meetings, a barrier being followed up, a change by someone else): then it stays,
+    and the issue page is the place to mark it. Returns the removed issue."""
+    from rounds.issues.service import ensure_can_edit
+
+    ensure_running(row)
+    issue = await _round_issue(row, issue_id)
+    ensure_can_edit(viewer, issue)
+    if why := await relied_on(viewer, issue_id):
+        raise RoundInputError(
+            {
+                "__all__": f"This concern stays on the log: {why}. Change it on the issue page "
+                "instead (for example “cannot do”, with the reason)."
+            }
+        )
+    async with db.write_transaction():
+        current = (
+            await SafetyRound.select(SafetyRound.status).where(SafetyRound.id == row["id"]).first()
+        )
+        ensure_running({**row, "status": current["status"]})
+        issue = await _round_issue(row, issue_id)  # as it is now, inside the transaction
+        for barrier in await Barrier.select().where(Barrier.issue == issue_id):
+            await Barrier.delete().where(Barrier.id == barrier["id"])
+            await audit.record(
+                viewer.actor,
+                "delete",
+                "barrier",
+                barrier["id"],
+                unit_id=barrier["unit"],
+                changes=audit.removed(barrier),
+            )
+        await SafetyIssue.delete().where(SafetyIssue.id == issue_id)
+        await audit.record(
+            viewer.actor,
+            "delete",
+            "safety_issue",
+            issue_id,
+            unit_id=issue["unit"],
+            changes={
+                **audit.removed(issue),
+                "withdrawn_on_round": [row["id"], None],
+            },
+        )
+    return issue
 
 
 async def update_staff(
@@ -761,11 +999,14 @@ async def finish(
     debrief: str,
     version: int,
     ratings: dict[int, dict[str, str]] | None = None,
+    in_the_way: dict[int, str] | None = None,
 ) -> None:
     """Complete the round: owners and due dates for what was captured (any left blank are
     assigned later on the log), a quick rating of each (harm, likelihood, ease: the priority
-    and easy wins follow the same day) and the debrief notes. All or nothing."""
+    and easy wins follow the same day), for a concern that needs the executive's help the one
+    line "what's in the way" (its barrier's title), and the debrief notes. All or nothing."""
     ratings = ratings or {}
+    in_the_way = {k: v.strip() for k, v in (in_the_way or {}).items() if (v or "").strip()}
     ensure_can_manage(viewer, row["unit"])
     ensure_running(row)
     debrief = (debrief or "").strip()
@@ -788,6 +1029,10 @@ async def finish(
             errors[f"due_{issue_id}"] = "The due date cannot be in the past."
         if due_on is not None and owner_id is None and not issues[issue_id]["owner"]:
             errors[f"owner_{issue_id}"] = "Choose who owns this before giving it a due date."
+    for issue_id, line in in_the_way.items():
+        if issue_id in issues and not issues[issue_id]["has_barrier"]:
+            for message in _in_the_way_problems(line, required=True).values():
+                errors[f"in_the_way_{issue_id}"] = message
     if errors:
         raise RoundInputError(errors)
     now = clock.now()
@@ -811,6 +1056,12 @@ async def finish(
                 if issue is None or not chosen:
                     continue
                 await change_issue(viewer, issue_id, chosen)
+            for issue_id, line in sorted(in_the_way.items()):
+                issue = issues.get(issue_id)
+                if issue is None or issue["has_barrier"]:
+                    continue  # its barrier is open already (reworded on the barrier's page)
+                await _open_help_barrier(viewer, row, issue_id, line)
+                await change_issue(viewer, issue_id, {"needs_executive_help": True}, base={})
             values = {"status": "completed", "completed_at": now, "debrief_notes": debrief}
             await SafetyRound.update({**values, "version": current["version"] + 1}).where(
                 SafetyRound.id == row["id"]

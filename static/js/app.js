@@ -275,15 +275,25 @@ document.addEventListener("htmx:afterSettle", function (evt) {
       if (el.type === "checkbox") el.checked = true;
       else el.value = pair[1];
     });
+    form.dispatchEvent(new Event("change", { bubbles: true }));  // fields shown with a checkbox
+  }
+  // Kept after Add: the names in data-outbox-keep, and a field whose data-outbox-keep-when
+  // names a checkbox that is ticked (the "Raised by" pin).
+  function kept(form, el, keep) {
+    if (keep.indexOf(el.name) >= 0) return true;
+    var when = el.dataset && el.dataset.outboxKeepWhen;
+    var pin = when && form.elements.namedItem(when);
+    return !!(pin && pin.checked);
   }
   function clearForAdd(form) {
     var keep = (form.dataset.outboxKeep || "").split(/\s+/);
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.type === "hidden" || keep.indexOf(el.name) >= 0) return;
+      if (!el.name || el.type === "hidden" || kept(form, el, keep)) return;
       if (el.type === "checkbox") el.checked = false;
       else if (el.tagName === "SELECT") el.selectedIndex = 0;
       else if (el.tagName === "TEXTAREA" || el.type === "text") el.value = "";
     });
+    form.dispatchEvent(new Event("change", { bubbles: true }));  // fields shown with a checkbox
   }
 
   // --- drafts: what is in the box, kept on every keystroke ---
@@ -419,7 +429,9 @@ document.addEventListener("htmx:afterSettle", function (evt) {
     if (!form) return;
     (form.dataset.outboxRefresh || "").split(/\s+/).forEach(function (sel) {
       var fresh = sel && doc.querySelector(sel), old = sel && document.querySelector(sel);
-      if (fresh && old) {
+      if (fresh && old && (old.getAttribute("role") === "status" || old.hasAttribute("aria-live"))) {
+        old.innerHTML = fresh.innerHTML;  // the same live region, so screen readers announce it
+      } else if (fresh && old) {
         old.replaceWith(fresh);
         if (window.htmx) window.htmx.process(fresh);
       }
@@ -568,6 +580,17 @@ document.addEventListener("htmx:afterSettle", function (evt) {
       if (box) box.focus();
       return;
     }
+    // A field required with a ticked checkbox ("what's in the way" with "Needs my help").
+    var missing = Array.prototype.filter.call(form.querySelectorAll("[data-outbox-required-if]"), function (el) {
+      var box2 = form.elements.namedItem(el.dataset.outboxRequiredIf);
+      return box2 && box2.checked && !el.value.trim();
+    })[0];
+    if (missing) {
+      say(form, missing.dataset.outboxRequiredMessage || "Fill in the highlighted field.");
+      missing.setAttribute("aria-invalid", "true");
+      missing.focus();
+      return;
+    }
     say(form, "");
     clearErrors(form);
     var list = items();
@@ -702,6 +725,34 @@ document.addEventListener("htmx:responseError", function (evt) {
   note.append(document.createTextNode("Signed out – that was not saved. Your text is still on this page. "), link);
   main.insertBefore(note, main.firstChild);
 });
+// === Round screen (issue 20): fields shown with their checkbox, and Add above the keyboard ===
+// [data-shown-with="name"] is shown only while the form's checkbox `name` is ticked (without
+// JavaScript it is always shown). On a phone the on-screen keyboard shrinks the visual
+// viewport without moving sticky elements on every browser: --keyboard lifts the Add bar.
+(function () {
+  function sync(root) {
+    (root || document).querySelectorAll("[data-shown-with]").forEach(function (el) {
+      var form = el.closest("form");
+      var box = form && form.elements.namedItem(el.dataset.shownWith);
+      var invalid = el.classList.contains("field--invalid");
+      el.hidden = !!box && !box.checked && !invalid;
+    });
+  }
+  sync();
+  document.addEventListener("change", function () { sync(); });
+  document.addEventListener("htmx:load", function (evt) { sync(evt.target); });
+  var vv = window.visualViewport;
+  var bar = document.querySelector(".capture__bar");
+  if (vv && bar) {
+    var lift = function () {
+      var hidden = Math.max(0, window.innerHeight - vv.height - vv.offsetTop);
+      document.documentElement.style.setProperty("--keyboard", hidden + "px");
+    };
+    vv.addEventListener("resize", lift);
+    vv.addEventListener("scroll", lift);
+    lift();
+  }
+})();
 // === Board report (rounds/reports): the Print button exists only where JavaScript can print ===
 (function () {
   document.querySelectorAll("[data-print]").forEach(function (button) {

@@ -77,16 +77,21 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     ex.page.get_by_role("button", name="Add", exact=True).click()
     ex.page.get_by_role("heading", name="Heard so far (1)").wait_for()
     assert ex.page.get_by_label("The concern, in the staff's words").input_value() == ""
-    assert ex.page.get_by_label("Raised by (a role, not a name)").input_value() == "RN, nights"
+    # "Raised by" is not carried over silently (only when pinned, issue 20)
+    assert ex.page.get_by_label("Raised by (a role, not a name)").input_value() == ""
     ex.page.get_by_label("The concern, in the staff's words").fill(
         "No portable suction on nights; we borrow from 5 North."
     )
     ex.page.get_by_label("Raised by (a role, not a name)").fill("RT")
-    ex.page.get_by_label("Needs my help").check()
+    ex.page.get_by_label("Needs my help", exact=True).check()
+    ex.page.get_by_label("What's in the way, in one line").fill(
+        "A second portable suction unit needs capital approval"
+    )
     ex.page.get_by_role("button", name="Add", exact=True).click()
     ex.page.get_by_role("heading", name="Heard so far (2)").wait_for()
+    # the newest first
     expect(
-        ex.page.locator(".heard__item").nth(1).get_by_text("Needs my help – on my barriers")
+        ex.page.locator(".heard__item").nth(0).get_by_text("Needs my help – on my barriers")
     ).to_be_visible()
     # a patient identifier is refused with the text kept
     ex.page.get_by_label("The concern, in the staff's words").fill("Mr Jones fell, MRN 12345678")

@@ -178,12 +178,13 @@ async def test_run_a_round_end_to_end(client, world, login, query_counter):
             "description": "No portable suction on nights",
             "raised_by": "RT",
             "needs_help": "on",
+            "in_the_way": "No budget line for a second suction unit",
             "idempotency_key": "key-2",
         },
         htmx=True,
     )
     assert "Heard so far (2)" in second.text
-    # without JavaScript the same form answers with the whole round screen
+    # without JavaScript the same form redirects to the round screen (a reload adds nothing)
     plain = await post_form(
         client,
         url,
@@ -193,7 +194,9 @@ async def test_run_a_round_end_to_end(client, world, login, query_counter):
             "idempotency_key": "key-2",
         },
     )
-    assert plain.status_code == 200 and "<html" in plain.text and "Heard so far (2)" in plain.text
+    assert plain.status_code == 303 and "/run?added=" in plain.headers["location"]
+    page = await client.get(plain.headers["location"])
+    assert "Heard so far (2)" in page.text and "Added" in page.text
     issues = (
         await SafetyIssue.select().where(SafetyIssue.round == round_id).order_by(SafetyIssue.id)
     )
@@ -218,10 +221,15 @@ async def test_run_a_round_end_to_end(client, world, login, query_counter):
     )
     assert form_error(bad.text, "description") and "Mr Jones MRN 12345678 fell" in bad.text
     assert await SafetyIssue.count().where(SafetyIssue.round == round_id) == 2
-    # the "Needs my help" toggle on the first item opens one barrier, once
+    # the "Needs my help" toggle on the first item asks what is in the way, then opens one
+    # barrier with that title, once
+    help_url = f"/rounds/{round_id}/run/issues/{issues[0]['id']}/help"
+    missing = await post_form(client, help_url, {"in_the_way": " "}, htmx=True)
+    assert form_error(missing.text, "help_in_the_way") and "in one line" in missing.text
+    assert await Barrier.count().where(Barrier.issue == issues[0]["id"]) == 0
     for _ in range(2):
         toggled = await post_form(
-            client, f"/rounds/{round_id}/run/issues/{issues[0]['id']}/help", htmx=True
+            client, help_url, {"in_the_way": "Alarm resets need a vendor visit"}, htmx=True
         )
         # only the list comes back: a concern being typed in the box is left alone
         assert 'id="heard"' in toggled.text and 'name="description"' not in toggled.text

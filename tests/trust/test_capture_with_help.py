@@ -32,6 +32,7 @@ async def test_failure_between_concern_and_barrier_leaves_neither_and_retry_make
         description="No portable suction on nights",
         raised_by="RT",
         needs_help=True,
+        in_the_way="No budget for a second suction unit",
         idempotency_key="help-key-1",
     )
     with pytest.raises(RuntimeError):
@@ -56,5 +57,8 @@ async def test_retry_of_a_concern_saved_without_its_barrier_opens_the_barrier(wo
     await SafetyIssue.update({SafetyIssue.needs_executive_help: True}).where(
         SafetyIssue.id == issue_id
     )
-    assert await service.capture_concern(viewer, row, needs_help=True, **concern) == issue_id
+    again = await service.capture_concern(
+        viewer, row, needs_help=True, in_the_way="Alarm resets need the vendor", **concern
+    )
+    assert again == issue_id
     assert await Barrier.count().where(Barrier.issue == issue_id) == 1
