@@ -381,11 +381,12 @@ def _select_one():
     return QueryString("SELECT 1")
 
 
-async def raw(sql: str, *args):
-    """Run SQL with {} placeholders on the bound engine (inside a transaction if one is open)."""
+async def raw(sql: str, *args) -> list[dict]:
+    """Run SQL with {} placeholders on the bound engine (inside a transaction if one is open);
+    the rows it returns (none for a statement without RETURNING)."""
     from piccolo.querystring import QueryString
 
-    return await current_engine().run_querystring(QueryString(sql, *args))
+    return await current_engine().run_querystring(QueryString(sql, *args)) or []
 
 
 async def fetch(sql: str, *args) -> list[dict]:

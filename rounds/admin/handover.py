@@ -109,7 +109,7 @@ async def holdings(viewer: Viewer, person_id: int) -> dict:
         MeetingAction.description,
         MeetingAction.due_on,
         MeetingAction.issue.unit.as_alias("unit"),
-        MeetingAction.issue.unit.name.as_alias("unit_name"),
+        MeetingAction.issue._.unit._.name.as_alias("unit_name"),
     ).where((MeetingAction.owner == person_id) & (MeetingAction.issue.status != "closed"))
     units = await Membership.select(
         Membership.id,
@@ -211,6 +211,8 @@ async def hand_over(viewer: Viewer, person_id: int, chosen: dict[str, int | None
                 current = (
                     await table.select(table.version, table.unit).where(table.id == row_id).first()
                 )
+                if current is None:
+                    continue  # removed since the list was made: nothing left to hand over
                 await table.update(
                     {"owner": new, "updated_at": now, "version": current["version"] + 1}
                 ).where(table.id == row_id)
@@ -227,7 +229,10 @@ async def hand_over(viewer: Viewer, person_id: int, chosen: dict[str, int | None
             elif kind in ("round", "series"):
                 role = item["key"].rsplit("_", 1)[1]
                 table = SafetyRound if kind == "round" else RoundSeries
-                unit = (await table.select(table.unit).where(table.id == row_id).first())["unit"]
+                row = await table.select(table.unit).where(table.id == row_id).first()
+                if row is None:
+                    continue
+                unit = row["unit"]
                 await table.update({role: new}).where(table.id == row_id)
                 name = "safety_round" if kind == "round" else "round_series"
                 await _audit(viewer, name, row_id, unit, role, person_id, new, None)
@@ -238,6 +243,8 @@ async def hand_over(viewer: Viewer, person_id: int, chosen: dict[str, int | None
                 await _audit(viewer, "meeting_action", row_id, None, "owner", person_id, new, None)
             elif kind == "unit" and new is not None:
                 membership = await Membership.select().where(Membership.id == row_id).first()
+                if membership is None:
+                    continue
                 role = membership["unit_role"]
                 existing = (
                     await Membership.select()
@@ -264,7 +271,7 @@ async def hand_over(viewer: Viewer, person_id: int, chosen: dict[str, int | None
         person = (
             await Person.select(Person.active, Person.version).where(Person.id == person_id).first()
         )
-        if person["active"]:
+        if person is not None and person["active"]:
             await Person.update(
                 {Person.active: False, Person.version: person["version"] + 1}
             ).where(Person.id == person_id)

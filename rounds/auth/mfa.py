@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 
 import pyotp
+import pyotp.totp
 import segno
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -108,7 +109,7 @@ async def pending_enrolment(person_id: int, email: str) -> Enrolment | None:
 
 
 def _enrolment(secret: str, email: str) -> Enrolment:
-    uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+    uri = pyotp.totp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
     out = io.BytesIO()
     segno.make(uri, error="m").save(
         out, kind="svg", scale=5, border=4, xmldecl=False, svgns=True, title=None
@@ -124,7 +125,7 @@ def _matching_step(secret: str, code: str, after: int) -> int | None:
     code = "".join(ch for ch in code if ch.isdigit())
     if len(code) != 6:
         return None
-    totp = pyotp.TOTP(secret)
+    totp = pyotp.totp.TOTP(secret)
     now_step = int(clock.now().timestamp()) // STEP
     for step in (now_step, now_step - 1, now_step + 1):  # a phone's clock may be 30 s off
         if step > after and hmac.compare_digest(totp.at(step * STEP), code):

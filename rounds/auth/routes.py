@@ -317,14 +317,15 @@ async def sso_callback(request: Request) -> Response:
         error = "That sign-in link is not valid here (it may have expired). Start again."
     elif not code:
         error = "The identity provider sent no sign-in code. Start again."
-    if error is None:
+    email = ""
+    if error is None and flow is not None:
         try:
             email = await sso.finish(settings, _base(request), flow, code=code)
         except sso.SSOError as exc:
             error = str(exc)
-    if error is not None:
+    if error is not None or not email:
         log.warning("single sign-on refused: %s", _loggable(error))
-        response = _login_error(next_path, error)
+        response = _login_error(next_path, error or "Start again.")
         _set_sso_cookie(response, request, "")  # the flow is used up, whatever happened
         return response
     old = request.scope["state"].get("session_token")

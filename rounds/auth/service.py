@@ -161,6 +161,8 @@ async def change_password(
 
     Other sessions of the person end; this one stays."""
     person = await Person.objects().where(Person.id == viewer.id).first()
+    if person is None:
+        return {"current": "Your account was not found: sign in again."}
     errors: dict[str, str] = {}
     if not await passwords.verify_password(
         person.password_hash if person else None, current[:1024]
@@ -176,7 +178,7 @@ async def change_password(
     if errors:
         return errors
     password_hash = await passwords.hash_password(new)
-    changes = {"password": ["(hidden)", "(changed by the person)"]}
+    changes: dict[str, list[str | None]] = {"password": ["(hidden)", "(changed by the person)"]}
     if person.calendar_token:
         # The secret calendar link may be what leaked with the old password: end it too.
         changes["calendar_link"] = ["(set)", None]

@@ -19,6 +19,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -61,9 +62,16 @@ async def _get_json(client: httpx.AsyncClient, url: str) -> dict:
         ) from exc
 
 
+def _client(settings: Settings) -> tuple[str, str, str]:
+    """(issuer, client id, client secret); only called when single sign-on is enabled."""
+    if not (settings.oidc_issuer and settings.oidc_client_id and settings.oidc_client_secret):
+        raise SSOError("Single sign-on is not configured on this server.")
+    return settings.oidc_issuer.rstrip("/"), settings.oidc_client_id, settings.oidc_client_secret
+
+
 async def provider(settings: Settings, *, refresh: bool = False) -> tuple[dict, KeySet]:
     """The provider's metadata and signing keys (cached for an hour per process)."""
-    issuer = settings.oidc_issuer.rstrip("/")
+    issuer = _client(settings)[0]
     cached = _discovered.get(issuer)
     if cached and not refresh and time.monotonic() - cached[0] < DISCOVERY_TTL:
         return cached[1], cached[2]
@@ -74,7 +82,7 @@ async def provider(settings: Settings, *, refresh: bool = False) -> tuple[dict, 
             raise SSOError(
                 "The identity provider says it is a different issuer than ROUNDS_OIDC_ISSUER."
             )
-        keys = KeySet.import_key_set(await _get_json(client, meta["jwks_uri"]))
+        keys = KeySet.import_key_set(cast(Any, await _get_json(client, meta["jwks_uri"])))
     _discovered[issuer] = (time.monotonic(), meta, keys)
     return meta, keys
 
@@ -156,7 +164,7 @@ async def finish(settings: Settings, base: str, flow: Flow, *, code: str) -> str
                     "redirect_uri": redirect_uri(base),
                     "code_verifier": flow.verifier,
                 },
-                auth=(settings.oidc_client_id, settings.oidc_client_secret),
+                auth=_client(settings)[1:],
             )
         except httpx.HTTPError as exc:
             raise SSOError("The identity provider could not be reached.") from exc
@@ -195,9 +203,9 @@ def _id_token_claims(settings: Settings, keys: KeySet, id_token: str, nonce: str
         token = jwt.decode(id_token, keys, algorithms=["RS256", "PS256", "ES256", "EdDSA"])
         jwt.JWTClaimsRegistry(
             leeway=60,
-            iss={"essential": True, "value": settings.oidc_issuer.rstrip("/")},
+            iss={"essential": True, "value": _client(settings)[0]},
             sub={"essential": True},
-            aud={"essential": True, "value": settings.oidc_client_id},
+            aud={"essential": True, "value": _client(settings)[1]},
             exp={"essential": True},
             iat={"essential": True},
             nonce={"essential": True, "value": nonce},

@@ -14,6 +14,7 @@ same digest twice; a failure is recorded (attempts, last_error) and retried on t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
@@ -138,7 +139,7 @@ class Digest:
         day, what = min(dated, key=lambda pair: pair[0])
         return f"{what}, {filters.due(day, self.day)}"
 
-    def groups(self) -> list[tuple[str, list[dict], object, object]]:
+    def groups(self) -> list[tuple[str, list[dict], Callable[[dict], str], Callable[[dict], str]]]:
         """(what to do, items, line, link), in the order to do them."""
         escalate = self.escalations
         follow = [b for b in self.barriers if b not in escalate]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -268,7 +269,7 @@ def _after_patient_ok(m: re.Match) -> bool:
     return True
 
 
-def _named_ok(m: re.Match) -> bool:
+def _named_ok(m: re.Match | _Alias) -> bool:
     word = m.group("name")
     return word[:1].isupper() or _is_name(word)
 
@@ -285,7 +286,7 @@ _PLACE_WORDS = re.compile(
 )
 
 
-def _initials_ok(m: re.Match) -> bool:
+def _initials_ok(m: re.Match | _Alias) -> bool:
     raw = m.group("initials")
     if m.string[m.start() : m.start() + 4].lower() == "init":
         return True  # "initials RT" says what it is
@@ -317,7 +318,7 @@ _A_PATIENT = "say “a patient” instead"
 _A_PERSON = "say “a patient”, or the role (“the charge nurse”), instead"
 _LEAVE_OUT = "leave the number out: the log never needs it"
 
-PATTERNS: list[tuple[re.Pattern[str], str, str, object]] = [
+PATTERNS: list[tuple[re.Pattern[str], str, str, Callable[[re.Match], bool] | None]] = [
     (
         re.compile(
             r"\b(?:ssn|ss#|ss\s*no|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:no|num(?:ber)?|#))?|social)"

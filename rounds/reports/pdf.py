@@ -8,25 +8,28 @@ from __future__ import annotations
 
 from rounds import STATIC_DIR
 
-
-def _no_fetching(url: str, *args, **kwargs):
-    """Refuse every outside resource: the report is self-contained (inline SVG, local CSS)."""
-    if url.startswith("file://") and url.startswith(STATIC_DIR.as_uri()):
-        from weasyprint import default_url_fetcher
-
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"not fetched: {url}")
-
-
 PAPER = {"letter": "letter", "a4": "A4"}
 
 
 def html_to_pdf(html: str, paper: str = "letter") -> bytes:
     """One PDF from the board report's HTML, with the board's own stylesheet, on Letter or A4."""
     from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher  # imported here: WeasyPrint needs Pango to load
+
+    class LocalOnly(URLFetcher):
+        """Only Rounds' own static files: the report is self-contained (inline SVG, local
+        CSS) and never reaches another host, whatever a description contains."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith(STATIC_DIR.as_uri() + "/"):
+                return super().fetch(url, headers)
+            raise ValueError(f"not fetched: {url}")
 
     page = CSS(string=f"@page {{ size: {PAPER.get(paper, 'letter')}; margin: 10mm 11mm; }}")
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_no_fetching)
-    return document.write_pdf(
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnly())
+    data = document.write_pdf(
         stylesheets=[CSS(filename=str(STATIC_DIR / "css" / "board-pdf.css")), page]
     )
+    if data is None:  # only when given a target to write to
+        raise RuntimeError("WeasyPrint wrote no PDF")
+    return data

@@ -270,6 +270,8 @@ async def send(
             code = rules.new_code()
             if not await Concern.exists().where(Concern.code == code):
                 break
+        else:
+            raise RuntimeError("no free concern reference after 10 tries")
         row = (
             await Concern.insert(
                 Concern(
@@ -522,7 +524,7 @@ async def merge(viewer: Viewer, concern_id: int, issue_id: int | None) -> int:
         if issue_id
         else None
     )
-    if issue is None or issue["unit"] != concern["unit"]:
+    if issue_id is None or issue is None or issue["unit"] != concern["unit"]:
         raise ConcernInputError({"issue": "Choose an issue of this unit's log."})
     who = concern["role"] or ("a patient or family" if concern["audience"] == "family" else "staff")
     body = f"Also sent by {who} (reference {concern['code']}): {concern['description']}"
@@ -707,8 +709,8 @@ async def _summarise(campaigns: list[dict]) -> list[dict]:
     rows = await Concern.select(
         Concern.campaign,
         Concern.status,
-        Concern.category.name.as_alias("category_name"),
-        Concern.issue.category.name.as_alias("issue_category_name"),
+        Concern.category._.name.as_alias("category_name"),
+        Concern.issue._.category._.name.as_alias("issue_category_name"),
     ).where(Concern.campaign.is_in(ids))
     today = local_today()
     out = []

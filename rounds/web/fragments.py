@@ -15,6 +15,7 @@ of one person's page in another's. Arguments must be hashable by value (see issu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from jinja2 import Environment
@@ -24,7 +25,7 @@ from markupsafe import Markup
 class FragmentCache:
     def __init__(self, env: Environment, maxsize: int):
         self.env = env
-        self._macros: dict[str, object] = {}
+        self._macros: dict[str, Callable[..., str]] = {}
         self._cached = lru_cache(maxsize=maxsize)(self._render) if maxsize > 0 else self._render
 
     def __call__(self, ref: str, /, **arguments) -> Markup:
