@@ -123,6 +123,13 @@ def fingerprint(value: Any) -> str:
 
 
 # --- assembling ----------------------------------------------------------------------------------
+# The briefing page shows a summary (what the executive reads in the corridor) and collapsed
+# sections that load on demand. `summary()` and `section()` build each part from a handful of
+# statements; `assemble()` builds everything (frozen when the round starts, and the editor's preview).
+
+SECTIONS = ("issues", "trends", "sent_ahead", "notes", "script")
+PROMISED_SHOWN = 3  # barriers listed in the summary; the rest are counted (My follow-ups has them)
+EASY = "easy"
 
 
 def _issue_summary(row: dict, today: date) -> dict:
@@ -138,6 +145,9 @@ def _issue_summary(row: dict, today: date) -> dict:
         "due_on": row.get("due_on"),
         "due_text": filters.due(row["due_on"]) if row.get("due_on") else "",
         "overdue": measures.is_fix_overdue(row, today),
+        "easy_win": issue_rules.is_easy_win(
+            row.get("priority") or 0, row.get("ease") or "", row["status"]
+        ),
     }
 
 
@@ -146,37 +156,80 @@ ISSUE_COLUMNS = (
     SafetyIssue.description,
     SafetyIssue.status,
     SafetyIssue.priority,
+    SafetyIssue.ease,
     SafetyIssue.due_on,
     SafetyIssue.cannot_do_reason,
     SafetyIssue.owner.display_name.as_alias("owner_name"),
 )
 
 
-async def assemble(row: dict) -> dict[str, Any]:
-    """The briefing for one round, as plain data. `row` comes from service.get_round()."""
-    unit_id, today = row["unit"], local_today()
-    notes = await Briefing.select().where(Briefing.round == row["id"]).first()
-    team = (
-        await Membership.select(
-            Membership.unit_role,
-            Membership.person.display_name.as_alias("name"),
+def _open_filter(unit_id: int):
+    return (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(issue_rules.OPEN_STATUSES))
+
+
+async def _top(unit_id: int) -> list[dict]:
+    """The three open issues to talk about: highest priority first, then the oldest."""
+    return (
+        await SafetyIssue.select(*ISSUE_COLUMNS)
+        .where(_open_filter(unit_id))
+        .order_by(SafetyIssue.priority, ascending=False)
+        .order_by(SafetyIssue.identified_on)
+        .limit(TOP_ISSUES)
+    )
+
+
+async def _previous(row: dict) -> dict | None:
+    """The unit's last completed round before this one."""
+    return (
+        await SafetyRound.select(SafetyRound.id, SafetyRound.scheduled_at)
+        .where(
+            (SafetyRound.unit == row["unit"])
+            & (SafetyRound.status == "completed")
+            & (SafetyRound.scheduled_at < row["scheduled_at"])
+            & (SafetyRound.id != row["id"])
         )
-        .where((Membership.unit == unit_id) & (Membership.person.active == True))
-        .order_by(Membership.unit_role)
-    )  # noqa: E712
+        .order_by(SafetyRound.scheduled_at, ascending=False)
+        .first()
+    )
+
+
+def _counts_sql(unit_id: int, today: date, since_at: datetime | None) -> tuple:
+    """Open and overdue issues now; with a last round, also those raised since it, and those
+    done or found impossible since it (their stoplight changed)."""
+    columns = [
+        f"SUM(CASE WHEN {measures.sql(measures.IS_OPEN)} THEN 1 ELSE 0 END) AS open",
+        f"SUM(CASE WHEN {measures.sql(measures.FIX_OVERDUE)} THEN 1 ELSE 0 END) AS overdue",
+    ]
+    args: list[Any] = [today]
+    where = measures.sql(measures.IS_OPEN)
+    if since_at is not None:
+        columns += [
+            "SUM(CASE WHEN identified_on >= {} THEN 1 ELSE 0 END) AS raised",
+            "SUM(CASE WHEN status IN ('resolved', 'closed') AND status_changed_at >= {} "
+            "THEN 1 ELSE 0 END) AS done",
+            "SUM(CASE WHEN status = 'cannot_do' AND status_changed_at >= {} THEN 1 ELSE 0 END) "
+            "AS cannot",
+        ]
+        args += [since_at.date(), since_at, since_at]
+        where = f"({where} OR identified_on >= {{}} OR status_changed_at >= {{}})"
+    sql = f"SELECT {', '.join(columns)} FROM safety_issue WHERE unit = {{}} AND {where}"
+    args.append(unit_id)
+    if since_at is not None:
+        args += [since_at.date(), since_at]
+    return (sql, *args)
+
+
+async def summary(row: dict, notes: dict | None) -> dict[str, Any]:
+    """The first screen: days since harm, what the executive promised (with stoplights), what
+    changed since the last round, the top three issues, the champion's headline and asks.
+    `row` comes from service.get_round(), `notes` is the round's Briefing row (or None)."""
+    unit_id, today = row["unit"], local_today()
     events = {
         e["kind"]: e["occurred_on"]
         for e in await LastEvent.select(LastEvent.kind, LastEvent.occurred_on).where(
             LastEvent.unit == unit_id
         )
     }
-    first_month = rules.add_months(rules.month_start(today), -12)
-    months = (
-        await UnitMeasure.select()
-        .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month >= first_month))
-        .order_by(UnitMeasure.month)
-    )
-
     promised_barriers = []
     if row["executive"]:
         promised_barriers = (
@@ -197,17 +250,7 @@ async def assemble(row: dict) -> dict[str, Any]:
             .order_by(Barrier.next_follow_up_on)
             .limit(10)
         )
-    previous = (
-        await SafetyRound.select(SafetyRound.id, SafetyRound.scheduled_at)
-        .where(
-            (SafetyRound.unit == unit_id)
-            & (SafetyRound.status == "completed")
-            & (SafetyRound.scheduled_at < row["scheduled_at"])
-            & (SafetyRound.id != row["id"])
-        )
-        .order_by(SafetyRound.scheduled_at, ascending=False)
-        .first()
-    )
+    previous = await _previous(row)
     previous_issues = []
     if previous:
         previous_issues = (
@@ -215,44 +258,12 @@ async def assemble(row: dict) -> dict[str, Any]:
             .where(SafetyIssue.round == previous["id"])
             .order_by(SafetyIssue.id)
         )
-
-    open_filter = (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(
-        list(issue_rules.OPEN_STATUSES)
-    )
-    counts = await db.raw(
-        f"SELECT COUNT(*) AS open, SUM(CASE WHEN {measures.sql(measures.FIX_OVERDUE)} THEN 1 ELSE 0 END) "
-        f"AS overdue FROM safety_issue WHERE unit = {{}} AND {measures.sql(measures.IS_OPEN)}",
-        today,
-        unit_id,
-    )
-    unit = {"id": unit_id, "name": row["unit_name"], "staff_headcount": row.get("headcount") or 0}
-    programme = await measures_service.one_unit(unit)
-    top = (
-        await SafetyIssue.select(*ISSUE_COLUMNS)
-        .where(open_filter)
-        .order_by(SafetyIssue.priority, ascending=False)
-        .order_by(SafetyIssue.identified_on)
-        .limit(TOP_ISSUES)
-    )
-    # Each list shows what the lists above it did not, so the briefing reads in a minute.
-    shown = {i["id"] for i in top}
-    overdue = (
-        await SafetyIssue.select(*ISSUE_COLUMNS)
-        .where((SafetyIssue.unit == unit_id) & measures_service.fix_overdue_where(today))
-        .order_by(SafetyIssue.priority, ascending=False)
-        .order_by(SafetyIssue.due_on)
-        .limit(LIST_LIMIT + TOP_ISSUES)
-    )
-    overdue = [i for i in overdue if i["id"] not in shown][:LIST_LIMIT]
-    shown |= {i["id"] for i in overdue}
-    easy = (
-        await SafetyIssue.select(*ISSUE_COLUMNS)
-        .where(open_filter & (SafetyIssue.ease == "easy") & (SafetyIssue.priority >= 2))
-        .order_by(SafetyIssue.priority, ascending=False)
-        .order_by(SafetyIssue.identified_on)
-        .limit(2 * LIST_LIMIT + TOP_ISSUES)
-    )
-    easy = [i for i in easy if i["id"] not in shown][:LIST_LIMIT]
+    # open and overdue now, and what changed on the unit's log since the last round, in one pass
+    since_at = previous["scheduled_at"] if previous else None
+    counts = await db.raw(*_counts_sql(unit_id, today, since_at))
+    counted = dict(counts[0]) if counts else {}
+    top = await _top(unit_id)
+    sent_ahead = await _sent_ahead_count(unit_id, row["id"], since_at)
 
     days_since = [
         {
@@ -263,21 +274,18 @@ async def assemble(row: dict) -> dict[str, Any]:
         }
         for k in DAYS_SINCE_KINDS
     ]
-    trends = []
-    for key in TREND_KEYS:
-        label = rules.RATES[key][0]
-        points = [(m["month"], rules.rates_for(m)[key]) for m in months]
-        latest = next((v for _, v in reversed(points) if v is not None), None)
-        trends.append(
-            {
-                "key": key,
-                "label": label,
-                "latest": latest,
-                "latest_month": points[-1][0] if points else None,
-                "svg": charts.sparkline(points, label),
-                "text": charts.text_alternative(points, label),
-            }
-        )
+    changes = None
+    if since_at is not None:
+        changes = {
+            "raised": int(counted.get("raised") or 0),
+            "done": int(counted.get("done") or 0),
+            "cannot": int(counted.get("cannot") or 0),
+            "harm": [
+                {"label": d["label"], "last_on": d["last_on"]}
+                for d in days_since
+                if d["last_on"] is not None and d["last_on"] >= since_at.date()
+            ],
+        }
     return {
         "round_id": row["id"],
         "unit_id": unit_id,
@@ -285,14 +293,8 @@ async def assemble(row: dict) -> dict[str, Any]:
         "scheduled_at": row["scheduled_at"],
         "executive_name": row.get("executive_name") or "",
         "champion_name": row.get("champion_name") or "",
-        "team": [
-            {"name": t["name"], "role": UNIT_ROLE_LABELS.get(t["unit_role"], t["unit_role"])}
-            for t in team
-        ],
         "headcount": row.get("headcount") or 0,
-        "measures": programme.as_dict(),
         "days_since": days_since,
-        "trends": trends,
         "promised": [
             {
                 "id": b["id"],
@@ -307,26 +309,131 @@ async def assemble(row: dict) -> dict[str, Any]:
             }
             for b in promised_barriers
         ],
-        "previous_round_at": previous["scheduled_at"] if previous else None,
+        "previous_round_at": since_at,
         "previous_issues": [_issue_summary(i, today) for i in previous_issues],
-        "open_count": int(counts[0]["open"] or 0) if counts else 0,
-        "overdue_count": int(counts[0]["overdue"] or 0) if counts else 0,
+        "changes": changes,
+        "sent_ahead_count": sent_ahead,
+        "open_count": int(counted.get("open") or 0),
+        "overdue_count": int(counted.get("overdue") or 0),
         "top_issues": [_issue_summary(i, today) for i in top],
-        "overdue_issues": [_issue_summary(i, today) for i in overdue],
-        "easy_wins": [_issue_summary(i, today) for i in easy],
         "notes": {k: (notes or {}).get(k, "") for k in NOTE_FIELDS},
         "ready_at": notes["ready_at"] if notes else None,
-        "script": await script(),
         "assembled_at": clock.now(),
-        "sent_ahead": await _sent_ahead(unit_id, row["id"], previous),
     }
 
 
-async def _sent_ahead(unit_id: int, round_id: int, previous: dict | None) -> list[dict]:
+async def section(row: dict, name: str, previous_round_at: Any = ...) -> dict[str, Any]:
+    """One collapsed section's content, as plain data (keys merged into the summary's)."""
+    unit_id, today = row["unit"], local_today()
+    if name == "issues":
+        # each list shows what the lists above it did not, so the briefing reads in a minute
+        shown = {i["id"] for i in await _top(unit_id)}
+        overdue = (
+            await SafetyIssue.select(*ISSUE_COLUMNS)
+            .where((SafetyIssue.unit == unit_id) & measures_service.fix_overdue_where(today))
+            .order_by(SafetyIssue.priority, ascending=False)
+            .order_by(SafetyIssue.due_on)
+            .limit(LIST_LIMIT + TOP_ISSUES)
+        )
+        overdue = [i for i in overdue if i["id"] not in shown][:LIST_LIMIT]
+        shown |= {i["id"] for i in overdue}
+        easy = (
+            await SafetyIssue.select(*ISSUE_COLUMNS)
+            .where(_open_filter(unit_id) & (SafetyIssue.ease == EASY) & (SafetyIssue.priority >= 2))
+            .order_by(SafetyIssue.priority, ascending=False)
+            .order_by(SafetyIssue.identified_on)
+            .limit(2 * LIST_LIMIT + TOP_ISSUES)
+        )
+        easy = [i for i in easy if i["id"] not in shown][:LIST_LIMIT]
+        return {
+            "overdue_issues": [_issue_summary(i, today) for i in overdue],
+            "easy_wins": [_issue_summary(i, today) for i in easy],
+        }
+    if name == "trends":
+        first_month = rules.add_months(rules.month_start(today), -12)
+        months = (
+            await UnitMeasure.select()
+            .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month >= first_month))
+            .order_by(UnitMeasure.month)
+        )
+        unit = {
+            "id": unit_id,
+            "name": row["unit_name"],
+            "staff_headcount": row.get("headcount") or 0,
+        }
+        programme = await measures_service.one_unit(unit)
+        return {
+            "trends": [_trend(key, months) for key in TREND_KEYS],
+            "measures": programme.as_dict(),
+        }
+    if name == "sent_ahead":
+        if previous_round_at is ...:
+            previous = await _previous(row)
+            previous_round_at = previous["scheduled_at"] if previous else None
+        return {"sent_ahead": await _sent_ahead(unit_id, row["id"], previous_round_at)}
+    if name == "notes":
+        team = (
+            await Membership.select(
+                Membership.unit_role,
+                Membership.person.display_name.as_alias("name"),
+            )
+            .where((Membership.unit == unit_id) & (Membership.person.active == True))  # noqa: E712
+            .order_by(Membership.unit_role)
+        )
+        return {
+            "team": [
+                {"name": t["name"], "role": UNIT_ROLE_LABELS.get(t["unit_role"], t["unit_role"])}
+                for t in team
+            ]
+        }
+    if name == "script":
+        return {"script": await script()}
+    raise ValueError(name)
+
+
+def _trend(key: str, months: list[dict]) -> dict:
+    """One rate's last 12 months: the sparkline, and in words its latest value, its range and
+    which direction is better (every rate on the briefing counts harm: lower is better)."""
+    label = rules.RATES[key][0]
+    points = [(m["month"], rules.rates_for(m)[key]) for m in months]
+    values = [v for _, v in points if v is not None]
+    latest_month, latest = next(
+        ((m, v) for m, v in reversed(points) if v is not None), (None, None)
+    )
+    return {
+        "key": key,
+        "label": label,
+        "latest": latest,
+        "latest_month": latest_month,
+        "low": min(values) if values else None,
+        "high": max(values) if values else None,
+        "better": "lower",
+        "svg": charts.sparkline(points, label),
+        "text": charts.text_alternative(points, label),
+    }
+
+
+async def assemble(row: dict) -> dict[str, Any]:
+    """The whole briefing for one round, as plain data (kept with the round when it starts).
+    `row` comes from service.get_round()."""
+    notes = await Briefing.select().where(Briefing.round == row["id"]).first()
+    content = await summary(row, notes)
+    for name in SECTIONS:
+        content.update(await section(row, name, content["previous_round_at"]))
+    return content
+
+
+async def _sent_ahead(unit_id: int, round_id: int, since: datetime | None) -> list[dict]:
     """Staff concerns sent ahead of this round (rounds.voice), as plain data."""
     from rounds.voice.service import sent_ahead
 
-    return await sent_ahead(unit_id, round_id, previous["scheduled_at"] if previous else None)
+    return await sent_ahead(unit_id, round_id, since)
+
+
+async def _sent_ahead_count(unit_id: int, round_id: int, since: datetime | None) -> int:
+    from rounds.voice.service import sent_ahead_count
+
+    return await sent_ahead_count(unit_id, round_id, since)
 
 
 # --- freezing ---------------------------------------------------------------------------------
@@ -405,22 +512,35 @@ async def freeze(round_id: int, content: dict, now: datetime) -> None:
 # --- reading and editing ------------------------------------------------------------------------
 
 
-async def for_round(viewer: Viewer, round_id: int) -> tuple[dict, dict, bool]:
-    """(round, briefing content, frozen?) – the frozen version once the round has started."""
+async def for_round(
+    viewer: Viewer, round_id: int, parts: tuple[str, ...] | None = None
+) -> tuple[dict, dict, bool]:
+    """(round, briefing content, frozen?) – the frozen version once the round has started.
+
+    `parts` names what to build of a live briefing: "summary" and/or names from SECTIONS (None:
+    everything). A kept briefing is read whole: it is one row.
+    """
     row = await get_round(viewer, round_id)
-    if row["status"] in ("in_progress", "completed"):
-        stored = (
-            await Briefing.select(Briefing.frozen_content).where(Briefing.round == round_id).first()
-        )
-        if stored and stored["frozen_content"]:
-            try:
-                kept = loads(stored["frozen_content"])
-            except ValueError:
-                kept = None
-            if isinstance(kept, dict) and REQUIRED_KEYS <= kept.keys():
-                return row, kept, True
-            # unreadable (written by something else): say no copy was kept rather than fail
-    return row, await assemble(row), False
+    stored = await Briefing.select().where(Briefing.round == round_id).first()
+    if row["status"] in ("in_progress", "completed") and stored and stored["frozen_content"]:
+        try:
+            kept = loads(stored["frozen_content"])
+        except ValueError:
+            kept = None
+        if isinstance(kept, dict) and REQUIRED_KEYS <= kept.keys():
+            return row, kept, True
+        # unreadable (written by something else): say no copy was kept rather than fail
+    if parts is None:
+        parts = ("summary", *SECTIONS)
+    content: dict[str, Any] = {}
+    if "summary" in parts:
+        content.update(await summary(row, stored))
+    for name in SECTIONS:
+        if name in parts:
+            content.update(await section(row, name, content.get("previous_round_at", ...)))
+    if "notes" in parts:  # the champion's notes in full: from the row read above
+        content["notes"] = {k: (stored or {}).get(k, "") for k in NOTE_FIELDS}
+    return row, content, False
 
 
 async def notes_for(round_id: int) -> dict | None:

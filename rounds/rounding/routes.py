@@ -260,13 +260,26 @@ async def cancel_round(request: Request, viewer: ViewerDep, round_id: FromPath[i
 
 @get("/rounds/{round_id:int}/briefing", name="briefing")
 async def briefing_page(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
-    row, content, frozen = await briefing.for_round(viewer, round_id)
+    """The summary, with the other sections collapsed. `?open=<section>` opens one section: htmx
+    asks for its content alone when it is expanded, a browser without JavaScript gets the page
+    with that section open. `?open=all` opens every section (to read or print it all)."""
+    wanted = request.query_params.get("open", "")
+    section = wanted if wanted in briefing.SECTIONS else None
+    if section and wants_fragment(request):
+        parts: tuple[str, ...] | None = (section,)
+    elif section:
+        parts = ("summary", section)
+    else:
+        parts = None if wanted == "all" else ("summary",)
+    row, content, frozen = await briefing.for_round(viewer, round_id, parts)
     return render(
         request,
         "rounding/briefing.html",
+        fragment="rounding/_briefing_more.html" if section else None,
         round=row,
         b=content,
         frozen=frozen,
+        open_section="all" if wanted == "all" else section,
         labels=rules.STATUS_LABELS,
         can_manage=viewer.can_manage(row["unit"]),
         can_start=row["status"] in rules.STARTABLE,

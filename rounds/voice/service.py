@@ -590,10 +590,23 @@ async def decline(viewer: Viewer, concern_id: int, reason: str) -> None:
 # --- the briefing: sent ahead by staff -----------------------------------------------------------
 
 
+def _sent_ahead_where(unit_id: int, round_id: int, since: datetime | None):
+    since = since or (clock.now() - timedelta(days=60))
+    return (
+        (Concern.unit == unit_id)
+        & (Concern.audience == "staff")
+        & ((Concern.round == round_id) | (Concern.received_at >= since))
+    )
+
+
+async def sent_ahead_count(unit_id: int, round_id: int, since: datetime | None) -> int:
+    """How many staff concerns sent_ahead() would list (without its limit): the briefing's summary."""
+    return await Concern.count().where(_sent_ahead_where(unit_id, round_id, since))
+
+
 async def sent_ahead(unit_id: int, round_id: int, since: datetime | None) -> list[dict]:
     """Staff concerns for this round, or sent since the last round, as plain data (the
     briefing is frozen as JSON when the round starts)."""
-    since = since or (clock.now() - timedelta(days=60))
     rows = (
         await Concern.select(
             Concern.id,
@@ -604,11 +617,7 @@ async def sent_ahead(unit_id: int, round_id: int, since: datetime | None) -> lis
             Concern.issue,
             Concern.round,
         )
-        .where(
-            (Concern.unit == unit_id)
-            & (Concern.audience == "staff")
-            & ((Concern.round == round_id) | (Concern.received_at >= since))
-        )
+        .where(_sent_ahead_where(unit_id, round_id, since))
         .order_by(Concern.received_at, ascending=False)
         .limit(10)
     )

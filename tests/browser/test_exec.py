@@ -1,6 +1,8 @@
 """The executive's tablet fits and prints (issue #20): the navigation is one row at 1024 px with the
 less-used links under "More", a phone gets one compact menu, the staff stoplight poster prints on
-one page in large type, and the briefing's "Confidential" footer is never drawn over content."""
+one page in large type, and the briefing's "Confidential" footer is never drawn over content.
+The briefing reads in one glance: its summary and "Start round" on the first screen, the rest in
+sections that load when opened (with JavaScript through htmx, without it through a link)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ import re
 import unicodedata
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import DEMO_PASSWORD, SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -109,18 +112,126 @@ def test_stoplight_poster_prints_on_one_page_in_large_type(tab_factory):
     assert page.locator(".poster-list li:visible").count() >= shown
 
 
+def _text_lines(pdf: bytes) -> list[list[tuple[float, str]]]:
+    """Each page's text pieces with their height on the page (PDF points from the bottom)."""
+    pages = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        pieces: list[tuple[float, str]] = []
+
+        def visit(text, cm, tm, font, size, pieces=pieces):
+            if text.strip():
+                words = unicodedata.normalize("NFKC", text.strip())
+                pieces.append((tm[5] * cm[3] + cm[5], words))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(pieces)
+    return pages
+
+
+def _open_briefing(tab, unit: str):
+    row = tab.page.locator("li.next-round", has_text=unit).first
+    row.get_by_role("link", name=re.compile("Open briefing")).click()
+    tab.page.wait_for_url(re.compile(r"/rounds/\d+/briefing$"))
+
+
 def test_briefing_footer_never_overlaps_in_print(tab_factory):
     tab = tab_factory("landscape")
     tab.sign_in("executive@example.org")
     page = tab.page
-    page.get_by_role("link", name=re.compile("Open briefing")).first.click()
-    page.wait_for_url(re.compile(r"/rounds/\d+/briefing$"))
+    _open_briefing(tab, "5 North")
     page.emulate_media(media="print")
     style = page.evaluate("getComputedStyle(document.querySelector('.site-footer')).position")
     assert style != "fixed"
     footer = page.locator(".site-footer").bounding_box()
     content = page.locator("main").bounding_box()
     assert footer["y"] >= content["y"] + content["height"] - 1, (footer, content)
+    # the action bar stays on screen only; what was not opened is not printed
+    assert not page.locator(".actionbar").is_visible()
+    assert not page.locator("#more-script").is_visible()
+    footer_text = unicodedata.normalize("NFKC", page.locator(".site-footer").inner_text())
     pdf = page.pdf(format="Letter", print_background=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "briefing-letter.pdf").write_bytes(pdf)
-    assert "Confidential" in _pages(pdf)[-1]
+    pages = _pages(pdf)
+    assert len(pages) <= 2, f"the briefing's summary prints on {len(pages)} pages"
+    assert "Start round" not in " ".join(pages) and "Asks of you" in pages[0]
+    # the footer is printed once, after the content: below every other line of the last page
+    lines = _text_lines(pdf)
+    footers = [(n, y) for n, p in enumerate(lines) for y, t in p if "Confidential" in t]
+    assert len(footers) == 1 and footers[0][0] == len(lines) - 1, footers
+    footer_y = footers[0][1]
+    others = [(y, t) for y, t in lines[-1] if abs(y - footer_y) > 1 or t not in footer_text]
+    assert others and all(y > footer_y + 1 for y, _ in others), (footer_y, others[-5:])
+
+
+@pytest.mark.parametrize("size", ["landscape", "portrait", "phone"])
+def test_briefing_in_one_glance(tab_factory, size):
+    """At 1024x768 and 768x1024 the summary and "Start round" are on the first screen; on a phone
+    the champion's notes and "Start round" are, and the summary ends within two screens."""
+    tab = tab_factory(size)
+    tab.sign_in("executive@example.org")
+    page = tab.page
+    _open_briefing(tab, "5 North")  # the demo's champion wrote notes and asks for this round
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"briefing-first-screen-{size}.png"))
+    height = page.viewport_size["height"]
+    bar = page.locator(".actionbar").bounding_box()
+    start = page.locator(".actionbar").get_by_role("button", name="Start round").bounding_box()
+    assert 0 <= start["y"] and start["y"] + start["height"] <= height, start
+    notes = page.locator(".glance__card--champion")
+    expect(notes.get_by_text("Asks of you:")).to_be_visible()
+    box = notes.bounding_box()
+    assert box["y"] + box["height"] <= bar["y"], f"the champion's notes end at {box}, bar at {bar}"
+    glance = page.locator(".glance").bounding_box()
+    screens = 2 if size == "phone" else 1
+    assert glance["y"] + glance["height"] <= bar["y"] + (screens - 1) * height, (glance, bar)
+    tab.shot(f"briefing-glance-{size}")
+    tab.assert_clean(f"briefing summary {size}")
+    assert tab.small_targets() == [], tab.small_targets()
+    # a section loads its content when opened (htmx), in place
+    trends = page.locator("#more-trends")
+    assert not trends.locator(".trends").count()
+    trends.locator("summary").click()
+    expect(trends.locator(".trend").first).to_be_visible()
+    first = trends.locator(".trend").first.inner_text()
+    assert "Latest:" in first or "No figures yet" in first
+    assert "12-month range" in trends.inner_text() and "Lower is better" in trends.inner_text()
+    assert page.url.endswith("/briefing")  # no navigation
+    page.locator("#more-script summary").click()
+    expect(page.locator("#more-script .script li").first).to_be_visible()
+    tab.assert_clean(f"briefing sections open {size}")
+    # at the end of the page the bar sits below the content instead of covering it
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function("window.scrollY > 0")
+    last = page.locator("main > .back").last.bounding_box()
+    bar = page.locator(".actionbar").bounding_box()
+    assert last["y"] + last["height"] <= bar["y"] + 1, (last, bar)
+    page.screenshot(path=str(SHOTS / f"briefing-end-{size}.png"))
+
+
+def test_briefing_sections_without_javascript(browser, live_server):
+    """Without JavaScript a section's link opens the page with that section open and filled in."""
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 768}, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/login")
+        page.get_by_label("Email").fill("executive@example.org")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        row = page.locator("li.next-round", has_text="5 North").first
+        row.get_by_role("link", name=re.compile("Open briefing")).click()
+        page.wait_for_url(re.compile(r"/briefing$"))
+        section = page.locator("#more-issues")
+        section.locator("summary").click()  # <details> opens without JavaScript
+        section.get_by_role("link", name=re.compile("^Show: Open issues")).click()
+        page.wait_for_url(re.compile(r"/briefing\?open=issues#more-issues$"))
+        section = page.locator("#more-issues")
+        expect(section.get_by_role("heading", name="Easy wins")).to_be_visible()
+        expect(section.get_by_role("link", name=re.compile("tracking log"))).to_be_visible()
+        assert page.locator("#more-trends").get_attribute("open") is None
+        page.locator(".actionbar").get_by_role("button", name="Start round").wait_for()
+    finally:
+        context.close()

@@ -42,7 +42,9 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     tab.page.wait_for_url(re.compile(r"saved=ready"))
     expect(tab.page.get_by_role("status").filter(has_text="Marked ready")).to_be_visible()
     expect(
-        tab.page.locator(".editor__preview").get_by_text("Approve a second portable suction unit.")
+        tab.page.locator(".editor__preview .glance__card--champion").get_by_text(
+            "Approve a second portable suction unit."
+        )
     ).to_be_visible()
     tab.shot(f"rounding-editor-{tag}")
     tab.assert_clean(f"briefing editor after ready {tag}")
@@ -55,7 +57,7 @@ def test_briefing_to_completed_round(tab_factory, size, unit, champion):
     row.get_by_role("link", name=re.compile("Open briefing")).click()
     ex.page.wait_for_url(re.compile(r"/rounds/\d+/briefing$"))
     assert round_path in ex.page.url
-    expect(ex.page.get_by_role("heading", name="Days since harm")).to_be_visible()
+    expect(ex.page.get_by_role("heading", name="Days since the last harm")).to_be_visible()
     expect(ex.page.get_by_text("Approve a second portable suction unit.")).to_be_visible()
     ex.shot(f"rounding-briefing-{tag}")
     ex.assert_clean(f"briefing {tag}")

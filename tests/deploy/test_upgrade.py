@@ -90,6 +90,7 @@ def test_previous_release_database_upgrades_and_renders(kind, tmp_path):
                     f"/barriers/{barrier}",
                     f"/meetings/{meeting}",
                     f"/rounds/{round_id}/briefing",
+                    f"/rounds/{round_id}/briefing?open=all",
                     f"/units/{unit}/measures",
                     "/overview",
                     "/admin",

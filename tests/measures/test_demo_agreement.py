@@ -110,7 +110,7 @@ async def test_demo_pages_agree_with_the_database(client, engine):
             .first()
         )
         if nxt:
-            briefing = (await client.get(f"/rounds/{nxt['id']}/briefing")).text
+            briefing = (await client.get(f"/rounds/{nxt['id']}/briefing?open=trends")).text
             assert _measures(_block(briefing, "class", "measures-strip", "</section>")) == direct
         meeting = (
             await Meeting.select(Meeting.id)

@@ -355,7 +355,7 @@ async def test_briefing_and_agenda_agree(client, hospital, login):
         "reach": "55%",
     }
     await login(client, "admin")
-    briefing = (await client.get(f"/rounds/{hospital['next_round_a']}/briefing")).text
+    briefing = (await client.get(f"/rounds/{hospital['next_round_a']}/briefing?open=trends")).text
     assert _measures(_block(briefing, "class", "measures-strip", "</section>")) == strip
     meeting = await add_meeting(hospital["a"], D("2026-06-20"))
     agenda = (await client.get(f"/meetings/{meeting}")).text

@@ -41,7 +41,7 @@ async def test_admin_edits_the_script(client, world, login, make_client):
     )
     assert "Someone else saved" in stale.text
     round_id = await make_round(world, days=1)
-    briefing = (await client.get(f"/rounds/{round_id}/briefing")).text
+    briefing = (await client.get(f"/rounds/{round_id}/briefing?open=script")).text
     assert "What slowed you down this week?" in briefing and "Systems, not blame." in briefing
     async with make_client() as champion:
         await login(champion, "champion")

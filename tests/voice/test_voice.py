@@ -435,11 +435,14 @@ async def test_briefing_shows_concerns_sent_ahead(app, client, world, login):
     await sent_concern(world, world.unit_b, "Unit B only: lift is slow.")
     await login(client, "executive")
     page = (await client.get(f"/rounds/{round_id}/briefing")).text
-    assert (
-        "Sent ahead by staff: 1" in page
-        and "Sharps bins are overfull" in page
-        and "lift is slow" not in page
-    )
+    # the summary counts them; their section (loaded when opened) lists them
+    assert "Sent ahead by staff: 1" in page and "1</strong> concern sent ahead by staff" in page
+    section = (
+        await client.get(
+            f"/rounds/{round_id}/briefing?open=sent_ahead", headers={"HX-Request": "true"}
+        )
+    ).text
+    assert "Sharps bins are overfull" in section and "lift is slow" not in section
 
 
 async def test_plain_text_notice_and_round_button(app, client, world, login):
