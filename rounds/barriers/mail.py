@@ -14,6 +14,8 @@ def smtp_configured(settings: Settings) -> bool:
 
 
 def _send_sync(settings: Settings, to: str, subject: str, body: str, html: str | None) -> None:
+    if not settings.smtp_host:
+        raise RuntimeError("ROUNDS_SMTP_HOST is not set")  # callers check smtp_configured()
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to

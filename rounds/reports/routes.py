@@ -17,7 +17,7 @@ from rounds.reports.forms import ThresholdsForm
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import ViewerDep
-from rounds.web.rendering import redirect, render
+from rounds.web.rendering import redirect, render, render_to_string
 
 
 def _period(request: Request) -> str:
@@ -63,9 +63,7 @@ async def board_report(request: Request, viewer: ViewerDep) -> Response:
 @get("/overview/board.pdf", name="board_report_pdf")
 async def board_report_pdf(request: Request, viewer: ViewerDep) -> Response:
     context = await _board_context(request, viewer)
-    html = request.app.template_engine.engine.get_template("reports/board_pdf.html").render(
-        **context, viewer=viewer
-    )
+    html = render_to_string(request, "reports/board_pdf.html", **context, viewer=viewer)
     paper = request.query_params.get("paper", "letter")
     paper = paper if paper in pdf.PAPER else "letter"
     data = await anyio.to_thread.run_sync(pdf.html_to_pdf, html, paper)

@@ -9,7 +9,8 @@ realistic rates, and the last-event dates that agree with them. No patient ident
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rounds import db
@@ -75,7 +76,7 @@ PROFILES = {
 REACH_FACTORS = [1.05, 0.85, 0.45, 0.95, 0.7, 0.5]  # some units reach 60% of staff, some do not
 
 
-def _tz() -> ZoneInfo:
+def _tz() -> tzinfo:
     try:
         from rounds.settings import load_settings
 
@@ -233,7 +234,7 @@ async def _seed_measures(uid: int, kind: str, rng, today: date) -> None:
             int(pd * cath_share * rng.uniform(0.85, 1.15)),
         )
         falls = _poisson(rng, pd * falls_rate / 1000)
-        values = {
+        values: dict[str, Any] = {
             "patient_days": pd,
             "falls": falls,
             "falls_with_injury": min(falls, _poisson(rng, falls * 0.2)),

@@ -357,7 +357,7 @@ async def poster(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) ->
 async def open_campaign(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
     data = await read_form(request)
     form, errors = validate(CampaignForm, data)
-    if errors:
+    if errors or form is None:
         return await _unit_page(request, viewer, unit_id, values=data, errors=errors)
     try:
         await service.open_campaign(

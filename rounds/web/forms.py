@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from litestar import Request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,7 +52,7 @@ def validate(model: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, 
         return None, errors
 
 
-def _friendly(err: dict) -> str:
+def _friendly(err: ErrorDetails) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "missing":
         return "This is required."

@@ -46,3 +46,11 @@ def client_redirect(path: str) -> ClientRedirect:
     response = ClientRedirect(redirect_to=path)
     response.status_code = 200
     return response
+
+
+def render_to_string(request: Request, template: str, /, **context: Any) -> str:
+    """The HTML of `template`, for what is not sent as a page (the board report's PDF)."""
+    engine = request.app.template_engine
+    if engine is None:
+        raise RuntimeError("the app has no template engine")
+    return engine.get_template(template).render(**context)
