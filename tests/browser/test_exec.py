@@ -162,6 +162,20 @@ def test_briefing_footer_never_overlaps_in_print(tab_factory):
     footer_y = footers[0][1]
     others = [(y, t) for y, t in lines[-1] if abs(y - footer_y) > 1 or t not in footer_text]
     assert others and all(y > footer_y + 1 for y, _ in others), (footer_y, others[-5:])
+    # every section opened: the whole briefing on two sheets, the footer once at the end
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name=re.compile("Open every section")).click()
+    page.wait_for_url(re.compile(r"open=all$"))
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="Letter", print_background=True)
+    (SHOTS / "briefing-all-letter.pdf").write_bytes(pdf)
+    pages = _pages(pdf)
+    assert len(pages) <= 2, f"the whole briefing prints on {len(pages)} pages"
+    assert "Lower is better" in " ".join(pages) and "Opening:" in " ".join(pages)
+    lines = _text_lines(pdf)
+    footers = [(n, y) for n, p in enumerate(lines) for y, t in p if "Confidential" in t]
+    assert len(footers) == 1 and footers[0][0] == len(lines) - 1, footers
+    assert all(y > footers[0][1] + 1 for y, t in lines[-1] if t not in footer_text)
 
 
 @pytest.mark.parametrize("size", ["landscape", "portrait", "phone"])
