@@ -116,7 +116,13 @@ document.addEventListener("change", function (evt) {
         say(form, "Not saved yet…");
       }
     });
-    form.addEventListener("htmx:beforeRequest", function () {
+    form.addEventListener("htmx:beforeRequest", function (evt) {
+      // The same text again after a refusal or a choice to make (leaving the box, say) would
+      // only redraw the answer - and wipe a choice half made in it: nothing new, not sent.
+      if (form.dataset.state === "problem" && content(form) === form.dataset.sent) {
+        evt.preventDefault();
+        return;
+      }
       form.dataset.sent = content(form);
       if (form.dataset.state !== "offline") form.dataset.state = "saving";
     });

@@ -147,3 +147,46 @@ def test_member_cannot_take_over_an_issue_from_the_meeting(tab_factory):
         meeting_id,
     )
     tab.goto(path)
+
+
+def test_two_devices_on_one_agenda_item_choose_between_both_texts(tab_factory):
+    """Case 3 for meeting items: minutes typed on two tablets from the same page. The second
+    sees both texts side by side (the issue page's choice), keeps the saved one, and its box
+    then shows it; nothing is left "unsaved" and leaving the page does not ask."""
+    a, b = tab_factory("landscape"), tab_factory("portrait")
+    for tab in (a, b):
+        tab.sign_in("champion3@example.org")
+    path, _ = _meeting(a)
+    b.goto(path)
+    box_a = a.page.locator("form[data-autosave] textarea[name=minutes]").first
+    item = box_a.get_attribute("id").removeprefix("minutes-")
+    box_b = b.page.locator(f"#minutes-{item}")
+    status_a, status_b = (
+        a.page.locator(f"#item-{item}-status"),
+        b.page.locator(f"#item-{item}-status"),
+    )
+    box_a.fill("Two near-misses with look-alike vials this month.")
+    box_a.press("End")  # autosave listens for keyup
+    expect(status_a.locator("[data-saved]")).to_be_visible(timeout=10000)
+    box_b.fill("Pharmacy to relabel the vials.")
+    box_b.press("End")
+    choice = status_b.locator(f"#item-{item}-merge")
+    expect(choice).to_contain_text(
+        "Two near-misses with look-alike vials this month.", timeout=10000
+    )
+    expect(choice).to_contain_text("Pharmacy to relabel the vials.")
+    b.shot("trust-meeting-item-choice")
+    b.assert_clean("meeting item merge choice")
+    choice.get_by_label(re.compile("Keep the saved value")).check()
+    status_b.get_by_role("button", name=re.compile("Save my choice")).click()
+    expect(status_b.locator("[data-saved]")).to_be_visible(timeout=10000)
+    expect(box_b).to_have_value("Two near-misses with look-alike vials this month.")
+    assert b.page.locator(f"#item-{item}-form").get_attribute("data-state") == "saved"
+    asked = []
+    b.page.on("dialog", lambda d: (asked.append(d.type), d.accept()))
+    b.goto("/meetings")
+    assert asked == []
+    a.goto(path)
+    expect(a.page.locator(f"#minutes-{item}")).to_have_value(
+        "Two near-misses with look-alike vials this month."
+    )
