@@ -46,12 +46,24 @@ def start_counting() -> list[int]:
 query_listeners: list = []
 
 
-def _count_one(statement: object = "") -> None:
+# ... and here with what runs: `listen(sql, args)`, the SQL in the driver's own placeholders
+# (tests/test_query_plans.py runs EXPLAIN over every statement a hot page sends).
+statement_listeners: list = []
+
+
+def _count_one(statement: object = "", args: tuple | list | None = None) -> None:
     box = _query_count.get()
     if box is not None:
         box[0] += 1
     for listen in query_listeners:
         listen(str(statement))
+    if statement_listeners:
+        if isinstance(statement, str):
+            sql = statement
+        else:  # a Piccolo QueryString
+            sql, args = statement.compile_string(engine_type=current_engine().engine_type)
+        for listen in statement_listeners:
+            listen(sql, list(args or ()))
 
 
 def all_tables():
@@ -399,8 +411,9 @@ async def fetch(sql: str, *args) -> list[dict]:
     """
     engine = current_engine()
     if isinstance(engine, KeptSQLiteEngine) and engine.current_transaction.get() is None:
-        _count_one(sql)
-        cursor = engine.plain_reader().execute(sql.format(*("?",) * len(args)), args)
+        sql = sql.format(*("?",) * len(args))
+        _count_one(sql, args)
+        cursor = engine.plain_reader().execute(sql, args)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return [dict(row) for row in await raw(sql, *args)]

@@ -10,6 +10,7 @@ the export, so the three can never disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -20,6 +21,8 @@ from rounds.core.clock import local_today
 from rounds.issues import rules
 
 PER_PAGE = 50
+# The log counts matching issues up to this many ("more than 10,000 safety issues").
+COUNT_CAP = 10_000
 SORTS = {
     "priority": "Open first, highest priority first",
     "newest": "Newest first",
@@ -314,6 +317,7 @@ class LogPage:
     has_next: bool
     filters: LogFilters
     today: date  # one "today" for every date on the page
+    count_cap: int = COUNT_CAP  # a total above this is "more than" (counted up to it + 1)
 
 
 class LogRow:
@@ -367,21 +371,84 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
     today = local_today()
     where, args = where_sql(viewer, f, today)
     offset = (f.page - 1) * per_page
-    rows = await db.fetch(
-        f"SELECT {_ROW_COLUMNS} {_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {per_page + 1} OFFSET {offset}",
-        today,
-        today,
-        *args,
-    )
+    order = ORDER_BY[f.sort]
+    merge_units = _merge_units(viewer, f, offset + per_page + 1)
+    if merge_units is None:
+        sql = f"SELECT {_ROW_COLUMNS} {_JOINS} WHERE {where} ORDER BY {order} LIMIT {per_page + 1} OFFSET {offset}"
+        rows = await db.fetch(sql, today, today, *args)
+    else:
+        frm, frm_args = _per_unit_from(where, args, order, offset + per_page + 1, merge_units)
+        rows = await db.fetch(
+            f"SELECT {_ROW_COLUMNS} {frm} ORDER BY {order} LIMIT {per_page + 1} OFFSET {offset}",
+            today,
+            today,
+            *frm_args,
+        )
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     if has_next or (f.page > 1 and not rows):
-        total = (await db.fetch(f"SELECT COUNT(*) AS n FROM safety_issue i WHERE {where}", *args))[
-            0
-        ]["n"]
+        # Counted up to a cap, so the count is bounded too (a leader's log at a million issues
+        # would otherwise read every row of the index on every page): "more than 10,000".
+        total = (
+            await db.fetch(
+                f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM safety_issue i WHERE {where} "
+                f"LIMIT {COUNT_CAP + 1}) AS counted",
+                *args,
+            )
+        )[0]["n"]
     else:
         total = offset + len(rows)
     return LogPage([decorate_row(row, today) for row in rows], total, has_next, f, today)
+
+
+# The per-unit plan reads (page x rows per page) rows from each unit: beyond this many rows per
+# unit (page 20), one plain query over all the units is as cheap.
+MERGE_MAX_ROWS = 1_001
+# Orders that read only the issue's own columns (the others sort on a joined name).
+_OWN_COLUMN_SORTS = frozenset(
+    sort for sort, sql in ORDER_BY.items() if not re.search(r"\b[cpu]\.", sql)
+)
+
+_GLOBALLY_INDEXED_SORTS = frozenset({"newest", "oldest", "priority-rev"})
+
+
+def _merge_units(viewer: Viewer, f: LogFilters, rows_per_unit: int) -> list[int] | None:
+    """The units to take a top page from and merge, or None for one plain query.
+
+    A person who sees several units (an executive partner, a leader, an administrator) would
+    otherwise get one query over all their units' rows, sorted whole for 50 of them: its cost
+    grows with the hospital. Taking each unit's first rows from the (unit, order...) index and
+    merging them reads at most units x rows_per_unit index entries, however many issues there
+    are. [] means every unit (people who see them all)."""
+    if f.unit is not None or f.sort not in _OWN_COLUMN_SORTS or rows_per_unit > MERGE_MAX_ROWS:
+        return None
+    if viewer.sees_all_units:
+        # these orders have an index over all units (identified_on, priority; id is the rowid)
+        return None if f.sort in _GLOBALLY_INDEXED_SORTS and db.is_sqlite() else []
+    units = _visible_unit_ids(viewer)
+    return units if len(units) > 1 else None
+
+
+def _per_unit_from(
+    where: str, args: list, order: str, limit: int, units: list[int]
+) -> tuple[str, list]:
+    """FROM clause giving each unit's first `limit` matching issues (in `order`), joined as the
+    log's row needs. SQLite: a correlated IN per unit (SQLite has no LATERAL; it runs the
+    subquery once per unit on the index); PostgreSQL: CROSS JOIN LATERAL."""
+    top = (
+        f"SELECT i.id FROM safety_issue i WHERE i.unit = uu.id AND {where} "
+        f"ORDER BY {order} LIMIT {int(limit)}"
+    )
+    rest = _JOINS.removeprefix("FROM safety_issue i ")
+    if db.is_sqlite():
+        frm = f"FROM unit uu JOIN safety_issue i ON i.id IN ({top}) {rest}"
+    else:
+        frm = f"FROM unit uu CROSS JOIN LATERAL ({top}) top JOIN safety_issue i ON i.id = top.id {rest}"
+    frm_args = list(args)
+    if units:
+        frm += f" WHERE uu.id IN ({_placeholders(units)})"
+        frm_args.extend(units)
+    return frm, frm_args
 
 
 async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -> list[dict]:

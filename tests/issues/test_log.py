@@ -202,3 +202,60 @@ async def test_orders_open_first_and_empty_dates_last(world, as_person, new_issu
     )
     by_due = await ids("due")
     assert by_due[:2] == [soon, open_low] and by_due.index(closed_high) > by_due.index(open_high)
+
+
+async def test_several_units_merge_each_units_top_rows_in_the_same_order(world, as_person):
+    """An executive partner's or a leader's log takes each unit's first rows from its index and
+    merges them (log._per_unit_from): page by page, for every order and a few filters, the same
+    rows in the same order, with the same totals, as one query over all the units."""
+    import random
+
+    from rounds.core.tables import Membership
+
+    await Membership.insert(
+        Membership(person=world.people["executive"], unit=world.unit_b, unit_role="executive")
+    )
+    rng = random.Random(7)
+    now = clock.now()
+    today = local_today()
+    await SafetyIssue.insert(
+        *[
+            SafetyIssue(
+                unit=rng.choice([world.unit_a, world.unit_b]),
+                identified_on=today - timedelta(days=rng.randrange(40)),
+                description=rng.choice(["Pump", "bed alarm", "Sharps", "call light"]) + f" {i}",
+                status=rng.choice(["new", "planned", "in_progress", "resolved", "closed"]),
+                priority=rng.randrange(4),
+                ease=rng.choice(["", "easy", "hard"]),
+                due_on=rng.choice([None, today + timedelta(days=rng.randrange(-9, 9))]),
+                feedback_due_on=rng.choice([None, today + timedelta(days=rng.randrange(-9, 9))]),
+                created_at=now,
+                updated_at=now - timedelta(minutes=rng.randrange(500)),
+                status_changed_at=now,
+                version=1,
+            )
+            for i in range(47)
+        ]
+    )
+    for who in ("executive", "admin", "leader"):
+        viewer = await as_person(who)
+        assert log._merge_units(viewer, log.LogFilters(), 6) is not None
+        for sort in [*log.SORTS, *log.COLUMN_SORTS]:
+            for extra in ({}, {"status": "open"}, {"easy": "1"}):
+                for page in (1, 2, 3, 9):
+                    f = log.LogFilters.from_query({"sort": sort, "page": str(page), **extra})
+                    merged = await log.tracking_log(viewer, f, per_page=5)
+                    plain_f = log.LogFilters.from_query({"sort": sort, "page": str(page), **extra})
+                    original = log._merge_units
+                    log._merge_units = lambda *a, **k: None
+                    try:
+                        plain = await log.tracking_log(viewer, plain_f, per_page=5)
+                    finally:
+                        log._merge_units = original
+                    assert [r.id for r in merged.issues] == [r.id for r in plain.issues], (
+                        who,
+                        sort,
+                        extra,
+                        page,
+                    )
+                    assert (merged.total, merged.has_next) == (plain.total, plain.has_next)

@@ -86,9 +86,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="rounds_issues", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="rounds_issues", description=DESCRIPTION)
 
     manager.add_table(
         class_name="IssueUpdate",
@@ -97,9 +95,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Category", tablename="category", schema=None, columns=None
-    )
+    manager.add_table(class_name="Category", tablename="category", schema=None, columns=None)
 
     manager.add_table(
         class_name="SafetyIssue",

@@ -4,7 +4,9 @@ from rounds.db import raw
 
 ID = "2026-11-23T02:40:00:000007"
 VERSION = "1.38.0"
-DESCRIPTION = "Index for one unit's log in its default order (benchmark: 3.2 ms -> 0.2 ms at 100k issues)"
+DESCRIPTION = (
+    "Index for one unit's log in its default order (benchmark: 3.2 ms -> 0.2 ms at 100k issues)"
+)
 
 STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS safety_issue_unit_order ON safety_issue (unit, priority, identified_on, id)",
