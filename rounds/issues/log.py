@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from rounds import db
 from rounds.auth.access import Viewer
 from rounds.core.clock import local_today
-from rounds.issues import rules
+from rounds.issues import rules, search
 
 PER_PAGE = 50
 # The log counts matching issues up to this many ("more than 10,000 safety issues").
@@ -30,6 +30,7 @@ SORTS = {
     "due": "Due soonest",
     "feedback": "Feedback due soonest",
     "updated": "Recently changed",
+    "relevance": "Best match (when searching)",
 }
 
 # The desk table's sortable columns: (key, heading, direction of the first click). A column's key
@@ -83,7 +84,12 @@ class LogFilters:
             return int(value) if value.isdigit() and len(value) < 10 else None
 
         status = params.get("status") or ""
-        sort = params.get("sort") or "priority"
+        q = (params.get("q") or "").strip()[:200]
+        searching = bool(search.parse(q))
+        default = "relevance" if searching else "priority"
+        sort = params.get("sort") or default
+        if sort == "relevance" and not searching:
+            sort = "priority"
         owner = (params.get("owner") or "").strip()
         return cls(
             unit=as_int("unit"),
@@ -94,8 +100,8 @@ class LogFilters:
             source=s if (s := params.get("source") or "") in rules.SOURCES else "",
             overdue=o if (o := params.get("overdue") or "") in ("fix", "feedback") else "",
             easy=(params.get("easy") or "") in ("1", "on", "true"),
-            q=(params.get("q") or "").strip()[:200],
-            sort=sort if sort in SORTS or sort in COLUMN_SORTS else "priority",
+            q=q,
+            sort=sort if sort in SORTS or sort in COLUMN_SORTS else default,
             page=max(1, min(as_int("page") or 1, 10_000)),
         )
 
@@ -107,7 +113,7 @@ class LogFilters:
                 pairs.append((name, str(value)))
         if self.easy:
             pairs.append(("easy", "1"))
-        if self.sort != "priority":
+        if self.sort != self.default_sort:
             pairs.append(("sort", self.sort))
         if page and self.page > 1:
             pairs.append(("page", str(self.page)))
@@ -124,6 +130,20 @@ class LogFilters:
         return urlencode(data)
 
     @property
+    def terms(self) -> tuple[search.Term, ...]:
+        """The search box's words (rounds.issues.search), () when there is none."""
+        return search.parse(self.q)
+
+    @property
+    def default_sort(self) -> str:
+        """Best match first when searching, else open issues first by priority."""
+        return "relevance" if self.terms else "priority"
+
+    @property
+    def ranked(self) -> bool:
+        return self.sort == "relevance" and bool(self.terms)
+
+    @property
     def sort_label(self) -> str:
         return sort_label(self.sort)
 
@@ -136,7 +156,7 @@ class LogFilters:
         """How many of the filters behind "More filters" are set (it opens when any is)."""
         chosen = (self.status, self.category, self.priority, self.owner, self.source)
         # a column heading's order is shown on the table itself, so it does not open the panel
-        named_order = self.sort != "priority" and self.sort in SORTS
+        named_order = self.sort != self.default_sort and self.sort in SORTS
         return sum(value not in (None, "") for value in chosen) + named_order
 
     def quick_filters(self) -> list[tuple[str, bool, str]]:
@@ -197,7 +217,9 @@ ORDER_BY = {
     "CASE WHEN feedback_due_on IS NULL THEN 1 ELSE 0 END, feedback_due_on, i.id",
     "updated": "i.updated_at DESC, i.id DESC",
 }
-_SEARCHED = ("description", "action_plan", "outcome", "raised_by", "success_measure")
+# "Best match" is ranked by the full-text index when searching (_select); without words to rank
+# by, the default order.
+ORDER_BY["relevance"] = ORDER_BY["priority"]
 
 # The rules a row is flagged with and filtered by, written once (rules.py holds them for one
 # issue in Python; these say the same in SQL). The `{}` is today's date.
@@ -263,8 +285,11 @@ def _visible_unit_ids(viewer: Viewer) -> list[int]:
     return sorted(viewer.unit_roles) or [0]
 
 
-def where_sql(viewer: Viewer, f: LogFilters, today: date) -> tuple[str, list]:
-    """The filters as one SQL condition with `{}` placeholders, and its values."""
+def where_sql(
+    viewer: Viewer, f: LogFilters, today: date, *, ranked_join: bool = False
+) -> tuple[str, list]:
+    """The filters as one SQL condition with `{}` placeholders, and its values (without the
+    search on SQLite when `ranked_join`: the ranked query joins the index instead)."""
     terms: list[str] = []
     args: list = []
 
@@ -299,15 +324,38 @@ def where_sql(viewer: Viewer, f: LogFilters, today: date) -> tuple[str, list]:
         add(_FEEDBACK_OVERDUE, today)
     if f.easy:
         add(_EASY_WIN)
-    if f.q:
-        like = "LIKE" if db.is_sqlite() else "ILIKE"  # SQLite's LIKE already ignores case (ASCII)
-        for word in [w for w in f.q.split() if w][:6]:
-            pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", " ").strip() + "%"
-            add(
-                "(" + " OR ".join(f"i.{column} {like} {{}}" for column in _SEARCHED) + ")",
-                *[pattern] * len(_SEARCHED),
-            )
+    if f.terms and not (ranked_join and db.is_sqlite()):
+        # full-text index on both databases (rounds.issues.search)
+        if db.is_sqlite():
+            add(_FTS_IDS, search.fts5_query(f.terms))
+        else:
+            add(f"{search.DOCUMENT_SQL} @@ to_tsquery('simple', {{}})", search.tsquery(f.terms))
     return (" AND ".join(terms) or "1 = 1"), args
+
+
+_FTS_IDS = "i.id IN (SELECT rowid FROM safety_issue_fts WHERE safety_issue_fts MATCH {})"
+
+
+def _select(viewer: Viewer, f: LogFilters, today: date, columns: str, *column_args, tail: str):
+    """SELECT columns of the issues matching the filters, in the log's order, then `tail`
+    (LIMIT/OFFSET): the SQL and its values. Searches in "best match" order join the full-text
+    index's ranking (SQLite: FTS5's bm25 rank; PostgreSQL: ts_rank)."""
+    if not f.ranked:
+        where, args = where_sql(viewer, f, today)
+        sql = f"SELECT {columns} {_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} {tail}"
+        return sql, [*column_args, *args]
+    where, args = where_sql(viewer, f, today, ranked_join=True)
+    if db.is_sqlite():
+        frm = (
+            "FROM (SELECT rowid AS fts_id, rank AS fts_rank FROM safety_issue_fts "
+            "WHERE safety_issue_fts MATCH {}) fts JOIN safety_issue i ON i.id = fts.fts_id "
+            + _JOINS.removeprefix("FROM safety_issue i ")
+        )
+        sql = f"SELECT {columns} {frm} WHERE {where} ORDER BY fts.fts_rank, i.id {tail}"
+        return sql, [*column_args, search.fts5_query(f.terms), *args]
+    order = f"ts_rank({search.DOCUMENT_SQL}, to_tsquery('simple', {{}})) DESC, i.id"
+    sql = f"SELECT {columns} {_JOINS} WHERE {where} ORDER BY {order} {tail}"
+    return sql, [*column_args, *args, search.tsquery(f.terms)]
 
 
 @dataclass
@@ -374,8 +422,16 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
     order = ORDER_BY[f.sort]
     merge_units = _merge_units(viewer, f, offset + per_page + 1)
     if merge_units is None:
-        sql = f"SELECT {_ROW_COLUMNS} {_JOINS} WHERE {where} ORDER BY {order} LIMIT {per_page + 1} OFFSET {offset}"
-        rows = await db.fetch(sql, today, today, *args)
+        sql, sql_args = _select(
+            viewer,
+            f,
+            today,
+            _ROW_COLUMNS,
+            today,
+            today,
+            tail=f"LIMIT {per_page + 1} OFFSET {offset}",
+        )
+        rows = await db.fetch(sql, *sql_args)
     else:
         frm, frm_args = _per_unit_from(where, args, order, offset + per_page + 1, merge_units)
         rows = await db.fetch(
@@ -420,7 +476,12 @@ def _merge_units(viewer: Viewer, f: LogFilters, rows_per_unit: int) -> list[int]
     grows with the hospital. Taking each unit's first rows from the (unit, order...) index and
     merging them reads at most units x rows_per_unit index entries, however many issues there
     are. [] means every unit (people who see them all)."""
-    if f.unit is not None or f.sort not in _OWN_COLUMN_SORTS or rows_per_unit > MERGE_MAX_ROWS:
+    if (
+        f.ranked
+        or f.unit is not None
+        or f.sort not in _OWN_COLUMN_SORTS
+        or rows_per_unit > MERGE_MAX_ROWS
+    ):
         return None
     if viewer.sees_all_units:
         # these orders have an index over all units (identified_on, priority; id is the rowid)
@@ -455,15 +516,14 @@ async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -
     """Every issue matching the filters, every column (for the CSV export), in the log's order."""
     if f.unit is not None and not viewer.can_see(f.unit):
         return []
-    where, args = where_sql(viewer, f, local_today())
-    return [
-        dict(row)
-        for row in await db.raw(
-            "SELECT i.*, p.display_name AS owner_name, p.email AS owner_email, c.name AS category_name, u.name AS unit_name "
-            f"{_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} LIMIT {int(limit)}",
-            *args,
-        )
-    ]
+    sql, args = _select(
+        viewer,
+        f,
+        local_today(),
+        "i.*, p.display_name AS owner_name, p.email AS owner_email, c.name AS category_name, u.name AS unit_name",
+        tail=f"LIMIT {int(limit)}",
+    )
+    return [dict(row) for row in await db.raw(sql, *args)]
 
 
 @dataclass

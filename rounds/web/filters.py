@@ -91,7 +91,15 @@ def marked(message: str):
     return Markup(html)
 
 
+def highlight(text, terms):
+    """Text escaped, with the searched words in <mark> (rounds.issues.search.highlight)."""
+    from rounds.issues.search import highlight as mark_words
+
+    return mark_words(text, terms or ())
+
+
 FILTERS = {
+    "highlight": highlight,
     "day": day,
     "when": when,
     "time_of_day": time_of_day,
