@@ -11,7 +11,7 @@ database, for each database:
 3. pg drop   - (PostgreSQL) every app connection terminated with pg_terminate_backend during
                load: the app serves again within 5 s, without a restart;
 4. conflicts - the same issue edited by two people at once, many times: exactly one save wins
-               each time, the other is refused with the conflict message, no update is lost.
+               each time, the other is shown both values to choose from, no update is lost.
 
 Prints a summary and exits non-zero on any failure. `--ci` runs both databases.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import re
 import shutil
 import sys
@@ -369,10 +370,15 @@ def check_conflicts(world: World, rounds_: int = 20) -> Check:
                     )
                     continue
                 loser = replies[others[0]]
-                if "changed this issue" not in loser.text:
+                # Both changed the action plan: the second is not saved and is shown both
+                # values to choose between (issue #11's merge), never a silent overwrite.
+                text = html.unescape(loser.text)
+                if "changed the same details" not in text:
                     check.fail(
                         f"issue {issue_id}: the refused save did not show the conflict message (HTTP {loser.status})"
                     )
+                elif plans[saved[0]] not in text or plans[others[0]] not in text:
+                    check.fail(f"issue {issue_id}: the conflict did not show both action plans")
                 row = (
                     await asyncio.to_thread(
                         world.db.query,
