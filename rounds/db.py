@@ -419,6 +419,31 @@ async def fetch(sql: str, *args) -> list[dict]:
     return [dict(row) for row in await raw(sql, *args)]
 
 
+async def fetch_off_loop(sql: str, *args) -> list[dict]:
+    """A long read (an export of the whole log) that must not stall the event loop: on SQLite
+    it runs in a thread on its own connection (the same settings and type converters as
+    Piccolo's reads, so the rows are the same as `raw()`'s); PostgreSQL's driver is already
+    asynchronous, and inside a transaction it is `raw()`."""
+    engine = current_engine()
+    if not isinstance(engine, KeptSQLiteEngine) or engine.current_transaction.get() is not None:
+        return [dict(row) for row in await raw(sql, *args)]
+    sql = sql.format(*("?",) * len(args))
+    _count_one(sql, args)
+
+    def read() -> list[dict]:
+        conn = sqlite3.connect(
+            **{**engine.connection_kwargs, "timeout": engine.READ_BUSY_TIMEOUT_MS / 1000},
+            check_same_thread=False,
+        )
+        try:
+            conn.row_factory = dict_factory
+            return conn.execute(sql, args).fetchall()
+        finally:
+            conn.close()
+
+    return await asyncio.to_thread(read)
+
+
 async def migrate(engine: Engine, *, quiet: bool = True) -> None:
     """Run every app's Piccolo migrations forwards on this engine (idempotent)."""
     import contextlib

@@ -523,7 +523,8 @@ async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -
         "i.*, p.display_name AS owner_name, p.email AS owner_email, c.name AS category_name, u.name AS unit_name",
         tail=f"LIMIT {int(limit)}",
     )
-    return [dict(row) for row in await db.raw(sql, *args)]
+    # tens of thousands of rows for a leader: read in a thread on SQLite (db.fetch_off_loop)
+    return await db.fetch_off_loop(sql, *args)
 
 
 @dataclass

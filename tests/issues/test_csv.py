@@ -353,3 +353,36 @@ async def test_export_into_another_unit_is_an_error_until_unit_and_id_are_ignore
         {**form_state(r.text), "col-0": "", "col-2": "", "col-14": "", "action": "check"},
     )
     assert "Ready: 3 to add" in r.text, unescape(r.text)[-3000:]
+
+
+async def test_large_exports_are_read_and_built_off_the_event_loop(
+    client, world, login, new_issue, monkeypatch
+):
+    """A leader's export of the whole log must not stall the worker's other requests: the rows
+    are read (SQLite: db.fetch_off_loop) and the file built in a thread."""
+    import asyncio
+    import threading
+
+    from rounds import db
+
+    await new_issue("Export me")
+    await login(client, "champion")
+    loop_thread = threading.get_ident()
+    ran_in: list[tuple[str, bool]] = []
+    real = asyncio.to_thread
+
+    async def watched(fn, *args, **kwargs):
+        def call():
+            ran_in.append((fn.__name__, threading.get_ident() != loop_thread))
+            return fn(*args, **kwargs)
+
+        return await real(call)
+
+    monkeypatch.setattr(asyncio, "to_thread", watched)
+    for kind in ("csv", "xlsx"):
+        ran_in.clear()
+        r = await client.get(f"/issues/export.{kind}")
+        assert r.status_code == 200 and len(r.content) > 100
+        assert (f"export_{kind}", True) in ran_in
+        if db.is_sqlite():
+            assert ("read", True) in ran_in
