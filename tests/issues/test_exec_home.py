@@ -43,7 +43,7 @@ async def test_executive_home_lists_issues_she_owns_overdue_or_due_this_week(
 
 
 async def test_executive_owes_staff_feedback_on_her_units_issues_most_late_first(
-    client, world, login, new_issue
+    client, world, login, new_issue, query_counter
 ):
     """Feedback due (or overdue) on her units' issues is listed with her fixes, by lateness,
     using the measures' definition (feedback given: not listed)."""
@@ -73,6 +73,14 @@ async def test_executive_owes_staff_feedback_on_her_units_issues_most_late_first
     assert "Staff feedback due in 3 days" in panel
     for absent in ("Feedback already given", "Other unit&#39;s feedback"):
         assert absent not in panel, absent
+    # the panel's statements: the visit read and written, changes, fixes owed, feedback owed
+    from rounds.issues import panels
+    from tests.issues.conftest import viewer_for
+
+    viewer = await viewer_for(me)
+    with query_counter() as counted:
+        await panels.home_panel(viewer)
+    assert counted.n == 5, counted.queries
 
 
 async def test_since_i_last_looked_counts_from_my_previous_visit(
