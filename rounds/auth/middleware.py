@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from http.cookies import SimpleCookie
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,8 +46,9 @@ def session_middleware_factory(cookie_name: str, idle_seconds: int):
                         extra.append(
                             (b"x-session-expires-in", str(state["session_expires_in"]).encode())
                         )
-                    if counted is not None:
+                    if counted is not None:  # the benchmark's counts: statements, worker
                         extra.append((b"x-query-count", str(counted[0]).encode()))
+                        extra.append((b"x-worker", str(os.getpid()).encode()))
                     if extra:
                         message["headers"] = [*message.get("headers", []), *extra]
                 await send(message)

@@ -1,17 +1,20 @@
-"""The benchmark: `python -m tests.perf [--db sqlite|postgres|both] [--workers 2] [--duration 5]`.
+"""The benchmark: `python -m tests.perf [--db sqlite|postgres|both] [--workers 2] [--duration 5]
+[--issues 1000,10000,100000,1000000]`.
 
-1. builds the large data set (`rounds demo --scale`: 60 units, 100,000 issues) in a temporary
-   database and times it;
+1. builds the large data set (`rounds demo --scale`: 60 units, each size of --issues in turn) in
+   a temporary database and times it;
 2. starts the real server (`rounds serve`, production settings, N workers, with
    ROUNDS_COUNT_QUERIES=1 so every response says how many SQL statements it ran) and the
    ceiling (tests/perf/ceiling.py: the same log rows, plain driver, bare Jinja, bare Litestar);
 3. signs in as real people and drives each key page over loopback with a small asyncio client:
+   as a one-unit champion, a 10-unit executive partner and a leader who sees every unit:
    a latency phase (one connection, back to back: median and p95 are close to server time) and
-   a throughput phase (8 connections at once), alternated 3 times with the ceiling's throughput
+   a throughput phase (16 connections at once: p50/p95/p99 of every request there, and how many
+   each worker served, from the X-Worker header), alternated 3 times with the ceiling's throughput
    phase; each page's requests per second and server CPU per request (all server processes,
    from /proc) are given as a ratio of the ceiling's - the median of the 3 rounds, because the
    machine's speed drifts;
-4. prints a table and writes it to var/perf/<db>.json and var/perf/<db>.md.
+4. prints a table and writes it to var/perf/<db>-<issues>.json and .md.
 
 Pages that do not exist yet (404) are listed as "not built".
 """
@@ -53,8 +56,9 @@ class Page:
 
 KEEP = False  # --keep: leave the temporary database and server logs for inspection
 CEILING = Page("ceiling (plain driver + bare Jinja)", "", "/ceiling")
-CHAMPION = "scale-champion-01@example.org"
-EXECUTIVE = "scale-executive@example.org"
+CHAMPION = "scale-champion-01@example.org"  # one unit
+EXECUTIVE = "scale-executive@example.org"  # executive partner of 10 units
+LEADER = "scale-leader@example.org"  # sees every unit (read-only)
 
 PAGES = [
     Page("home", CHAMPION, "/"),
@@ -85,6 +89,15 @@ PAGES = [
         size_limit=10_000,
     ),
     Page("issue page", CHAMPION, "/issues/{issue}", 50),
+    # everyone else (issue 16): the executive partner of 10 units and a leader who sees them all
+    Page("executive: home", EXECUTIVE, "/"),
+    Page("executive: log page", EXECUTIVE, "/issues", 50, ratio_target=0.5),
+    Page("executive: log search (htmx)", EXECUTIVE, "/issues?q=pump", 50, htmx=True),
+    Page("executive: issue page", EXECUTIVE, "/issues/{issue}", 50),
+    Page("leader: home", LEADER, "/"),
+    Page("leader: log page", LEADER, "/issues", 50, ratio_target=0.5),
+    Page("leader: log search (htmx)", LEADER, "/issues?q=pump", 50, htmx=True),
+    Page("leader: issue page", LEADER, "/issues/{issue}", 50),
     Page(
         "quick capture",
         CHAMPION,
@@ -117,6 +130,11 @@ class Result:
     status: str = "ok"
     median_ms: float = 0
     p95_ms: float = 0
+    # every request of the throughput phase (`concurrency` connections at once)
+    p50_busy_ms: float = 0
+    p95_busy_ms: float = 0
+    p99_busy_ms: float = 0
+    workers: dict = field(default_factory=dict)  # worker pid -> requests served (throughput phase)
     rps: float = 0
     ratio: float | None = None  # req/s as a fraction of the ceiling's req/s, measured beside it
     cpu_ms: float = 0  # server CPU (all workers) per request in the throughput phase
@@ -273,6 +291,8 @@ async def measure(
             sample = reply
         # throughput: every connection at once
         done = 0
+        busy: list[float] = []
+        per_worker: dict[str, int] = {}
         end = time.perf_counter() + duration
 
         async def worker(client: Client, offset: int):
@@ -282,6 +302,9 @@ async def measure(
                 ok, reply = await one(client, n)
                 n += 1
                 done += 1
+                busy.append(reply.seconds)
+                pid = reply.headers.get("x-worker", "?")
+                per_worker[pid] = per_worker.get(pid, 0) + 1
                 if not ok:
                     result.errors += 1
                     if len(result.notes) < 2:
@@ -293,6 +316,12 @@ async def measure(
         result.cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / done if done else 0
         result.requests = len(latencies) + done
         result.rps = done / elapsed
+        busy.sort()
+        if busy:
+            result.p50_busy_ms = busy[len(busy) // 2] * 1000
+            result.p95_busy_ms = busy[max(0, int(len(busy) * 0.95) - 1)] * 1000
+            result.p99_busy_ms = busy[max(0, int(len(busy) * 0.99) - 1)] * 1000
+        result.workers = dict(sorted(per_worker.items()))
         latencies.sort()
         if latencies:
             result.median_ms = statistics.median(latencies) * 1000
@@ -384,19 +413,22 @@ def table(results: list[Result], header: str) -> str:
         header,
         "",
         "| page | median ms | p95 ms | target ms | req/s | x ceiling req/s | server CPU ms/req | x ceiling CPU "
-        "| errors | KB (gzip) | queries |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p50 / p95 / p99 ms busy | requests per worker | errors | KB (gzip) | queries |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if r.status != "ok":
-            lines.append(f"| {r.name} | {r.status} | | | | | | | | | |")
+            lines.append(f"| {r.name} | {r.status} | | | | | | | | | | | |")
             continue
+        busy = f"{r.p50_busy_ms:.1f} / {r.p95_busy_ms:.1f} / {r.p99_busy_ms:.1f}"
+        total = sum(r.workers.values()) or 1
+        spread = " / ".join(f"{n} ({100 * n / total:.0f}%)" for n in r.workers.values())
         target = f"{r.target_ms:.0f} ({verdict(r)})" if r.target_ms else ""
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
         cpu_ratio = f"{r.cpu_ratio:.2f}{ratio_verdict(r)}" if r.cpu_ratio is not None else ""
         lines.append(
             f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {target} | {r.rps:.0f} | {ratio} | {r.cpu_ms:.2f} | "
-            f"{cpu_ratio} | {r.errors} | "
+            f"{cpu_ratio} | {busy} | {spread} | {r.errors} | "
             f"{r.bytes / 1024:.1f} ({r.gzip_bytes / 1024:.1f}) | {'' if r.queries is None else r.queries} |"
         )
     return "\n".join(lines)
@@ -508,8 +540,8 @@ def run(
         print("\n" + text + "\n")
         out = Path("var/perf")
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"{kind}.md").write_text(text + "\n")
-        (out / f"{kind}.json").write_text(
+        (out / f"{kind}-{issues}.md").write_text(text + "\n")
+        (out / f"{kind}-{issues}.json").write_text(
             json.dumps(
                 {
                     "build_seconds": build_seconds,
@@ -538,11 +570,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=8,
-        help="connections in the throughput phase (enough to keep both workers busy)",
+        default=16,
+        help="connections in the throughput phase (p50/p95/p99 'busy' are measured there)",
     )
     parser.add_argument("--units", type=int, default=60)
-    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument(
+        "--issues",
+        default="1000,10000,100000,1000000",
+        help="comma-separated sizes: each is built and measured in turn",
+    )
     parser.add_argument("--page", action="append", help="measure only this page (repeatable)")
     parser.add_argument(
         "--rounds",
@@ -558,18 +594,20 @@ def main(argv: list[str] | None = None) -> int:
     KEEP = args.keep
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     failed = False
+    sizes = [int(n.replace("_", "")) for n in str(args.issues).split(",") if n.strip()]
     for kind in kinds:
-        results = run(
-            kind,
-            args.workers,
-            args.duration,
-            args.concurrency,
-            args.units,
-            args.issues,
-            args.page,
-            args.rounds,
-        )
-        failed |= any(r.errors for r in results)
+        for issues in sizes:
+            results = run(
+                kind,
+                args.workers,
+                args.duration,
+                args.concurrency,
+                args.units,
+                issues,
+                args.page,
+                args.rounds,
+            )
+            failed |= any(r.errors for r in results)
     return 1 if failed else 0
 
 
