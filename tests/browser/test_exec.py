@@ -128,17 +128,43 @@ def _text_lines(pdf: bytes) -> list[list[tuple[float, str]]]:
     return pages
 
 
-def _open_briefing(tab, unit: str):
-    row = tab.page.locator("li.next-round", has_text=unit).first
-    row.get_by_role("link", name=re.compile("Open briefing")).click()
-    tab.page.wait_for_url(re.compile(r"/rounds/\d+/briefing$"))
+NOTES = {
+    "What is going on on the unit": "Night shift short by two RNs most weekends; new pumps next month.",
+    "Asks of the executive partner": "Ask IT for a date on the barcode scanner replacements.",
+}
+
+
+def _open_briefing(page, base: str) -> str:
+    """Open one of the executive's next briefings that can still be started (other tests start
+    some of them), after writing the champion's notes through the editor (saved, not marked
+    ready, so the round's state is what other tests expect). Returns its path."""
+    page.goto(base + "/")
+    paths = [
+        a.get_attribute("href")
+        for a in page.locator("li.next-round")
+        .get_by_role("link", name=re.compile("Open briefing"))
+        .all()
+    ]
+    for path in paths:
+        page.goto(base + path)
+        if page.locator(".actionbar").get_by_role("button", name="Start round").count():
+            break
+    else:
+        pytest.fail(f"none of the executive's next briefings can be started: {paths}")
+    page.goto(base + path + "/edit")
+    for label, text in NOTES.items():
+        page.get_by_label(label).fill(text)
+    page.get_by_role("button", name="Save notes").click()
+    page.wait_for_url(re.compile(r"saved=saved$"))
+    page.goto(base + path)
+    return path
 
 
 def test_briefing_footer_never_overlaps_in_print(tab_factory):
     tab = tab_factory("landscape")
     tab.sign_in("executive@example.org")
     page = tab.page
-    _open_briefing(tab, "5 North")
+    _open_briefing(page, tab.base)
     page.emulate_media(media="print")
     style = page.evaluate("getComputedStyle(document.querySelector('.site-footer')).position")
     assert style != "fixed"
@@ -181,11 +207,12 @@ def test_briefing_footer_never_overlaps_in_print(tab_factory):
 @pytest.mark.parametrize("size", ["landscape", "portrait", "phone"])
 def test_briefing_in_one_glance(tab_factory, size):
     """At 1024x768 and 768x1024 the summary and "Start round" are on the first screen; on a phone
-    the champion's notes and "Start round" are, and the summary ends within two screens."""
+    the champion's notes and "Start round" are, and the summary ends within two screens. The
+    action bar lies over nothing when the page opens (axe checks every target in full)."""
     tab = tab_factory(size)
     tab.sign_in("executive@example.org")
     page = tab.page
-    _open_briefing(tab, "5 North")  # the demo's champion wrote notes and asks for this round
+    _open_briefing(page, tab.base)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"briefing-first-screen-{size}.png"))
     height = page.viewport_size["height"]
@@ -195,10 +222,10 @@ def test_briefing_in_one_glance(tab_factory, size):
     notes = page.locator(".glance__card--champion")
     expect(notes.get_by_text("Asks of you:")).to_be_visible()
     box = notes.bounding_box()
-    assert box["y"] + box["height"] <= bar["y"], f"the champion's notes end at {box}, bar at {bar}"
+    assert bar["y"] + bar["height"] <= box["y"] and box["y"] + box["height"] <= height, (box, bar)
     glance = page.locator(".glance").bounding_box()
     screens = 2 if size == "phone" else 1
-    assert glance["y"] + glance["height"] <= bar["y"] + (screens - 1) * height, (glance, bar)
+    assert glance["y"] + glance["height"] <= screens * height, (glance, height)
     tab.shot(f"briefing-glance-{size}")
     tab.assert_clean(f"briefing summary {size}")
     assert tab.small_targets() == [], tab.small_targets()
@@ -214,12 +241,15 @@ def test_briefing_in_one_glance(tab_factory, size):
     page.locator("#more-script summary").click()
     expect(page.locator("#more-script .script li").first).to_be_visible()
     tab.assert_clean(f"briefing sections open {size}")
-    # at the end of the page the bar sits below the content instead of covering it
+    # scrolled to the end: "Start round" is still on the screen (the bar held at the top) and
+    # covers none of the last lines
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_function("window.scrollY > 0")
-    last = page.locator("main > .back").last.bounding_box()
     bar = page.locator(".actionbar").bounding_box()
-    assert last["y"] + last["height"] <= bar["y"] + 1, (last, bar)
+    start = page.locator(".actionbar").get_by_role("button", name="Start round").bounding_box()
+    assert bar["y"] == 0 and 0 <= start["y"] and start["y"] + start["height"] <= height, bar
+    last = page.locator("main > .back").last.bounding_box()
+    assert last["y"] >= bar["y"] + bar["height"], (last, bar)
     page.screenshot(path=str(SHOTS / f"briefing-end-{size}.png"))
 
 
@@ -235,9 +265,7 @@ def test_briefing_sections_without_javascript(browser, live_server):
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/login" not in url)
-        row = page.locator("li.next-round", has_text="5 North").first
-        row.get_by_role("link", name=re.compile("Open briefing")).click()
-        page.wait_for_url(re.compile(r"/briefing$"))
+        _open_briefing(page, live_server)
         section = page.locator("#more-issues")
         section.locator("summary").click()  # <details> opens without JavaScript
         section.get_by_role("link", name=re.compile("^Show: Open issues")).click()

@@ -115,6 +115,7 @@ async def test_briefing_summary_for_a_seeded_unit(client, world, login, query_co
     assert "Census high since the pumps changed" in champion
     assert "Asks of you:</strong> Approve a second suction unit" in champion
     assert "Night team&#39;s catch" not in html
+    assert "Not marked ready yet" in champion
     # the sections are collapsed and load when opened (htmx), with a link without JavaScript
     for name in ("issues", "trends", "notes", "script"):
         url = f"/rounds/{ids['upcoming']}/briefing?open={name}"
@@ -258,8 +259,7 @@ async def test_champion_prepares_marks_ready_and_version_check(client, world, lo
         assert "Briefing ready" in home and f"/rounds/{ids['upcoming']}/briefing" in home
         briefing = (await exec_client.get(f"/rounds/{ids['upcoming']}/briefing")).text
         assert (
-            "Approve a second suction unit" in briefing
-            and "not marked this briefing ready" not in briefing
+            "Approve a second suction unit" in briefing and "Not marked ready yet" not in briefing
         )
     # members cannot edit
     async with make_client() as member:
