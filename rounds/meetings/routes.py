@@ -245,6 +245,7 @@ async def item_save(
 
 
 ITEM_TEXTS = {"minutes": "Minutes", "decisions": "Decisions"}
+SUMMARY_TEXT = {"upward_summary": "Summary for senior leadership"}
 
 
 @post("/meetings/{meeting_id:int}/items")
@@ -437,8 +438,10 @@ async def issue_assign(
 
 @post("/meetings/{meeting_id:int}/summary")
 async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
-    data = await read_form(request)
+    raw = await read_form(request)
+    data, choice_errors, unresolved = merging.choose(raw, SUMMARY_TEXT)
     mine = str(data.get("upward_summary", ""))
+    base = str(data["base_upward_summary"]) if "base_upward_summary" in data else None
     if data.get("draft"):
         # "Draft it for me": fill the box with a draft; nothing is saved until the person saves.
         draft = await service.draft_summary(viewer, meeting_id)
@@ -446,29 +449,38 @@ async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath
             request,
             viewer,
             meeting_id,
-            values={"summary": {"upward_summary": draft, "version": data.get("version")}},
+            values={
+                "summary": {"upward_summary": draft, "version": data.get("version"), "base": base}
+            },
             notice="Draft written from the decisions and the barriers that need help – edit it, then save.",
         )
     form, errors = validate(SummaryForm, data)
     state: dict[str, Any] = {"mine": {"upward_summary": mine}}
-    if form:
+    if unresolved:
+        state["conflict"] = {"upward_summary": base or "", "version": data.get("version")}
+        state["merge"] = merging.rows(
+            unresolved, state["conflict"], state["mine"], labels=SUMMARY_TEXT
+        )
+        state["errors"] = choice_errors
+    elif form:
         try:
             saved = await service.save_summary(
-                viewer, meeting_id, text=form.upward_summary, version=form.version
+                viewer, meeting_id, text=form.upward_summary, version=form.version, base=base
             )
             if wants_fragment(request):
                 return render(
                     request,
                     "meetings/_summary_status.html",
                     meeting=saved,
-                    state={"saved": True},
+                    state={"saved": True, "chosen": "conflict_fields" in raw},
                     saved_at=time_of_day(clock.now()),
                 )
             return _done(request, meeting_id, "summary", "summary")
         except Conflict as exc:
             state["conflict"] = exc.current
-            if exc.mine:  # "Keep my text" writes my changes, and the other device's elsewhere
-                state["mine"] = {k: exc.mine[k] for k in mine}
+            state["merge"] = merging.rows(
+                exc.fields or SUMMARY_TEXT, exc.current, state["mine"], labels=SUMMARY_TEXT
+            )
         except Locked as exc:
             state["problem"] = str(exc)
         except MeetingInputError as exc:
@@ -483,7 +495,7 @@ async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath
         viewer,
         meeting_id,
         errors={"summary": state.get("errors", {})},
-        values={"summary": {"upward_summary": mine, "version": data.get("version")}},
+        values={"summary": {"upward_summary": mine, "version": data.get("version"), "base": base}},
         problem=state.get("problem")
         or (
             "Not saved: the summary was changed on another device. Both versions are shown."

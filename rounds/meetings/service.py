@@ -881,7 +881,12 @@ def _draft(meeting: dict, context: dict) -> str:
     )
 
 
-async def save_summary(viewer: Viewer, meeting_id: int, *, text: str, version: int) -> dict:
+async def save_summary(
+    viewer: Viewer, meeting_id: int, *, text: str, version: int, base: str | None = None
+) -> dict:
+    """Save the upward summary as typed. With `base` (the text the form was opened with) a
+    change of another part of the meeting since is no conflict; the summary changed on another
+    device too is a Conflict naming it, so the person chooses (merging, as on the issue page)."""
     meeting = await _meeting_for_change(viewer, meeting_id)
     text = (text or "").strip()
     errors = {}
@@ -901,9 +906,17 @@ async def save_summary(viewer: Viewer, meeting_id: int, *, text: str, version: i
         if current["version"] != version:
             if current["upward_summary"] == text:
                 return {**meeting, **current}
-            raise Conflict(
-                {"upward_summary": current["upward_summary"], "version": current["version"]}
+            saved = {"upward_summary": current["upward_summary"], "version": current["version"]}
+            if base is None:
+                raise Conflict(saved, {"upward_summary": text}, ("upward_summary",))
+            values, conflicts = merging.merge(
+                current, {"upward_summary": text}, {"upward_summary": base}
             )
+            if conflicts:
+                raise Conflict(saved, {"upward_summary": text}, tuple(conflicts))
+            if not values:  # not changed here: whatever is saved now stays
+                return {**meeting, **current}
+            version = current["version"]
         if current["upward_summary"] == text:
             return {**meeting, **current}
         new_version = version + 1

@@ -181,7 +181,7 @@ def test_two_devices_on_one_agenda_item_choose_between_both_texts(tab_factory):
     status_b.get_by_role("button", name=re.compile("Save my choice")).click()
     expect(status_b.locator("[data-saved]")).to_be_visible(timeout=10000)
     expect(box_b).to_have_value("Two near-misses with look-alike vials this month.")
-    assert b.page.locator(f"#item-{item}-form").get_attribute("data-state") == "saved"
+    expect(b.page.locator(f"#item-{item}-form")).to_have_attribute("data-state", "saved")
     asked = []
     b.page.on("dialog", lambda d: (asked.append(d.type), d.accept()))
     b.goto("/meetings")

@@ -49,3 +49,45 @@ async def test_two_devices_on_one_item_keep_both_texts(client, make_client, worl
         assert "Saved" in done.text
     row = await MeetingItem.select().where(MeetingItem.id == item["id"]).first()
     assert (row["minutes"], row["decisions"]) == ("Two falls this month", "Buy bed alarms")
+
+
+async def test_summary_changed_on_two_devices_shows_both_and_the_person_chooses(
+    client, make_client, world, login
+):
+    from rounds.meetings.tables import Meeting
+
+    meeting = await add_meeting(world.unit_a, local_today())
+    url = f"/meetings/{meeting}/summary"
+    async with make_client() as other:
+        await login(client, "champion")
+        await login(other, "executive")
+        # the autosaved form's fields (the page's other form on this URL asks for a draft)
+        a = form_fields((await client.get(f"/meetings/{meeting}")).text, url)
+        b = form_fields((await other.get(f"/meetings/{meeting}")).text, url)
+        a.pop("draft", None), b.pop("draft", None)
+        assert a["base_upward_summary"] == "" and "version" in a
+        saved = await post_form(
+            client, url, {**a, "upward_summary": "Pumps need funding."}, htmx=True
+        )
+        assert "Saved" in saved.text
+        # B's older page: both texts, nothing written until B chooses
+        clash = await post_form(
+            other, url, {**b, "upward_summary": "Nights need staff."}, htmx=True
+        )
+        html = unescape(clash.text)
+        assert "both changed 1 text" in html
+        assert "Pumps need funding." in html and "Nights need staff." in html
+        choice = form_fields(clash.text, url)
+        assert choice["conflict_fields"] == "upward_summary"
+        row = await Meeting.select(Meeting.upward_summary).where(Meeting.id == meeting).first()
+        assert row["upward_summary"] == "Pumps need funding."
+        for _ in range(2):  # keep the saved text, pressed twice: nothing of B's written
+            kept = await post_form(
+                other, url, {**choice, "keep_upward_summary": "theirs"}, htmx=True
+            )
+            assert "Saved" in kept.text
+        # B's old page, unchanged text, saved again: A's summary is not reverted
+        again = await post_form(other, url, b, htmx=True)
+        assert "Not saved" not in again.text
+    row = await Meeting.select(Meeting.upward_summary).where(Meeting.id == meeting).first()
+    assert row["upward_summary"] == "Pumps need funding."
