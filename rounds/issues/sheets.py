@@ -170,9 +170,9 @@ def write_xlsx(header: list[str], rows: list[list], *, title: str = "Tracking lo
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
+    book = Workbook(write_only=False)
+    sheet = book.create_sheet(title[:31], 0)  # typed as a Worksheet, unlike book.active
+    book.remove(book.worksheets[1])  # the empty sheet every new workbook starts with
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
