@@ -88,6 +88,7 @@ def test_concern_with_help_whose_answer_is_lost_is_resent_to_one_concern_and_one
     tab.page.get_by_label(BOX).fill(text)
     tab.page.get_by_label("Raised by (a role, not a name)").fill("RT")
     tab.page.get_by_label("Needs my help").check()
+    tab.page.get_by_label("What's in the way, in one line").fill("No portable suction on nights")
     tab.page.get_by_role("button", name="Add", exact=True).click()
     expect(outbox(tab, "waiting")).to_have_count(1, timeout=10000)
     tab.page.context.set_offline(True)  # back on the network: the outbox resends
@@ -100,11 +101,13 @@ def test_concern_with_help_whose_answer_is_lost_is_resent_to_one_concern_and_one
         ).fetchall()
         assert len(issues) == 1 and issues[0][1], issues
         barriers = conn.execute(
-            "SELECT b.owner, r.executive FROM barrier b JOIN safety_round r ON r.id = ? "
+            "SELECT b.owner, r.executive, b.description FROM barrier b "
+            "JOIN safety_round r ON r.id = ? "
             "WHERE b.issue = ?",
             (round_id, issues[0][0]),
         ).fetchall()
     assert len(barriers) == 1 and barriers[0][0] == barriers[0][1], barriers
+    assert barriers[0][2].startswith("No portable suction on nights"), barriers  # its title
     tab.goto(run)
     expect(tab.page.locator("#heard")).to_contain_text("Needs my help – on my barriers")
     quiet(tab)
