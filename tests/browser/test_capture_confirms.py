@@ -132,3 +132,57 @@ def test_capture_confirms_itself(tab_factory, size, pick):
     tab.goto(f"{run}/issues/{corrected_id}/edit")  # an old link: the round screen says it is over
     expect(tab.page.get_by_text("This round is finished")).to_be_visible()
     expect(tab.page.get_by_label("Correct the concern")).to_have_count(0)
+
+
+def test_without_javascript_add_correct_remove(browser, live_server):
+    """The same on a phone without JavaScript (axe needs JavaScript: the same markup is checked
+    with it above)."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        from tests.browser.conftest import Tab
+        from tests.browser.test_outbox import round_ids
+
+        tab = Tab(context.new_page(), live_server)
+        tab.sign_in("executive@example.org")
+        # the outbox's no-JavaScript test takes the last round listed; this one the one before
+        round_id = round_ids(tab, "executive@example.org")[-2]
+        tab.goto(f"/rounds/{round_id}/briefing")
+        tab.page.get_by_role("button", name="Start round").click()
+        tab.page.wait_for_load_state()
+        if "/run" not in tab.page.url:
+            tab.page.get_by_role("button", name=re.compile("^Start", re.I)).first.click()
+        tab.page.wait_for_url(re.compile(r"/run"))
+        text = "No JavaScript: the ward phone does not ring at the desk"
+        # Needs my help without what is in the way: said, everything kept, nothing added
+        tab.page.get_by_label(BOX).fill(text)
+        tab.page.get_by_label(RAISED).fill("Unit clerk")
+        tab.page.get_by_label("Needs my help", exact=True).check()
+        add_button(tab).click()
+        tab.page.wait_for_load_state()
+        expect(tab.page.locator("#in_the_way-error")).to_contain_text("in one line")
+        expect(tab.page.get_by_label(BOX)).to_have_value(text)
+        expect(tab.page.get_by_label(RAISED)).to_have_value("Unit clerk")
+        tab.page.get_by_label("Needs my help", exact=True).uncheck()
+        tab.page.get_by_label(re.compile("Pin: keep “Raised by”")).check()
+        add_button(tab).click()
+        tab.page.wait_for_url(re.compile(r"/run\?added=\d+&pin=1"))
+        expect(tab.page.locator("#capture-status")).to_contain_text("Added")
+        expect(heard_items(tab).first).to_contain_text(text)
+        expect(heard_items(tab).first.locator(".heard__added")).to_be_visible()
+        expect(tab.page.get_by_label(RAISED)).to_have_value("Unit clerk")  # pinned
+        tab.shot("capture-nojs-added-phone")
+        assert tab.small_targets() == [], tab.small_targets()
+        # correct it on its own page, then remove it
+        heard_items(tab).first.get_by_role("link", name=re.compile("Correct or remove")).click()
+        tab.page.get_by_label("Correct the concern").fill(text + " after 10 pm")
+        tab.page.get_by_role("button", name="Save the correction").click()
+        tab.page.wait_for_url(re.compile(r"done=changed"))
+        expect(tab.page.locator("#capture-status")).to_contain_text("Changes saved")
+        expect(heard_items(tab).first).to_contain_text(text + " after 10 pm")
+        heard_items(tab).first.get_by_role("link", name=re.compile("Correct or remove")).click()
+        tab.page.get_by_role("button", name="Remove from the log").click()
+        tab.page.wait_for_url(re.compile(r"done=removed"))
+        expect(tab.page.locator("#capture-status")).to_contain_text("Removed")
+        expect(tab.page.locator("#heard").get_by_text(text)).to_have_count(0)
+    finally:
+        context.close()

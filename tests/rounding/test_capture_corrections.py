@@ -37,8 +37,10 @@ async def _capture(viewer, row, text="Bed alarms do not reset", **extra):
 
 
 async def _entries(object_type, object_id):
-    rows = await AuditEntry.select().where(
-        (AuditEntry.object_type == object_type) & (AuditEntry.object_id == str(object_id))
+    rows = (
+        await AuditEntry.select()
+        .where((AuditEntry.object_type == object_type) & (AuditEntry.object_id == str(object_id)))
+        .order_by(AuditEntry.seq)
     )
     for r in rows:
         r["changes"] = json.loads(r["changes"])
@@ -276,3 +278,17 @@ async def test_routes_correct_and_remove_without_javascript(client, world, login
     removed = await post_form(client, f"/rounds/{round_id}/run/issues/{issue_id}/remove")
     assert removed.status_code == 303 and "done=removed" in removed.headers["location"]
     assert await SafetyIssue.count().where(SafetyIssue.round == round_id) == 0
+
+
+async def test_a_concern_typed_by_the_scribe_can_be_removed_by_the_executive(world):
+    """Typing it in is not relying on it: the champion scribes, the executive removes a
+    duplicate; the audit says who did which."""
+    executive, row = await _running(world)
+    champion = await viewer_for(world.people["champion"])
+    issue_id = await _capture(champion, row, "Said twice by the scribe")
+    await service.remove_concern(executive, row, issue_id)
+    actions = [(e["action"], e["actor_id"]) for e in await _entries("safety_issue", issue_id)]
+    assert actions == [
+        ("create", world.people["champion"]),
+        ("delete", world.people["executive"]),
+    ]
