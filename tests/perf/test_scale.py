@@ -8,6 +8,11 @@ from rounds.issues.tables import SafetyIssue
 
 
 async def test_small_scale_is_consistent_and_readable(engine):
+    if db.is_sqlite():
+        schema = (
+            "SELECT type, name FROM sqlite_master WHERE type IN ('index', 'trigger') ORDER BY name"
+        )
+        before = await db.raw(schema)
     counts = await scale.build_scale(
         units=12, issues=1200, password="scale-test-password", quiet=True
     )
@@ -39,6 +44,17 @@ async def test_small_scale_is_consistent_and_readable(engine):
             f"WHERE c.{column} IS NOT NULL AND p.id IS NULL"
         )
         assert rows[0]["n"] == 0, (child, column)
+    if db.is_sqlite():
+        # the indexes and the full-text trigger set aside for the load are all back, and the
+        # full-text index holds exactly the issues' text
+        assert await db.raw(schema) == before
+        await db.raw(
+            "INSERT INTO safety_issue_fts(safety_issue_fts, rank) VALUES ('integrity-check', 1)"
+        )
+        found = await db.raw(
+            "SELECT COUNT(*) AS n FROM safety_issue_fts WHERE safety_issue_fts MATCH 'pumps'"
+        )
+        assert found[0]["n"] > 0
     # Piccolo reads the rows back with the right types
     some = await SafetyIssue.select().where(SafetyIssue.status.is_in(list(OPEN_STATUSES))).limit(50)
     assert some and all(row["identified_on"] and row["created_at"].tzinfo for row in some)
