@@ -163,7 +163,14 @@ async def _merge_rows(fields: list[str], theirs: dict, mine: dict) -> list[dict]
         if name == "esc_level":
             return rules.level_label(str(value))
         if name == "esc_owner":
-            return people.get(int(value), str(value)) if str(value).isdigit() else str(value)
+            said = str(value)
+            # a posted id: ASCII digits of an integer column only ('²' and 5,000 digits pass
+            # str.isdigit but not int())
+            return (
+                people.get(int(said), said)
+                if said.isascii() and said.isdigit() and len(said) < 10
+                else said
+            )
         return str(value)
 
     return merging.rows(fields, theirs, mine, labels=FIELD_LABELS, words=words)

@@ -267,7 +267,12 @@ def _merge_rows(fields, theirs: dict, mine: dict, names: dict, vocab: dict) -> l
 
     def words(name, value):
         if name in names:
-            return names[name].get(int(value), value) if str(value).isdigit() else value
+            said = str(value)  # a posted id: '²' and 5,000 digits pass isdigit, not int()
+            return (
+                names[name].get(int(said), value)
+                if said.isascii() and said.isdigit() and len(said) < 10
+                else value
+            )
         if name in vocab:
             return vocab[name].get(value, value)
         if name == "needs_executive_help":

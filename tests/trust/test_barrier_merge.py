@@ -72,3 +72,29 @@ async def test_stale_forms_merge_unless_both_changed_the_same_field(
     bodies = [n["body"] for n in await BarrierNote.select().where(BarrierNote.barrier == barrier)]
     assert bodies.count("Vendor called back") == 1 and bodies.count("Chased") == 1
     assert bodies.count("New contract signed") == 1
+
+
+async def test_a_tampered_owner_in_the_merge_choice_is_a_message_not_a_500(client, world, login):
+    """The merge choice names the owner from the posted id: an id that is digits to str.isdigit
+    but not to int() ('²', or more digits than int() reads) is a form error, not a crash."""
+    barrier = await _barrier(world)
+    path = f"/barriers/{barrier}"
+    await login(client, "executive")
+    fields = form_fields((await client.get(path)).text, f"{path}/escalate")
+    for owner in ("²", "9" * 5000):
+        for htmx, back in ((False, path), (True, "/")):
+            r = await post_form(
+                client,
+                f"{path}/escalate",
+                {
+                    **fields,
+                    "next": back,
+                    "conflict_fields": "esc_owner",
+                    "esc_owner": owner,
+                    "base_owner": owner,
+                },
+                htmx=htmx,
+            )
+            assert r.status_code == 200, (owner[:5], htmx, r.status_code)
+            assert "choose which value to keep" in unescape(r.text)
+    assert (await Barrier.select().where(Barrier.id == barrier).first())["level"] == "executive"

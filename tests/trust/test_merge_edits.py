@@ -114,3 +114,23 @@ async def test_status_change_from_an_older_page_survives_other_edits(
         assert again.status_code == 200 and "changed this issue" in unescape(again.text)
     row = await _issue(issue_id)
     assert row["status"] == "in_progress" and row["harm"] == "mild"
+
+
+async def test_a_tampered_owner_or_category_in_the_merge_choice_is_a_message_not_a_500(
+    client, world, login
+):
+    """The choice names the owner and category from the posted ids: '²' passes str.isdigit
+    but not int() - the person is asked to choose again, nothing is saved, no 500."""
+    issue_id = await make_issue(world, "Suction regulators missing in two rooms")
+    await login(client, "champion")
+    fields = await _open(client, issue_id)
+    for name in ("owner", "category"):
+        for value in ("²", "9" * 5000):
+            r = await post_form(
+                client,
+                f"/issues/{issue_id}/edit",
+                {**fields, "conflict_fields": name, name: value, f"base_{name}": value},
+            )
+            assert r.status_code == 200, (name, value[:5], r.status_code)
+            assert "choose which value to keep" in unescape(r.text)
+    assert (await _issue(issue_id))["version"] == 1
