@@ -69,7 +69,10 @@ async def _public_form(
     request: Request, link: dict, token: str, lang: str, values: dict, errors: dict, notice=None
 ) -> Response:
     text = words.for_link(link["audience"], lang)
-    rounds = await service.round_choices(link["unit"]) if link["audience"] == "staff" else []
+    wanted = _int_or_none(str(values.get("round", "")))
+    rounds = (
+        await service.round_choices(link["unit"], wanted) if link["audience"] == "staff" else []
+    )
     return _public_page(
         "voice/form.html",
         link=link,

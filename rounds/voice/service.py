@@ -157,20 +157,29 @@ async def link_by_token(token: str) -> dict | None:
 # --- the public form ----------------------------------------------------------------------------
 
 
-async def round_choices(unit_id: int) -> list[dict]:
-    """Rounds a concern may be "about": the unit's next ones and any from the last two days."""
+async def round_choices(unit_id: int, wanted: int | None = None) -> list[dict]:
+    """Rounds a concern may be "about": the unit's next ones and any from the last two days,
+    and the round a notice was printed for (`wanted`, from its link) while that round is still
+    to come or under way, however far ahead it is."""
     now = clock.now()
+    live = (SafetyRound.unit == unit_id) & SafetyRound.status.is_in(
+        ["scheduled", "briefed", "in_progress"]
+    )
     rows = (
         await SafetyRound.select(SafetyRound.id, SafetyRound.scheduled_at)
         .where(
-            (SafetyRound.unit == unit_id)
-            & SafetyRound.status.is_in(["scheduled", "briefed", "in_progress"])
+            live
             & (SafetyRound.scheduled_at >= now - timedelta(days=ROUND_CHOICES_BACK_DAYS))
             & (SafetyRound.scheduled_at <= now + timedelta(days=ROUND_CHOICES_AHEAD_DAYS))
         )
         .order_by(SafetyRound.scheduled_at)
         .limit(3)
     )
+    if wanted and wanted not in {r["id"] for r in rows}:
+        rows += await SafetyRound.select(SafetyRound.id, SafetyRound.scheduled_at).where(
+            live & (SafetyRound.id == wanted)
+        )
+        rows.sort(key=lambda r: r["scheduled_at"])
     return [{"id": r["id"], "label": filters.when(r["scheduled_at"])} for r in rows]
 
 
@@ -247,7 +256,7 @@ async def send(
         language=language,
     )
     if round_id is not None and round_id not in {
-        r["id"] for r in await round_choices(link["unit"])
+        r["id"] for r in await round_choices(link["unit"], round_id)
     }:
         errors["round"] = "Choose one of the rounds listed."
     if errors:

@@ -506,3 +506,30 @@ async def test_old_throttle_counters_are_forgotten(app, world, fake_clock):
     fake_clock.advance(days=2)
     assert await throttle.purge_stale() == 3
     assert not await LoginThrottle.exists().where(LoginThrottle.key.like("voice-%"))
+
+
+async def test_a_notice_for_a_round_far_ahead_offers_that_round(app, world):
+    """A champion may print the notice two months ahead: its link preselects that round, and a
+    concern sent with it is about that round; a finished round or another unit's is refused."""
+    far = await make_round(world, days=70)
+    done = await make_round(world, days=1, status="done")
+    elsewhere = await make_round(world, unit=world.unit_b, days=3)
+    token = await unit_link(world, world.unit_a)
+    async with anonymous(app) as phone:
+        page = (await phone.get(f"/s/{token}?round={far}")).text
+        assert f'value="{far}"' in page
+        sent = await send_form(
+            phone, token, {"harm": TEXT, "prevent": "Louder alarms.", "round": str(far)}
+        )
+        assert sent.status_code == 303, sent.text
+        for other in (done, elsewhere):
+            refused = await send_form(
+                phone,
+                token,
+                {"harm": TEXT + f" ({other})", "prevent": "x", "round": str(other)},
+                query=f"?round={other}",
+            )
+            assert refused.status_code == 400 or "Choose one of the rounds listed" in refused.text
+            assert f'value="{other}"' not in refused.text
+    rows = await Concern.select(Concern.round).where(Concern.unit == world.unit_a)
+    assert [r["round"] for r in rows] == [far]
