@@ -240,12 +240,17 @@ async def browse(
 
 
 async def history(object_type: str, object_id: Any) -> list[dict]:
-    """Every entry for one object, oldest first (the issue page's history)."""
+    """Every entry for one object, oldest first (the issue page's history), since its last
+    deletion: SQLite gives the next row the id of a deleted newest row, and what was said about
+    the deleted one (on any unit) is not this one's history."""
     rows = (
         await AuditEntry.select()
         .where((AuditEntry.object_type == object_type) & (AuditEntry.object_id == str(object_id)))
         .order_by(AuditEntry.seq)
     )
+    deleted = [i for i, row in enumerate(rows) if row["action"] == "delete"]
+    if deleted:
+        rows = rows[deleted[-1] + 1 :]
     for row in rows:
         row["changes"] = json.loads(row["changes"] or "{}")
     return rows

@@ -3,6 +3,7 @@ and each unit's round history. No Litestar imports beyond the access exceptions.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -831,6 +832,32 @@ async def relied_on(viewer: Viewer, issue_id: int) -> str | None:
     return None
 
 
+async def _removed_by(viewer: Viewer, row: dict, issue_id: int) -> dict | None:
+    """The concern as this person removed it from this round (from the audit log), when it is
+    gone: a second press of Remove answers like the first. None while it exists, or when it
+    was never this round's or removed by someone else (then it is not found)."""
+    if await SafetyIssue.exists().where(SafetyIssue.id == issue_id):
+        return None
+    from rounds.core.tables import AuditEntry
+
+    entry = (
+        await AuditEntry.select(AuditEntry.actor_id, AuditEntry.changes)
+        .where(
+            (AuditEntry.object_type == "safety_issue")
+            & (AuditEntry.object_id == str(issue_id))
+            & (AuditEntry.action == "delete")
+        )
+        .order_by(AuditEntry.seq, ascending=False)
+        .first()
+    )
+    if entry is None or entry["actor_id"] != viewer.id:
+        return None
+    changes = json.loads(entry["changes"] or "{}")
+    if (changes.get("withdrawn_on_round") or [None])[0] != row["id"]:
+        return None
+    return {"id": issue_id, **{k: v[0] for k, v in changes.items() if v}}
+
+
 async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
     """Withdraw a concern heard on this round from the tracking log, until the round is
     finished: a typo, a duplicate, something said twice. Same people as an edit (the issue
@@ -842,6 +869,8 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
     from rounds.issues.service import ensure_can_edit
 
     ensure_running(row)
+    if gone := await _removed_by(viewer, row, issue_id):
+        return gone  # pressed twice: the first press removed it
     issue = await _round_issue(row, issue_id)
     ensure_can_edit(viewer, issue)
     if why := await relied_on(viewer, issue_id):
@@ -856,6 +885,8 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
             await SafetyRound.select(SafetyRound.status).where(SafetyRound.id == row["id"]).first()
         )
         ensure_running({**row, "status": current["status"]})
+        if gone := await _removed_by(viewer, row, issue_id):
+            return gone  # two presses in flight: the other one removed it
         issue = await _round_issue(row, issue_id)  # as it is now, inside the transaction
         for barrier in await Barrier.select().where(Barrier.issue == issue_id):
             await Barrier.delete().where(Barrier.id == barrier["id"])

@@ -292,3 +292,65 @@ async def test_a_concern_typed_by_the_scribe_can_be_removed_by_the_executive(wor
         ("create", world.people["champion"]),
         ("delete", world.people["executive"]),
     ]
+
+
+async def test_remove_pressed_twice_answers_removed_both_times(client, world, login):
+    """A double tap on Remove (no JavaScript, or two htmx requests in flight): the second press
+    finds the concern gone - it says it was removed, it does not open 'Page not found' over the
+    round screen, and the audit log has one removal."""
+    round_id = await make_round(world, days=0, status="in_progress")
+    await login(client, "executive")
+    for htmx in (False, True):
+        added = await post_form(
+            client, f"/rounds/{round_id}/run/capture", {"description": f"Said twice {htmx}"}
+        )
+        assert added.status_code == 303
+        issue_id = (
+            await SafetyIssue.select()
+            .where(
+                (SafetyIssue.round == round_id) & (SafetyIssue.description == f"Said twice {htmx}")
+            )
+            .first()
+        )["id"]
+        url = f"/rounds/{round_id}/run/issues/{issue_id}/remove"
+        for _ in range(2):
+            r = await post_form(client, url, htmx=htmx)
+            if htmx:
+                assert r.status_code == 200 and "HX-Retarget" not in r.headers
+                assert "Removed from the tracking log" in r.text
+            else:
+                assert r.status_code == 303 and "done=removed" in r.headers["location"]
+        deleted = [
+            e
+            for e in await _entries("safety_issue", issue_id)
+            if e["action"] == "delete" and e["changes"]["description"][0] == f"Said twice {htmx}"
+        ]
+        assert len(deleted) == 1
+    # someone else's concern that never was on this round is still not found
+    r = await post_form(client, f"/rounds/{round_id}/run/issues/987654/remove")
+    assert r.status_code == 404
+
+
+async def test_a_removed_concerns_words_never_show_in_another_issues_history(client, world, login):
+    """SQLite gives the next issue the id of a removed concern that was the newest row (its
+    rowid is reused). The issue page's history (the audit log of that id) starts after the
+    removal: the removed concern's words, of another unit, never show on the new issue."""
+    from rounds.issues.service import capture
+
+    viewer, row = await _running(world)
+    removed = await _capture(viewer, row, "Words only unit A heard")
+    await service.remove_concern(viewer, row, removed)
+    outsider = await viewer_for(world.people["outsider"])  # champion of unit B
+    new = (
+        await capture(
+            outsider,
+            world.unit_b,
+            description="Unit B door sticks",
+            raised_by="RN",
+            idempotency_key="b-door",
+        )
+    ).id
+    await login(client, "outsider")
+    page = await client.get(f"/issues/{new}")
+    assert page.status_code == 200 and "Unit B door sticks" in page.text
+    assert "Words only unit A heard" not in page.text
