@@ -108,6 +108,19 @@ def test_capture_confirms_itself(tab_factory, size, pick):
     expect(heard_items(tab).filter(has_text=corrected)).to_have_count(1)
     corrected_id = heard_items(tab).filter(has_text=corrected).get_attribute("id").split("-")[1]
 
+    # "Needs my help" on a concern already heard asks for what is in the way first
+    later_line = f"Linen room door needs an estates work order ({size})"
+    item_a = heard_items(tab).filter(has_text=corrected)
+    item_a.get_by_role("link", name=re.compile("^Needs my help")).click()
+    tab.page.get_by_role("button", name="Needs my help").click()
+    expect(tab.page.locator("#help_in_the_way-error")).to_contain_text("in one line")
+    tab.assert_clean(f"needs my help on a heard concern, line missing {tag}")
+    assert tab.small_targets() == [], tab.small_targets()
+    tab.page.get_by_label("What's in the way, in one line").last.fill(later_line)
+    tab.page.get_by_role("button", name="Needs my help").click()
+    expect(heard_items(tab).filter(has_text=corrected)).to_contain_text("on my barriers")
+    expect(heard_items(tab).filter(has_text=corrected)).to_contain_text(later_line)
+
     # remove the second (said by mistake): gone from the list, announced
     item_b = heard_items(tab).filter(has_text=text_b)
     item_b.get_by_role("link", name=re.compile("Correct or remove")).click()
@@ -120,6 +133,7 @@ def test_capture_confirms_itself(tab_factory, size, pick):
     # the barrier board shows what is in the way as the barrier's title
     tab.goto("/barriers")
     expect(tab.page.get_by_text(line).first).to_be_visible()
+    expect(tab.page.get_by_text(later_line).first).to_be_visible()
     tab.assert_clean(f"barrier board {tag}")
 
     # after the round is finished: nothing on the round screen can be corrected any more

@@ -248,7 +248,7 @@ async def test_finish_opens_a_barrier_titled_with_what_is_in_the_way(world):
     assert issue["needs_executive_help"] is True
 
 
-async def test_routes_correct_and_remove_without_javascript(client, world, login):
+async def test_routes_correct_and_remove_without_javascript(client, world, login, query_counter):
     round_id = await make_round(world, days=0, status="in_progress")
     await login(client, "executive")
     url = f"/rounds/{round_id}/run/capture"
@@ -269,13 +269,17 @@ async def test_routes_correct_and_remove_without_javascript(client, world, login
         {**base, "edit_description": " ", "edit_raised_by": "RN"},
     )
     assert empty.status_code == 200 and form_error(empty.text, "edit_description")
-    saved = await post_form(
-        client,
-        f"/rounds/{round_id}/run/issues/{issue_id}",
-        {**base, "edit_description": "Sharps bin full by noon", "edit_raised_by": "RN"},
-    )
+    with query_counter() as correcting:
+        saved = await post_form(
+            client,
+            f"/rounds/{round_id}/run/issues/{issue_id}",
+            {**base, "edit_description": "Sharps bin full by noon", "edit_raised_by": "RN"},
+        )
     assert saved.status_code == 303
-    removed = await post_form(client, f"/rounds/{round_id}/run/issues/{issue_id}/remove")
+    assert correcting.n <= 12, correcting.queries  # 10 on both databases
+    with query_counter() as removing:
+        removed = await post_form(client, f"/rounds/{round_id}/run/issues/{issue_id}/remove")
+    assert removing.n <= 19, removing.queries  # 17: the "relied on" checks are 8 of them
     assert removed.status_code == 303 and "done=removed" in removed.headers["location"]
     assert await SafetyIssue.count().where(SafetyIssue.round == round_id) == 0
 
