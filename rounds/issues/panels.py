@@ -67,10 +67,14 @@ async def _executive_panel(viewer: Viewer, units: list[int]) -> dict:
         .order_by(SafetyIssue.status_changed_at, ascending=False)
         .limit(LIMIT)
     )
-    # what I owe: issues I own whose fix is overdue or due within the week
+    # what I owe: issues I own whose fix is overdue or due within the week (on units I see)
     fixes = (
         await SafetyIssue.select(*ISSUE_COLUMNS())
-        .where((SafetyIssue.owner == viewer.id) & fix_due_by_where(due_by))
+        .where(
+            (SafetyIssue.owner == viewer.id)
+            & SafetyIssue.unit.is_in(units)
+            & fix_due_by_where(due_by)
+        )
         .order_by(SafetyIssue.due_on)
         .limit(LIMIT)
     )

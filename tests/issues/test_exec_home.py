@@ -113,3 +113,22 @@ async def test_since_i_last_looked_counts_from_my_previous_visit(
     assert "since your last visit" in later and "Changed overnight" in later
     for seen in ("Changed 3 days ago", "Changed during my visit"):
         assert seen not in later, seen
+
+
+async def test_what_she_owes_is_only_on_units_she_sees(client, world, login, new_issue):
+    """An issue she still owns on a unit she no longer belongs to (moved to another unit, say)
+    is not read onto her home: its page would be a 404 for her, so its words are not hers to see
+    there either."""
+    me, today = world.people["executive"], local_today()
+    await new_issue("Mine on my unit", owner=me, status="planned", due_on=today - timedelta(1))
+    await new_issue(
+        "Left behind on unit B",
+        unit=world.unit_b,
+        owner=me,
+        status="planned",
+        due_on=today - timedelta(days=2),
+    )
+    await login(client, "executive")
+    html = (await client.get("/")).text
+    assert "Mine on my unit" in html
+    assert "Left behind on unit B" not in html
