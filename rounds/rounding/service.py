@@ -809,23 +809,36 @@ async def relied_on(viewer: Viewer, issue_id: int) -> str | None:
             (BarrierNote.barrier == barrier["id"]) & (BarrierNote.kind != "created")
         ):
             return "its barrier already has follow-up notes"
-    others = (
-        await AuditEntry.select(AuditEntry.actor_label)
-        .where(
-            (
-                (
-                    (AuditEntry.object_type == "safety_issue")
-                    & (AuditEntry.object_id == str(issue_id))
-                )
-                | (
-                    (AuditEntry.object_type == "barrier")
-                    & (AuditEntry.object_id == str(barrier["id"] if barrier else -1))
-                )
-            )
-            & (AuditEntry.action != "create")  # who typed it in did not rely on it
-            & ((AuditEntry.actor_id != viewer.id) | AuditEntry.actor_id.is_null())
+    entries = (
+        await AuditEntry.select(
+            AuditEntry.object_type, AuditEntry.action, AuditEntry.actor_id, AuditEntry.actor_label
         )
-        .first()
+        .where(
+            ((AuditEntry.object_type == "safety_issue") & (AuditEntry.object_id == str(issue_id)))
+            | (
+                (AuditEntry.object_type == "barrier")
+                & (AuditEntry.object_id == str(barrier["id"] if barrier else -1))
+            )
+        )
+        .order_by(AuditEntry.seq)
+    )
+    # SQLite gives a new row the id of a deleted newest one: only entries since the id's last
+    # deletion are about this concern (and its barrier).
+    since: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry["action"] == "delete":
+            since[entry["object_type"]] = []
+        else:
+            since.setdefault(entry["object_type"], []).append(entry)
+    others = next(
+        (
+            e
+            for kept in since.values()
+            for e in kept
+            if e["action"] != "create"  # who typed it in did not rely on it
+            and e["actor_id"] != viewer.id
+        ),
+        None,
     )
     if others:
         return f"{others['actor_label']} has changed it since"

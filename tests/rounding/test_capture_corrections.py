@@ -358,3 +358,22 @@ async def test_a_removed_concerns_words_never_show_in_another_issues_history(cli
     page = await client.get(f"/issues/{new}")
     assert page.status_code == 200 and "Unit B door sticks" in page.text
     assert "Words only unit A heard" not in page.text
+
+
+async def test_a_reused_id_does_not_inherit_what_others_did_to_a_removed_concern(world):
+    """SQLite gives the next concern the id of a removed newest one: what the champion did to
+    the removed concern does not stop the executive removing the new one."""
+    executive, row = await _running(world)
+    champion = await viewer_for(world.people["champion"])
+    first = await _capture(champion, row, "Champion's concern, then withdrawn")
+    await _correct(
+        champion,
+        row,
+        first,
+        text="Champion's concern, reworded",
+        was="Champion's concern, then withdrawn",
+    )
+    await service.remove_concern(champion, row, first)
+    second = await _capture(executive, row, "Executive's duplicate")
+    await service.remove_concern(executive, row, second)
+    assert not await SafetyIssue.exists().where(SafetyIssue.id == second)
