@@ -125,7 +125,8 @@ async def meeting_page(viewer: Viewer, meeting_id: int) -> dict:
 
 
 async def list_for_viewer(viewer: Viewer, *, limit: int = 20) -> dict:
-    """Upcoming meetings on the person's units, and recent ones."""
+    """Upcoming meetings on the person's units, and recent ones. A meeting whose minutes are
+    approved (finalised) is recent even if it was held before its scheduled day."""
     start_of_today = datetime.combine(local_today(), time(0), tzinfo=tz())
 
     def base():
@@ -139,8 +140,12 @@ async def list_for_viewer(viewer: Viewer, *, limit: int = 20) -> dict:
         )
 
     scope = None if viewer.sees_all_units else Meeting.unit.is_in(list(viewer.unit_roles) or [-1])
-    upcoming_q = base().where(Meeting.scheduled_at >= start_of_today)
-    recent_q = base().where(Meeting.scheduled_at < start_of_today)
+    upcoming_q = base().where(
+        (Meeting.scheduled_at >= start_of_today) & Meeting.finalised_at.is_null()
+    )
+    recent_q = base().where(
+        (Meeting.scheduled_at < start_of_today) | Meeting.finalised_at.is_not_null()
+    )
     if scope is not None:
         upcoming_q = upcoming_q.where(scope)
         recent_q = recent_q.where(scope)

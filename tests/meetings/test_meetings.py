@@ -666,3 +666,13 @@ async def test_attendance_from_two_devices_is_never_silently_overwritten(
         MeetingAttendee.meeting == meeting
     )
     assert [r["person"] for r in rows] == [people["executive"]]
+
+
+async def test_a_meeting_held_early_and_approved_is_no_longer_coming_up(client, world, login):
+    held = await add_meeting(world.unit_a, local_today() + timedelta(days=3), finalised=True)
+    next_one = await add_meeting(world.unit_a, local_today() + timedelta(days=30))
+    await login(client, "champion")
+    page = (await client.get("/meetings")).text
+    coming_up, _, recent = page.partition('id="recent-h"')
+    assert f'href="/meetings/{next_one}"' in coming_up
+    assert f'href="/meetings/{held}"' not in coming_up and f'href="/meetings/{held}"' in recent
