@@ -871,6 +871,15 @@ async def _removed_by(viewer: Viewer, row: dict, issue_id: int) -> dict | None:
     return {"id": issue_id, **{k: v[0] for k, v in changes.items() if v}}
 
 
+def _stays(why: str) -> RoundInputError:
+    return RoundInputError(
+        {
+            "__all__": f"This concern stays on the log: {why}. Change it on the issue page "
+            "instead (for example “cannot do”, with the reason)."
+        }
+    )
+
+
 async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
     """Withdraw a concern heard on this round from the tracking log, until the round is
     finished: a typo, a duplicate, something said twice. Same people as an edit (the issue
@@ -886,13 +895,6 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
         return gone  # pressed twice: the first press removed it
     issue = await _round_issue(row, issue_id)
     ensure_can_edit(viewer, issue)
-    if why := await relied_on(viewer, issue_id):
-        raise RoundInputError(
-            {
-                "__all__": f"This concern stays on the log: {why}. Change it on the issue page "
-                "instead (for example “cannot do”, with the reason)."
-            }
-        )
     async with db.write_transaction():
         current = (
             await SafetyRound.select(SafetyRound.status).where(SafetyRound.id == row["id"]).first()
@@ -901,6 +903,9 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
         if gone := await _removed_by(viewer, row, issue_id):
             return gone  # two presses in flight: the other one removed it
         issue = await _round_issue(row, issue_id)  # as it is now, inside the transaction
+        # checked inside the transaction: an update added meanwhile is never deleted with it
+        if why := await relied_on(viewer, issue_id):
+            raise _stays(why)
         for barrier in await Barrier.select().where(Barrier.issue == issue_id):
             await Barrier.delete().where(Barrier.id == barrier["id"])
             await audit.record(

@@ -377,3 +377,40 @@ async def test_a_reused_id_does_not_inherit_what_others_did_to_a_removed_concern
     second = await _capture(executive, row, "Executive's duplicate")
     await service.remove_concern(executive, row, second)
     assert not await SafetyIssue.exists().where(SafetyIssue.id == second)
+
+
+async def test_removal_checks_what_others_relied_on_inside_its_transaction(world, monkeypatch):
+    """An update someone adds while the removal is on its way (two people on two tablets: it
+    lands just before the removal's transaction) keeps the concern: what others relied on is
+    checked inside that transaction, so an update is never deleted with the concern."""
+    from rounds import db
+
+    viewer, row = await _running(world)
+    champion = await viewer_for(world.people["champion"])
+    issue_id = await _capture(viewer, row, "Checked, then updated")
+    transaction = db.write_transaction
+    landed = []
+
+    def someone_updates_first(*args, **kwargs):
+        if not landed:
+            landed.append(True)
+            return _then(transaction(*args, **kwargs))
+        return transaction(*args, **kwargs)
+
+    class _then:
+        def __init__(self, inner):
+            self.inner = inner
+
+        async def __aenter__(self):
+            await issues.add_update(champion, issue_id, "Ordered two more pumps.")
+            return await self.inner.__aenter__()
+
+        async def __aexit__(self, *exc):
+            return await self.inner.__aexit__(*exc)
+
+    monkeypatch.setattr(db, "write_transaction", someone_updates_first)
+    with pytest.raises(RoundInputError) as refused:
+        await service.remove_concern(viewer, row, issue_id)
+    assert "stays on the log" in refused.value.errors["__all__"]
+    assert await SafetyIssue.exists().where(SafetyIssue.id == issue_id)
+    assert await issues.IssueUpdate.count().where(issues.IssueUpdate.issue == issue_id) == 1
