@@ -89,9 +89,9 @@ def test_home_lists_what_the_executive_owes(tab_factory):
     tab.page.get_by_text("Escalated").first.wait_for()
     new_owner = other[1].split(" – ")[0].strip()
 
-    for size in ("landscape", "phone"):
-        if size == "phone":
-            tab = tab_factory("phone")
+    for size in ("landscape", "portrait", "phone"):
+        if size != "landscape":
+            tab = tab_factory(size)
             tab.sign_in(EXECUTIVE)
         tab.goto("/")
         owed = tab.page.locator("section[aria-labelledby=issues-owed-h]")
