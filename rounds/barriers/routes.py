@@ -205,6 +205,9 @@ async def _act(request: Request, viewer, barrier_id: int, action: str, model, ca
                 errors = {"__all__": MERGE_CONFLICT}
             else:
                 errors = {"__all__": str(exc)}
+    # not saved: the form again, on a barrier this person may see (another unit's is a 404,
+    # also when the service was not asked because the form had a mistake or an open choice)
+    barrier = await service.get_barrier(viewer, barrier_id)
     if unresolved and merge_rows is None:
         theirs = {f: data.get(BASE_OF[f], "") for f in unresolved}
         merge_rows = await _merge_rows(unresolved, theirs, data)
@@ -219,7 +222,6 @@ async def _act(request: Request, viewer, barrier_id: int, action: str, model, ca
             open_form=action,
             merge_rows=merge_rows,
         )
-    barrier = await service.get_barrier(viewer, barrier_id)
     return await _detail(
         request,
         viewer,

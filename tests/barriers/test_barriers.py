@@ -297,6 +297,14 @@ async def test_another_units_barrier_is_404_and_leaders_cannot_act(
     ]:
         response = await post_form(client, f"/barriers/{theirs}/{action}", {**data, "version": "1"})
         assert response.status_code == 404, action
+    # from the follow-ups list (htmx), a form with a mistake or a merge choice left open is
+    # still another unit's barrier: not found (shown in place of the page), never the list
+    for data in ({}, {"conflict_fields": "note_next", "note_next": "2030-01-01"}):
+        response = await post_form(
+            client, f"/barriers/{theirs}/notes", {**data, "next": "/"}, htmx=True
+        )
+        assert response.headers.get("HX-Retarget") == "#main", data
+        assert "find that page" in response.text, data
     assert (await _barrier(theirs))["status"] == "open"
     async with make_client() as leader:
         await login(leader, "leader")
