@@ -310,6 +310,7 @@ async def summary(row: dict, notes: dict | None) -> dict[str, Any]:
             for b in promised_barriers
         ],
         "previous_round_at": since_at,
+        "previous_round_id": previous["id"] if previous else None,
         "previous_issues": [_issue_summary(i, today) for i in previous_issues],
         "changes": changes,
         "sent_ahead_count": sent_ahead,

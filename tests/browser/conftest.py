@@ -33,6 +33,16 @@ SHOTS = Path(os.environ.get("ROUNDS_SCREENSHOTS", "var/screenshots"))
 LIVE = {}
 
 
+def hospital_today():
+    """Today's date where the live server's hospital is (its ROUNDS_TIMEZONE): the date its
+    forms check against. The machine's date.today() differs from it for hours each day."""
+    from rounds.core import clock
+    from rounds.settings import load_settings
+
+    clock.set_timezone(load_settings().timezone)
+    return clock.local_today()
+
+
 def _require_browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("ROUNDS_REQUIRE_BROWSER") == "1":

@@ -3,9 +3,11 @@ escalates one barrier, removes another. Every barrier page is axe-clean on table
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+
+from tests.browser.conftest import hospital_today
 
 NOTE_ON = "Pharmacy restocks the dispensing cabinet"
 ESCALATE_ON = "Bed-exit alarms need a vendor service contract"
@@ -46,7 +48,7 @@ def test_executive_follows_up_escalates_and_removes(tab_factory):
     item.get_by_label("What happened since the last follow-up?").fill(
         "Pharmacy agreed to trial a 06:00 restock."
     )
-    next_on = (date.today() + timedelta(days=10)).isoformat()
+    next_on = (hospital_today() + timedelta(days=10)).isoformat()
     item.locator("form[action$='/notes']").get_by_label("Next follow-up").fill(next_on)
     tab.shot("barriers-note-open-landscape")
     item.get_by_role("button", name="Save note").click()

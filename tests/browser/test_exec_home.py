@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LIVE
+from tests.browser.conftest import LIVE, hospital_today
 
 EXECUTIVE = "executive@example.org"
 
@@ -55,7 +55,7 @@ def test_home_lists_what_the_executive_owes(tab_factory):
     feedback_id = _capture(tab, unit, feedback_text)
     # what only time would do: the fix is long overdue, the staff feedback a day less (the
     # hospital's today may be a day off UTC's)
-    today = date.today()
+    today = hospital_today()
     _db(
         "UPDATE safety_issue SET owner = ?, status = 'in_progress', due_on = ? WHERE id = ?",
         me,

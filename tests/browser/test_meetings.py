@@ -5,10 +5,12 @@ onto the tracking log, finalising – and every meeting page is axe clean at eve
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser.conftest import hospital_today
 
 SIZES = ["landscape", "portrait", "phone"]
 
@@ -118,7 +120,7 @@ def test_champion_runs_the_meeting_on_a_tablet(tab):
         == "Order two spare suction regulators for the unit."
     )
     form.get_by_label("Owner").select_option(label="Jordan Pike")
-    form.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
+    form.get_by_label("Due date").fill((hospital_today() + timedelta(days=14)).isoformat())
     form.get_by_role("button", name="Add to the tracking log").click()
     page.get_by_text("Action item added to the tracking log.").wait_for()
     expect(

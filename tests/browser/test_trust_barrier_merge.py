@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LIVE
+from tests.browser.conftest import LIVE, hospital_today
 from tests.browser.test_exec_home import _capture
 
 EMAIL = "coo@example.org"
@@ -44,8 +44,8 @@ def test_two_tablets_on_one_barrier_choose_between_both_dates(tab_factory):
     b.sign_in(EMAIL)
     for tab in (a, b):
         tab.goto("/barriers/mine")
-    in_two_weeks = (date.today() + timedelta(days=14)).isoformat()
-    in_three_days = (date.today() + timedelta(days=3)).isoformat()
+    in_two_weeks = (hospital_today() + timedelta(days=14)).isoformat()
+    in_three_days = (hospital_today() + timedelta(days=3)).isoformat()
 
     item_a = a.page.locator(f"#barrier-{barrier_id}")
     item_a.get_by_text("Add note / next date").click()

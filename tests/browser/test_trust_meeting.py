@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LIVE
+from tests.browser.conftest import LIVE, hospital_today
 
 NOT_YOURS = "Only the unit's champions, executive partners, admins and the issue's owner"
 
@@ -44,7 +44,7 @@ def _meeting(tab, tab_factory) -> tuple[str, int]:
         champion.sign_in("champion@example.org")
         champion.goto("/units/1/meetings")
         champion.page.get_by_label("First meeting").fill(
-            (date.today() + timedelta(days=35)).isoformat()
+            (hospital_today() + timedelta(days=35)).isoformat()
         )
         champion.page.get_by_label("Time").fill("14:00")
         champion.page.get_by_label("How many months").fill("1")
@@ -84,7 +84,7 @@ def test_update_action_keeps_owner_and_due_date_unless_chosen(tab_factory):
     tab = tab_factory("landscape")
     tab.sign_in("champion@example.org")
     path, _ = _meeting(tab, tab_factory)
-    today = date.today().isoformat()
+    today = hospital_today().isoformat()
     form, issue_id = _action_form_with(
         tab, lambda owner, due: owner is not None and due is not None and str(due) < today
     )  # a long-overdue issue with an owner: the record an overwrite made vanish
@@ -116,7 +116,7 @@ def test_member_cannot_take_over_an_issue_from_the_meeting(tab_factory):
             assert li.locator("form[action$='/assign']").count() == 0
     form, issue_id = _action_form_with(tab, lambda owner, due: owner not in (None, member))
     before = _issue(issue_id)
-    later = (date.today() + timedelta(days=20)).isoformat()
+    later = (hospital_today() + timedelta(days=20)).isoformat()
     _fill_update(tab, form, issue_id, "Taking this one over")
     form.locator("select[name=owner]").select_option(str(member))
     form.locator("input[name=due_on]").fill(later)

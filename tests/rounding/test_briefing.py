@@ -97,10 +97,10 @@ async def test_briefing_summary_for_a_seeded_unit(client, world, login, query_co
     assert "Removed already" not in html and "Champion&#39;s own barrier" not in html
     # since the last round: raised, done, can't do, a fall; what was heard then, with its lights
     changed = _between(html, "Since your last round", "</section>")
-    assert "<strong>7</strong> new issues raised" in changed
+    assert "<strong>7</strong> raised" in changed
     assert "<strong>1</strong> done" in changed and "<strong>1</strong> found impossible" in changed
-    assert "A fall on" in changed and "CLABSI on" not in changed
-    assert "<strong>5</strong> open now" in changed and "1 overdue" in changed
+    assert "Harm since: fall" in changed and "CLABSI" not in changed
+    assert "<strong>5</strong> open," in changed and "1 overdue" in changed
     heard = _between(html, "Heard on that round", "</section>")
     assert "Suction unit missing on nights" in heard and "Bed alarm does not reset" in heard
     for light in ("green", "yellow", "red"):
