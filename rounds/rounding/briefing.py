@@ -257,6 +257,7 @@ async def summary(row: dict, notes: dict | None) -> dict[str, Any]:
             await SafetyIssue.select(*ISSUE_COLUMNS)
             .where(SafetyIssue.round == previous["id"])
             .order_by(SafetyIssue.id)
+            .limit(4)  # the glance shows three and links to the read-back for the rest
         )
     # open and overdue now, and what changed on the unit's log since the last round, in one pass
     since_at = previous["scheduled_at"] if previous else None

@@ -346,3 +346,16 @@ async def test_a_briefing_kept_before_the_summary_existed_still_shows(client, wo
     assert page.status_code == 200 and "as it was shown when the round started" in page.text
     assert "Capital request for new bed alarms" in page.text and "Latest: <strong>2.5" in page.text
     assert "hx-get" not in page.text.split('class="briefing__more"')[1]  # all kept: nothing to load
+
+
+async def test_a_busy_previous_round_shows_three_and_links_to_the_rest(client, world, login):
+    """A round where staff raised many concerns: the glance lists three and links to that
+    round's read-back; the briefing reads at most four of them (bounded at any size)."""
+    ids = await seed_unit(world)
+    for n in range(5):
+        await make_issue(world, f"Extra concern {n} from that round", round_id=ids["previous"])
+    await login(client, "executive")
+    html = (await client.get(f"/rounds/{ids['upcoming']}/briefing")).text
+    heard = _between(html, "Heard on that round", "</section>")
+    assert heard.count("<li>") == 3
+    assert f'href="/rounds/{ids["previous"]}/readback">Everything heard on that round' in heard
