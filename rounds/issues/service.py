@@ -472,6 +472,26 @@ async def change_issue(
     fields this person changed are written and only a field changed by both is a Conflict;
     without it a stale `version` is refused. `note` adds a dated update in the same transaction.
     Raises IssueInputError, Conflict or PermissionDeniedException."""
+    try:
+        return await _change_issue(viewer, issue_id, values, base=base, version=version, note=note)
+    except Conflict as exc:
+        if base is None or exc.fields:
+            raise
+    # Lost a race: another save committed while this one waited for the row (PostgreSQL reads
+    # before it locks; SQLite's write transactions queue whole). Once more against what that
+    # save wrote, so a field both changed is offered as a choice and the rest merges.
+    return await _change_issue(viewer, issue_id, values, base=base, version=version, note=note)
+
+
+async def _change_issue(
+    viewer: Viewer,
+    issue_id: int,
+    values: dict,
+    *,
+    base: dict | None,
+    version: int | None,
+    note: str | None,
+) -> dict:
     async with db.write_transaction():
         issue = await _load_for_change(viewer, issue_id)
         values = {k: v for k, v in values.items() if k in EDITABLE}
