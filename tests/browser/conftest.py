@@ -36,11 +36,13 @@ LIVE = {}
 def hospital_today():
     """Today's date where the live server's hospital is (its ROUNDS_TIMEZONE): the date its
     forms check against. The machine's date.today() differs from it for hours each day."""
-    from rounds.core import clock
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from rounds.settings import load_settings
 
-    clock.set_timezone(load_settings().timezone)
-    return clock.local_today()
+    # computed here, not through clock.set_timezone: that is process-wide state of the app
+    return datetime.now(ZoneInfo(load_settings().timezone)).date()
 
 
 def _require_browser():
