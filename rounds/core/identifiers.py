@@ -351,7 +351,7 @@ PATTERNS: list[tuple[re.Pattern[str], str, str, Callable[[re.Match], bool] | Non
         re.compile(
             rf"(?<![\w/.-])(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?P<year>\d{{2}}|\d{{4}})"
             rf"|\d{{1,2}}{_ORD}?(?:\s+of)?[\s-]*{_MONTH}[\s,-]*'?(?P<year2>\d{{2}}|\d{{4}})"
-            rf"|{_MONTH}[\s-]*\d{{1,2}}{_ORD}?,?\s*'?(?P<year3>\d{{4}}))(?![\w/.-]*\d)",
+            rf"|{_MONTH}[\s-]*\d{{1,2}}{_ORD}?,?\s*'?(?P<year3>\d{{4}}))(?![\w/.-]*\d)(?![a-z])",
             re.I,
         ),
         "is a date long past, most likely a date of birth",

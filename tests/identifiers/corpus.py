@@ -401,6 +401,9 @@ INNOCENT = [
     "BMET tag 88213",
     "serial SN 4829153 monitor went black",
     "lot 2231A9 recalled",
+    # hexadecimal codes that happen to hold a month ("dec", "feb") between digits
+    "incident ref 44dec89a still open",
+    "badge reader code 6feb66ef fails",
     "model 8015 pumps",
     "REF 2420-0500 tubing",
     "IT ticket #4829153 still open",

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import html
 import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -55,6 +56,12 @@ class World:
     workdir: Path
     units: list[int]  # unit ids
     champions: list[str]  # e-mail of each unit's champion (same order as units)
+
+
+def report_number() -> str:
+    """A unique tag for a concern's text, in letters only: random hex once read as a date of birth
+    ("44dec89a") and the identifier screen rightly asked the person to fix it (stop 22's CI)."""
+    return "".join(secrets.choice("bcdfghjkmnpqrstvwxz") for _ in range(10))
 
 
 def build(kind: str) -> World:
@@ -100,7 +107,7 @@ class Capturer:
 
     async def capture(self, n: int, *, key: str | None = None) -> int | None:
         key = key or fresh_key()
-        description = f"Reliability {self.tag}: the suction tubing is missing at the bedside, report {fresh_key()[:8]}"
+        description = f"Reliability {self.tag}: the suction tubing is missing at the bedside, report {report_number()}"
         data = {
             **self.form,
             "description": description,
