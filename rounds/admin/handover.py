@@ -18,6 +18,7 @@ from rounds.auth.access import Viewer, ensure_admin
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
 from rounds.core.tables import Membership, Person
+from rounds.issues.rules import STATUSES as ISSUE_STATUSES
 from rounds.issues.tables import SafetyIssue
 from rounds.meetings.tables import MeetingAction
 from rounds.rounding.tables import RoundSeries, SafetyRound
@@ -300,36 +301,40 @@ async def _audit(viewer, object_type, row_id, unit_id, field, old, new, version)
 
 async def needs_owner(unit_ids: list[int], *, limit: int | None = None) -> list[dict]:
     """Open issues and barriers on these units whose owner has left (inactive), or that lost
-    their owner after planning (an issue still "new" without an owner is simply not planned)."""
+    their owner after planning (an issue still "new" without an owner is simply not planned).
+
+    Two statements, each two index ranges - (unit, owner, status) on safety_issue and (unit,
+    status, owner) on barrier, for the owners who left and for no owner - so the cost is what
+    is found, not the units' history (the unit's whole index, 16,000 entries a unit at a
+    million issues, when written as one condition with OR)."""
     if not unit_ids:
         return []
-    issues = SafetyIssue.select(
-        SafetyIssue.id,
-        SafetyIssue.unit,
-        SafetyIssue.description,
-        SafetyIssue.owner.display_name.as_alias("owner_name"),
-        SafetyIssue.unit.name.as_alias("unit_name"),
-    ).where(
-        SafetyIssue.unit.is_in(unit_ids)
-        & (SafetyIssue.status != "closed")
-        & (
-            (SafetyIssue.owner.active == False)  # noqa: E712
-            | (SafetyIssue.owner.is_null() & (SafetyIssue.status != "new"))
+    units = sorted(unit_ids)
+    marks = ", ".join("{}" for _ in units)
+    tail = f" LIMIT {int(limit)}" if limit else ""
+    left = "SELECT id FROM person WHERE NOT active"
+    not_closed = ", ".join(f"'{s}'" for s in ISSUE_STATUSES if s != "closed")
+    planned = ", ".join(f"'{s}'" for s in ISSUE_STATUSES if s not in ("closed", "new"))
+
+    def both(table: str, owner_left: str, no_owner: str) -> str:
+        columns = "t.id, t.unit, t.description, {} AS owner_name, u.name AS unit_name"
+        return (
+            f"SELECT {columns.format('p.display_name')} FROM {table} t "
+            "JOIN unit u ON u.id = t.unit JOIN person p ON p.id = t.owner "
+            f"WHERE t.unit IN ({marks}) AND t.owner IN ({left}) AND {owner_left} "
+            f"UNION ALL SELECT {columns.format('NULL')} FROM {table} t "
+            f"JOIN unit u ON u.id = t.unit WHERE t.unit IN ({marks}) AND t.owner IS NULL "
+            f"AND {no_owner}{tail}"
         )
+
+    issues = await db.fetch(
+        both("safety_issue", f"t.status IN ({not_closed})", f"t.status IN ({planned})"),
+        *units,
+        *units,
     )
-    barriers = Barrier.select(
-        Barrier.id,
-        Barrier.unit,
-        Barrier.description,
-        Barrier.owner.display_name.as_alias("owner_name"),
-        Barrier.unit.name.as_alias("unit_name"),
-    ).where(
-        Barrier.unit.is_in(unit_ids)
-        & (Barrier.status == "open")
-        & ((Barrier.owner.active == False) | Barrier.owner.is_null())  # noqa: E712
+    barriers = await db.fetch(
+        both("barrier", "t.status = 'open'", "t.status = 'open'"), *units, *units
     )
-    if limit:
-        issues, barriers = issues.limit(limit), barriers.limit(limit)
-    out = [{**i, "kind": "issue", "link": f"/issues/{i['id']}"} for i in await issues]
-    out += [{**b, "kind": "barrier", "link": f"/barriers/{b['id']}"} for b in await barriers]
+    out = [{**i, "kind": "issue", "link": f"/issues/{i['id']}"} for i in issues]
+    out += [{**b, "kind": "barrier", "link": f"/barriers/{b['id']}"} for b in barriers]
     return out[:limit] if limit else out

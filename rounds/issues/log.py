@@ -512,6 +512,45 @@ def _per_unit_from(
     return frm, frm_args
 
 
+async def first_of_units(
+    units: list[int],
+    where: str,
+    args: list,
+    order: str,
+    limit: int,
+    *,
+    columns: str = "",
+    merge: bool = True,
+) -> list[LogRow]:
+    """The first `limit` issues of these units matching `where` (SQL on `i` with `{}`
+    placeholders for `args`) in `order`, as log rows (plus `columns`, e.g. ", i.status_changed_at").
+
+    The log's own plan, for the home pages' short lists: each unit's first rows from its
+    (unit, order...) index, merged (_per_unit_from), so the cost is units x limit index entries
+    however many issues match; one unit, one plain query on the same index. `merge=False`: one
+    plain query over the units, for a `where` that an index bounds by itself (a person's own)."""
+    today = local_today()
+    if not units:
+        return []
+    if len(units) == 1 or not merge:
+        # (unit = x, not IN (x): SQLite reads an IN's index range without its order)
+        by_unit = "i.unit = {}" if len(units) == 1 else f"i.unit IN ({_placeholders(units)})"
+        sql = (
+            f"SELECT {_ROW_COLUMNS}{columns} {_JOINS} WHERE {by_unit} "
+            f"AND {where} ORDER BY {order} LIMIT {int(limit)}"
+        )
+        rows = await db.fetch(sql, today, today, *units, *args)
+    else:
+        frm, frm_args = _per_unit_from(where, args, order, limit, sorted(units))
+        rows = await db.fetch(
+            f"SELECT {_ROW_COLUMNS}{columns} {frm} ORDER BY {order} LIMIT {int(limit)}",
+            today,
+            today,
+            *frm_args,
+        )
+    return [decorate_row(row, today) for row in rows]
+
+
 async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -> list[dict]:
     """Every issue matching the filters, every column (for the CSV export), in the log's order."""
     if f.unit is not None and not viewer.can_see(f.unit):
