@@ -18,3 +18,6 @@ def _shipped_or_source(shipped: str, source: str) -> Path:
 
 TEMPLATES_DIR = _shipped_or_source("_templates", "templates")
 STATIC_DIR = _shipped_or_source("_static", "static")
+
+# Where static files are served from (web.security caches them, auth.middleware lets them through).
+STATIC_PREFIX = "/static/"

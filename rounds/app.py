@@ -30,6 +30,7 @@ from rounds.auth.middleware import session_middleware_factory
 from rounds.auth.redirects import outbox_owner
 from rounds.core import clock
 from rounds.features import FEATURE_MODULES
+from rounds.issues import search
 from rounds.measures import definitions as measures
 from rounds.settings import Settings, load_settings
 from rounds.voice import service as voice
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Litestar:
         == "dev",  # production: no stat() of every template on every render
     )
     jinja_env.filters.update(filters.FILTERS)
+    jinja_env.filters["highlight"] = search.highlight  # searched words in <mark> (the log)
     jinja_env.globals.update(filters.GLOBALS)
     jinja_env.globals["static"] = lambda path: f"/static/{path}?v={version}"
     jinja_env.globals["nav_for"] = lambda viewer: items_for(viewer, nav)

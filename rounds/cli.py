@@ -21,7 +21,7 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
             from rounds import db
             from rounds.audit import service as audit
             from rounds.auth import mfa
-            from rounds.core.defaults import ensure_defaults
+            from rounds.install import ensure_defaults
 
             settings = load_settings()
             audit.configure(*settings.audit_keys())

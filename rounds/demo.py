@@ -15,9 +15,9 @@ from pathlib import Path
 from rounds import db
 from rounds.auth import passwords
 from rounds.core import clock
-from rounds.core.defaults import ensure_defaults
 from rounds.core.tables import AuditEntry, Membership, Person, Setting, Unit, WebSession
 from rounds.demo_context import DemoContext
+from rounds.install import ensure_defaults
 from rounds.settings import write_private
 
 FEATURE_SEEDERS = [

@@ -4,10 +4,10 @@ To add a capability: create rounds/<feature>/routes.py with those two names and 
 """
 
 FEATURE_MODULES = [
-    "rounds.auth.routes",
+    "rounds.signin.routes",  # the sign-in pages (rounds.auth is the layer below web)
     "rounds.home.routes",
     "rounds.admin.routes",
-    "rounds.audit.routes",
+    "rounds.audit_log.routes",
     "rounds.issues.routes",
     "rounds.rounding.routes",
     "rounds.barriers.routes",

@@ -29,8 +29,8 @@ from rounds.app import create_app
 from rounds.audit import service as audit_service
 from rounds.auth import passwords
 from rounds.core import clock
-from rounds.core.defaults import ensure_defaults
 from rounds.core.tables import Membership, Person, Unit
+from rounds.install import ensure_defaults
 from rounds.settings import Settings
 
 # Property tests check behaviour, not speed (speed is the benchmark's): no per-example deadline

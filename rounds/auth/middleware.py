@@ -7,9 +7,8 @@ from http.cookies import SimpleCookie
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from rounds import db
+from rounds import STATIC_PREFIX, db
 from rounds.auth import sessions
-from rounds.web.security import STATIC_PREFIX
 
 
 def client_ip(scope: Scope) -> str:

@@ -1,10 +1,12 @@
-"""Rows every installation needs: default categories and the question script (DOMAIN.md)."""
+"""What every installation starts with: default categories and the question script (DOMAIN.md).
+
+rounds.install.ensure_defaults() inserts them; core stays below the database and the features.
+"""
 
 from __future__ import annotations
 
 import json
 
-from rounds import db
 from rounds.core.tables import Setting
 
 DEFAULT_CATEGORIES = [
@@ -47,25 +49,6 @@ DEFAULT_SETTINGS = {
     "barriers.wip_limit": "5",
     "barriers.escalate_after_days": "7",
 }
-
-
-async def ensure_defaults() -> None:
-    """Idempotent: inserts what is missing, never overwrites an admin's edits."""
-    from rounds.issues.tables import Category
-
-    async with db.write_transaction():
-        existing = {row["name"] for row in await Category.select(Category.name)}
-        if not existing:
-            await Category.insert(
-                *[
-                    Category(name=name, position=i, active=True)
-                    for i, name in enumerate(DEFAULT_CATEGORIES)
-                ]
-            )
-        have = {row["key"] for row in await Setting.select(Setting.key)}
-        missing = [Setting(key=k, value=v) for k, v in DEFAULT_SETTINGS.items() if k not in have]
-        if missing:
-            await Setting.insert(*missing)
 
 
 async def get_setting(key: str, default: str = "") -> str:

@@ -30,7 +30,7 @@ class Person(Table, tablename="person"):
     version = Integer(default=1)
     # Set when an admin gives someone a temporary password; sign-in then asks for a new one.
     must_change_password = Boolean(default=False)
-    # "Since I last looked" on home (rounds/home/visits.py): the latest home view, and where the
+    # "Since I last looked" on home (rounds/issues/visits.py): the latest home view, and where the
     # current visit's "since" starts (the last home view of the previous visit).
     home_viewed_at = Timestamptz(null=True, default=None)
     home_since = Timestamptz(null=True, default=None)

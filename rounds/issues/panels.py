@@ -5,7 +5,7 @@ their units. Executive partners: what they owe on the tracking log, most late fi
 they own whose fix is overdue or due this week, and staff feedback due (or overdue) on their
 units' issues (the measures' definitions: fix_due_by_where, feedback_pending_where) - and
 "since I last looked – you said, we did": issues from their units whose stoplight changed since
-their previous visit (rounds.home.visits). Three queries, and the visit's read and write.
+their previous visit (rounds.issues.visits). Three queries, and the visit's read and write.
 
 Every list is a short one read from an index whatever the size of the hospital: each unit's
 first rows, merged (rounds.issues.log.first_of_units, the log's own plan); none is counted.
@@ -19,8 +19,7 @@ from datetime import timedelta
 
 from rounds.auth.access import Viewer
 from rounds.core.clock import local_today
-from rounds.home import visits
-from rounds.issues import log
+from rounds.issues import log, visits
 from rounds.measures.definitions import is_feedback_overdue, is_fix_overdue
 
 LIMIT = 5  # a glance on a phone; the links go to the full filtered log

@@ -12,10 +12,9 @@ from litestar.response import Response
 
 from rounds.admin.service import get_unit, list_units
 from rounds.audit import service as audit
-from rounds.audit import words as audit_words
 from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
 from rounds.core.clock import local_today
-from rounds.issues import csvio, log, rules, service
+from rounds.issues import audit_words, csvio, log, rules, service
 from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
 from rounds.web import merging
 from rounds.web.forms import read_form, validate

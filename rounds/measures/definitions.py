@@ -11,9 +11,7 @@ from __future__ import annotations
 import statistics
 from datetime import date
 
-from rounds.rounding import rules as round_rules
-
-REACH_MARK = round_rules.REACH_MARK  # 60% of unit staff in 12 months (Schwendimann 2013)
+REACH_MARK = 60  # % of unit staff reached in 12 months (Schwendimann 2013)
 REACH_DAYS = 365  # "the trailing 12 months": the 365 days up to and including the last day
 OPEN_STATUSES = ("new", "planned", "in_progress")
 
@@ -32,6 +30,37 @@ BARRIER_OPEN = "{t}status = 'open'"
 BARRIER_OVERDUE = (
     "({t}status = 'open' AND ({t}next_follow_up_on IS NULL OR {t}next_follow_up_on < {today}))"
 )
+
+
+# Harm rates on the unit measures: rate key -> (label, numerator, denominator); monthly counts
+# are rounding.rules.COUNT_FIELDS.
+RATES = {
+    "falls": ("Falls per 1,000 patient-days", "falls", "patient_days"),
+    "falls_with_injury": (
+        "Falls with injury per 1,000 patient-days",
+        "falls_with_injury",
+        "patient_days",
+    ),
+    "pressure_injuries": (
+        "Pressure injuries per 1,000 patient-days",
+        "pressure_injuries",
+        "patient_days",
+    ),
+    "clabsi": ("CLABSI per 1,000 central-line days", "clabsi", "central_line_days"),
+    "cauti": ("CAUTI per 1,000 catheter days", "cauti", "catheter_days"),
+    "medication_harm": (
+        "Medication harm per 1,000 patient-days",
+        "medication_harm",
+        "patient_days",
+    ),
+}
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """Events per 1,000 exposure days, to one decimal; None when there was no exposure."""
+    if not denominator:
+        return None
+    return round(1000 * numerator / denominator, 1)
 
 
 def sql(condition: str, *, table: str = "", today: str = "{}") -> str:
@@ -128,7 +157,7 @@ def harm_rate(events: int, exposure_days: int) -> float | None:
     """*Harm rate*: events per 1,000 patient-days (falls, pressure injuries, medication harm) or
     device-days (CLABSI per central-line day, CAUTI per catheter day), from the unit's monthly
     measures, to one decimal. None for a month without exposure days."""
-    return round_rules.rate(events, exposure_days)
+    return rate(events, exposure_days)
 
 
 _feedback_window_days = 14  # set from ROUNDS_FEEDBACK_WINDOW_DAYS by create_app()

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from rounds import db
 from rounds.core.clock import local, start_of_day
 from rounds.measures import definitions as d
+from rounds.measures.definitions import RATES
 from rounds.measures.service import Figures, Period, _day, _in
-from rounds.rounding.rules import RATES
 
-# Harm rates the board sees (rounding.rules.RATES keys); lower is better for every one.
+# Harm rates the board sees (definitions.RATES keys); lower is better for every one.
 BOARD_RATES = ("falls", "pressure_injuries", "clabsi", "cauti", "medication_harm")
 
 

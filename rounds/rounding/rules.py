@@ -8,6 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# The harm rates, their arithmetic and the reach mark are programme measures, defined once there.
+from rounds.measures.definitions import RATES, rate
+from rounds.measures.definitions import REACH_MARK as REACH_MARK
+
 STATUS_LABELS = {
     "scheduled": "Scheduled",
     "briefed": "Briefing ready",
@@ -17,7 +21,6 @@ STATUS_LABELS = {
 }
 UPCOMING = ("scheduled", "briefed", "in_progress")
 STARTABLE = ("scheduled", "briefed")
-REACH_MARK = 60  # % of unit staff reached in 12 months (Schwendimann 2013)
 HORIZON_DAYS = 182  # a recurring schedule keeps rounds generated this far ahead
 MAX_SERIES_ROUNDS = 60
 
@@ -88,28 +91,6 @@ COUNT_FIELDS = {
 }
 MAX_DAYS = 100_000
 
-# rate key -> (label, numerator, denominator)
-RATES = {
-    "falls": ("Falls per 1,000 patient-days", "falls", "patient_days"),
-    "falls_with_injury": (
-        "Falls with injury per 1,000 patient-days",
-        "falls_with_injury",
-        "patient_days",
-    ),
-    "pressure_injuries": (
-        "Pressure injuries per 1,000 patient-days",
-        "pressure_injuries",
-        "patient_days",
-    ),
-    "clabsi": ("CLABSI per 1,000 central-line days", "clabsi", "central_line_days"),
-    "cauti": ("CAUTI per 1,000 catheter days", "cauti", "catheter_days"),
-    "medication_harm": (
-        "Medication harm per 1,000 patient-days",
-        "medication_harm",
-        "patient_days",
-    ),
-}
-
 # last-event kinds, in the order the briefing shows them
 EVENT_KINDS = {
     "fall": "fall",
@@ -130,13 +111,6 @@ KIND_COUNT = {
     "medication_harm": "medication_harm",
     "staff_injury": "staff_injuries",
 }
-
-
-def rate(numerator: int, denominator: int) -> float | None:
-    """Events per 1,000 exposure days, to one decimal; None when there was no exposure."""
-    if not denominator:
-        return None
-    return round(1000 * numerator / denominator, 1)
 
 
 def rates_for(month: dict) -> dict[str, float | None]:

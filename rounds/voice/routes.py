@@ -13,7 +13,6 @@ from litestar.response import Redirect, Response, Template
 from rounds.auth.middleware import client_ip
 from rounds.core.clock import local_today
 from rounds.issues import rules as issue_rules
-from rounds.rounding.service import get_round
 from rounds.voice import qr, rules, service, throttle, words
 from rounds.voice.forms import AcceptForm, CampaignForm, DeclineForm, MergeForm
 from rounds.voice.tables import AUDIENCES
@@ -383,7 +382,7 @@ async def close_campaign(
 
 
 async def _notice(request: Request, viewer, round_id: int) -> dict:
-    row = await get_round(viewer, round_id)
+    row = await service.notice_round(viewer, round_id)
     links = await service.active_links(viewer, row["unit"])
     link = links.get("staff")
     url = _form_url(_base_url(request), link["token"], round_id=round_id) if link else None

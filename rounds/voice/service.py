@@ -608,6 +608,28 @@ def _sent_ahead_where(unit_id: int, round_id: int, since: datetime | None):
     )
 
 
+async def notice_round(viewer: Viewer, round_id: int) -> dict:
+    """The round a staff notice announces, with its unit's and executive partner's names; 404
+    when the viewer cannot see its unit. Read here from the rounds table: rounding's briefing
+    calls this service (sent_ahead), so voice does not call rounding's."""
+    row = (
+        await SafetyRound.select(
+            SafetyRound.id,
+            SafetyRound.unit,
+            SafetyRound.status,
+            SafetyRound.scheduled_at,
+            SafetyRound.unit.name.as_alias("unit_name"),
+            SafetyRound.executive.display_name.as_alias("executive_name"),
+        )
+        .where(SafetyRound.id == round_id)
+        .first()
+    )
+    if row is None:
+        raise NotFoundException()
+    ensure_can_see(viewer, row["unit"])
+    return row
+
+
 async def sent_ahead_count(unit_id: int, round_id: int, since: datetime | None) -> int:
     """How many staff concerns sent_ahead() would list (without its limit): the briefing's summary."""
     return await Concern.count().where(_sent_ahead_where(unit_id, round_id, since))

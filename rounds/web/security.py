@@ -7,7 +7,7 @@ import secrets
 
 from litestar.types import Message, Scope
 
-STATIC_PREFIX = "/static/"
+from rounds import STATIC_PREFIX
 
 
 def csp(nonce: str) -> str:

@@ -1,4 +1,6 @@
-"""'Since I last looked' on home (issue #20): counted from the person's previous visit.
+"""'Since I last looked' on home (issue #20): counted from the person's previous visit. Here,
+beside the log's home panel that shows it (rounds.issues.panels), not in rounds.home, which
+shows the features' panels and so sits above them.
 
 A *visit* is a run of home page views less than VISIT_GAP apart. Coming back to home within
 half an hour (after opening an issue, say) is the same visit, so "since I last looked" does not

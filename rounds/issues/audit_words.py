@@ -10,6 +10,9 @@ import re
 from datetime import date, datetime
 
 from rounds.core.tables import Person, Unit
+from rounds.issues import rules
+from rounds.issues.service import FIELD_LABELS
+from rounds.issues.tables import Category
 
 # Where each kind of record is seen, and what it is called.
 RECORDS = {
@@ -35,9 +38,6 @@ _CODE = re.compile(r"[a-z]+(_[a-z]+)*")
 
 def _labels() -> tuple[dict, dict]:
     """Field labels and value labels, from the features' own vocabularies."""
-    from rounds.issues import rules
-    from rounds.issues.service import FIELD_LABELS
-
     fields = dict(FIELD_LABELS)
     values = {
         "status": rules.STATUSES,
@@ -90,8 +90,6 @@ def value_words(field: str, value, names: dict, values: dict) -> str:
 
 async def _names(entries: list[dict]) -> dict:
     """Every person, unit and category the entries mention, one query each (at most)."""
-    from rounds.issues.tables import Category
-
     wanted: dict[str, set[int]] = {"person": set(), "unit": set(), "category": set()}
     for e in entries:
         if e.get("actor_id"):

@@ -1,4 +1,5 @@
-"""Admins browse and filter the audit log."""
+"""Admins browse and filter the audit log (the audit trail itself is rounds.audit, below the
+features; its entries in words come from rounds.issues.audit_words)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from urllib.parse import urlencode
 from litestar import Request, get
 from litestar.response import Response
 
-from rounds.audit import service, words
+from rounds.audit import service
 from rounds.auth.access import ensure_admin
+from rounds.issues import audit_words as words
 from rounds.issues.sheets import write_csv
 from rounds.web.params import ViewerDep
 from rounds.web.rendering import render
