@@ -25,6 +25,7 @@ from rounds.meetings.tables import (
     MeetingAttendee,
     MeetingItem,
 )
+from rounds.meetings.team import unit_team
 from rounds.rounding.rules import EVENT_KINDS
 from rounds.rounding.tables import LastEvent, UnitMeasure
 from rounds.web.filters import day, due
@@ -105,8 +106,6 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
     if only_priorities:
         context["priorities"] = await _priorities(unit_id, ranked, None)
         return context
-
-    from rounds.meetings.service import unit_team
 
     team = await unit_team(unit_id)
     attendees = (

@@ -17,7 +17,7 @@ from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage, ensure_can_see
 from rounds.core import clock, merging
 from rounds.core.clock import local, local_today
-from rounds.core.tables import Membership, Unit
+from rounds.core.tables import Unit
 from rounds.issues import service as issues
 from rounds.issues.service import IssueInputError, screen
 from rounds.issues.tables import SafetyIssue
@@ -30,6 +30,7 @@ from rounds.meetings.tables import (
     MeetingAttendee,
     MeetingItem,
 )
+from rounds.meetings.team import unit_team
 from rounds.web.filters import day
 
 
@@ -97,18 +98,6 @@ async def _meeting_for_change(viewer: Viewer, meeting_id: int, *, manage: bool =
     if meeting["finalised_at"] is not None:
         raise Locked(meeting)
     return meeting
-
-
-async def unit_team(unit_id: int) -> list[dict]:
-    """The unit's active CUSP team: executive partners first, then champions, then members."""
-    rows = await Membership.select(
-        Membership.unit_role,
-        Membership.person.id.as_alias("person_id"),
-        Membership.person.display_name.as_alias("name"),
-        Membership.person.job_title.as_alias("job_title"),
-    ).where((Membership.unit == unit_id) & (Membership.person.active == True))  # noqa: E712
-    order = {"executive": 0, "champion": 1, "member": 2}
-    return sorted(rows, key=lambda r: (order.get(r["unit_role"], 3), r["name"]))
 
 
 async def meeting_page(viewer: Viewer, meeting_id: int) -> dict:
