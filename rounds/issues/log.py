@@ -327,7 +327,7 @@ def where_sql(
     if f.terms and not (ranked_join and db.is_sqlite()):
         # full-text index on both databases (rounds.issues.search)
         if db.is_sqlite():
-            add(_FTS_IDS, search.fts5_query(f.terms))
+            add(_FTS_IDS, fts5_match(viewer, f))
         else:
             add(f"{search.DOCUMENT_SQL} @@ to_tsquery('simple', {{}})", search.tsquery(f.terms))
     return (" AND ".join(terms) or "1 = 1"), args
@@ -336,26 +336,73 @@ def where_sql(
 _FTS_IDS = "i.id IN (SELECT rowid FROM safety_issue_fts WHERE safety_issue_fts MATCH {})"
 
 
-def _select(viewer: Viewer, f: LogFilters, today: date, columns: str, *column_args, tail: str):
+def fts5_match(viewer: Viewer, f: LogFilters) -> str:
+    """The SQLite MATCH text of a search: the words, narrowed inside the index to the unit
+    filtered on, or to the person's units (the SQL condition on i.unit stays, for access)."""
+    if f.unit is not None:
+        units: list[int] | None = [f.unit]
+    elif not viewer.sees_all_units:
+        units = _visible_unit_ids(viewer)
+    else:
+        units = None
+    return search.fts5_query(f.terms, units)
+
+
+def _select(
+    viewer: Viewer,
+    f: LogFilters,
+    today: date,
+    columns: str,
+    *column_args,
+    tail: str,
+    rank_limit: int | None = None,
+):
     """SELECT columns of the issues matching the filters, in the log's order, then `tail`
-    (LIMIT/OFFSET): the SQL and its values. Searches in "best match" order join the full-text
-    index's ranking (SQLite: FTS5's bm25 rank; PostgreSQL: ts_rank)."""
+    (LIMIT/OFFSET): the SQL and its values. Searches in "best match" order rank the newest
+    `rank_limit` + 1 matches (the full-text index gives them newest first: SQLite's FTS5 by
+    rowid, narrowed to the person's units inside the index; PostgreSQL's GIN index) by
+    search.score_sql; the column `n_matches` then says how many were ranked."""
     if not f.ranked:
         where, args = where_sql(viewer, f, today)
         sql = f"SELECT {columns} {_JOINS} WHERE {where} ORDER BY {ORDER_BY[f.sort]} {tail}"
         return sql, [*column_args, *args]
     where, args = where_sql(viewer, f, today, ranked_join=True)
+    limit = int(search.RANK_LIMIT if rank_limit is None else rank_limit) + 1
     if db.is_sqlite():
-        frm = (
-            "FROM (SELECT rowid AS fts_id, rank AS fts_rank FROM safety_issue_fts "
-            "WHERE safety_issue_fts MATCH {}) fts JOIN safety_issue i ON i.id = fts.fts_id "
-            + _JOINS.removeprefix("FROM safety_issue i ")
+        # FTS5 hands the matches over newest first (ORDER BY its rowid) and stops at the limit
+        candidates = (
+            "SELECT i.id FROM safety_issue_fts "
+            "JOIN safety_issue i ON i.id = safety_issue_fts.rowid "
+            f"WHERE safety_issue_fts MATCH {{}} AND {where} "
+            f"ORDER BY safety_issue_fts.rowid DESC LIMIT {limit}"
         )
-        sql = f"SELECT {columns} {frm} WHERE {where} ORDER BY fts.fts_rank, i.id {tail}"
-        return sql, [*column_args, search.fts5_query(f.terms), *args]
-    order = f"ts_rank({search.DOCUMENT_SQL}, to_tsquery('simple', {{}})) DESC, i.id"
-    sql = f"SELECT {columns} {_JOINS} WHERE {where} ORDER BY {order} {tail}"
-    return sql, [*column_args, *args, search.tsquery(f.terms)]
+        candidate_args = [fts5_match(viewer, f), *args]
+    else:
+        # `i.id + 0`: not the primary key's order, so PostgreSQL takes the matches from the GIN
+        # index and sorts them (walking the primary key backwards instead, it would compute
+        # each issue's words again until enough match: 400 ms for a common word at 100k)
+        candidates = (
+            f"SELECT i.id FROM safety_issue i WHERE {where} ORDER BY i.id + 0 DESC LIMIT {limit}"
+        )
+        candidate_args = list(args)
+    # Only the candidates are scored, and the page is chosen on (id, score) alone; only its rows
+    # are then read whole. One match more than the limit is read, to say "more than"; it is not
+    # ranked.
+    score, score_args = search.score_sql(f.terms, alias="s")
+    ranked = (
+        "SELECT id, score, n_matches FROM (SELECT matched.id, "
+        f"{score} AS score, COUNT(*) OVER () AS n_matches, "
+        "ROW_NUMBER() OVER (ORDER BY matched.id DESC) AS newest "
+        f"FROM ({candidates}) AS matched JOIN safety_issue s ON s.id = matched.id) AS numbered "
+        f"WHERE newest < {limit} ORDER BY score DESC, id DESC {tail}"
+    )
+    sql = (
+        f"SELECT {columns}, ranked.n_matches FROM ({ranked}) AS ranked "
+        "JOIN safety_issue i ON i.id = ranked.id "
+        + _JOINS.removeprefix("FROM safety_issue i ")
+        + " ORDER BY ranked.score DESC, i.id DESC"
+    )
+    return sql, [*column_args, *score_args, *candidate_args]
 
 
 @dataclass
@@ -432,6 +479,19 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
             tail=f"LIMIT {per_page + 1} OFFSET {offset}",
         )
         rows = await db.fetch(sql, *sql_args)
+        if f.ranked:
+            # a ranked search ranks at most search.RANK_LIMIT matches, and says how many
+            ranked = rows[0]["n_matches"] if rows else 0
+            for row in rows:
+                del row["n_matches"]
+            return LogPage(
+                [decorate_row(row, today) for row in rows[:per_page]],
+                ranked,
+                len(rows) > per_page,
+                f,
+                today,
+                count_cap=search.RANK_LIMIT,
+            )
     else:
         frm, frm_args = _per_unit_from(where, args, order, offset + per_page + 1, merge_units)
         rows = await db.fetch(
@@ -561,9 +621,13 @@ async def all_matching(viewer: Viewer, f: LogFilters, *, limit: int = 100_000) -
         local_today(),
         "i.*, p.display_name AS owner_name, p.email AS owner_email, c.name AS category_name, u.name AS unit_name",
         tail=f"LIMIT {int(limit)}",
+        rank_limit=limit,  # the export ranks every match it writes
     )
     # tens of thousands of rows for a leader: read in a thread on SQLite (db.fetch_off_loop)
-    return await db.fetch_off_loop(sql, *args)
+    rows = await db.fetch_off_loop(sql, *args)
+    for row in rows:
+        row.pop("n_matches", None)
+    return rows
 
 
 @dataclass

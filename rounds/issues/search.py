@@ -11,8 +11,15 @@ Syntax (the same on SQLite and PostgreSQL):
 The searched text is the issue's description, action plan, outcome, raised by and success
 measure. SQLite: an FTS5 table (`safety_issue_fts`, external content, kept in step by triggers
 on safety_issue, so every write path - captures, edits, imports, merges, the scale generator -
-updates it). PostgreSQL: a GIN index on the expression `DOCUMENT_SQL` (kept in step by the
-database itself). Both made by migration rounds_issues_2026_12_01t04_30_00_000010.
+updates it; its sixth column is the issue's unit, so a person's units narrow the words inside
+the index: `unit : ("3" OR "7") AND {description ...} : (words)`). PostgreSQL: a GIN index on
+the expression `DOCUMENT_SQL` (kept in step by the database itself). Made by migrations
+rounds_issues_2026_12_01t04_30_00_000010 and _000011.
+
+Best match first, bounded: the newest RANK_LIMIT matching issues (highest id first, in the
+person's units and with the log's other filters) are ranked by `score_sql` - how often the
+searched words occur, in the description counting double - so the cost of a search does not
+grow with the number of issues that match a common word. The same ranking on both databases.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 MAX_TERMS = 6
+# A ranked search ranks at most this many matches, the newest (the log says "more than" this).
+RANK_LIMIT = 200
 MAX_WORDS_PER_TERM = 8
 
 SEARCHED_COLUMNS = ("description", "action_plan", "outcome", "raised_by", "success_measure")
@@ -62,11 +71,42 @@ def parse(q: str) -> tuple[Term, ...]:
     return tuple(terms)
 
 
-def fts5_query(terms: tuple[Term, ...]) -> str:
-    """SQLite FTS5 MATCH text: every word quoted (never FTS5 syntax), terms ANDed."""
-    return " AND ".join(
+_TEXT_COLUMNS = "{" + " ".join(SEARCHED_COLUMNS) + "}"
+
+
+def fts5_query(terms: tuple[Term, ...], units: list[int] | None = None) -> str:
+    """SQLite FTS5 MATCH text: every word quoted (never FTS5 syntax), terms ANDed, looked for in
+    the text columns only; with `units`, only those units' issues (the index's unit column)."""
+    words = " AND ".join(
         '"' + " ".join(term.words) + '"' + (" *" if term.prefix else "") for term in terms
     )
+    text = f"{_TEXT_COLUMNS} : ({words})"
+    if units is None:
+        return text
+    return "unit : (" + " OR ".join(f'"{int(u)}"' for u in units) + f") AND {text}"
+
+
+def score_sql(terms: tuple[Term, ...], alias: str = "i") -> tuple[str, list]:
+    """An SQL expression (with `{}` placeholders) and its values: how well an issue matches,
+    the same on both databases - each searched word's occurrences (as the beginning of a word
+    or inside one), twice in the description. Higher is better. (SQLite's lower() folds
+    ASCII letters only, so an accented capital counts on PostgreSQL only.)"""
+    words = sorted({w for t in terms for w in t.words})
+    description = f"lower(coalesce({alias}.description, ''))"
+    rest = (
+        "lower("
+        + " || ' ' || ".join(f"coalesce({alias}.{c}, '')" for c in SEARCHED_COLUMNS[1:])
+        + ")"
+    )
+    parts: list[str] = []
+    args: list = []
+    for word in words:
+        for text, weight in ((description, 2), (rest, 1)):
+            parts.append(
+                f"{weight} * ((length({text}) - length(replace({text}, {{}}, ''))) / {len(word)})"
+            )
+            args.append(word)
+    return " + ".join(parts) or "0", args
 
 
 def tsquery(terms: tuple[Term, ...]) -> str:

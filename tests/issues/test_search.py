@@ -140,3 +140,69 @@ async def test_search_uses_the_full_text_index(client, world, login, new_issue, 
     else:
         assert "to_tsquery('simple'" in statements
     assert " LIKE " not in statements
+
+
+async def test_a_units_search_never_shows_another_units_issue(client, world, login, new_issue):
+    await new_issue("Pump stand wobbles in bay one")
+    await new_issue("Pump stand missing on the other unit", unit=world.unit_b)
+    await new_issue(f"Room {world.unit_b} call bell silent")
+    # the champion of unit A, by the unit filter or not: never unit B's issue
+    await login(client, "champion")
+    assert await found(client, "pump stand") == ["Pump stand wobbles in bay one"]
+    assert await found(client, "pump", unit=world.unit_a) == ["Pump stand wobbles in bay one"]
+    assert await found(client, "pump", unit=world.unit_b) == []
+    # a number is a word in the text, never the unit the index narrows by
+    assert await found(client, str(world.unit_b)) == [f"Room {world.unit_b} call bell silent"]
+    assert await found(client, str(world.unit_a)) == []
+    # unit B's champion sees only unit B's
+    await login(client, "outsider")
+    assert await found(client, "pump") == ["Pump stand missing on the other unit"]
+    # a leader sees both units' (best match first, then newest)
+    await login(client, "leader")
+    assert sorted(await found(client, "pump stand")) == [
+        "Pump stand missing on the other unit",
+        "Pump stand wobbles in bay one",
+    ]
+
+
+async def test_an_issue_moved_to_another_unit_is_searched_there(client, world, login, new_issue):
+    issue_id = await new_issue("Oxygen cylinder trolley has no chain")
+    await SafetyIssue.update({SafetyIssue.unit: world.unit_b}).where(SafetyIssue.id == issue_id)
+    await login(client, "champion")
+    assert await found(client, "oxygen") == []
+    await login(client, "outsider")
+    assert await found(client, "oxygen cylinder") == ["Oxygen cylinder trolley has no chain"]
+    # edited: found by its new words only
+    await SafetyIssue.update({SafetyIssue.description: "Nitrous valve sticks"}).where(
+        SafetyIssue.id == issue_id
+    )
+    assert await found(client, "oxygen") == []
+    assert await found(client, "nitrous") == ["Nitrous valve sticks"]
+
+
+async def test_best_match_among_the_newest_matches(client, world, login, new_issue, monkeypatch):
+    """A common word's matches are ranked only among the newest search.RANK_LIMIT (the cost does
+    not grow with the hospital); the log says so. The CSV export ranks every match."""
+    monkeypatch.setattr(search, "RANK_LIMIT", 3)
+    await new_issue("Wheelchair wheelchair wheelchair brakes worn (oldest)")
+    for n in range(1, 5):
+        await new_issue(f"Wheelchair footrest loose {n}")
+    await login(client, "champion")
+    listed = await found(client, "wheelchair")
+    # the three newest, best match first (a tie: newest first); the oldest is not ranked
+    assert listed == [
+        "Wheelchair footrest loose 4",
+        "Wheelchair footrest loose 3",
+        "Wheelchair footrest loose 2",
+    ]
+    r = await client.get("/issues", params={"q": "wheelchair"})
+    assert "More than 3 safety issues" in r.text
+    assert "Best matches among the 3 most recently raised" in r.text
+    # the log's own orders still list every match
+    assert len(await found(client, "wheelchair", sort="oldest")) == 5
+    r = await client.get("/issues/export.csv", params={"q": "wheelchair"})
+    assert r.text.count("Wheelchair") == 5
+    assert r.text.index("(oldest)") < r.text.index("loose 4")  # ranked: the best match first
+    # with fewer matches than the limit, all are ranked
+    monkeypatch.setattr(search, "RANK_LIMIT", 10)
+    assert (await found(client, "wheelchair"))[0].endswith("(oldest)")
