@@ -401,6 +401,50 @@ async def raw(sql: str, *args) -> list[dict]:
     return await current_engine().run_querystring(QueryString(sql, *args)) or []
 
 
+async def lock_row(table: str, row_id: int) -> bool:
+    """In a write transaction, hold one row until it ends, so a check made next (e.g. "has
+    anyone relied on this concern?") cannot be overtaken by another transaction's write that
+    refers to the row: PostgreSQL's `FOR UPDATE` (a foreign key's insert waits for it); SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time. True if the row exists."""
+    lock = "" if is_sqlite() else " FOR UPDATE"
+    return bool(await raw(f"SELECT id FROM {table} WHERE id = {{}}{lock}", row_id))
+
+
+def _retired_key(table: str) -> str:
+    return f"retired_id.{table}"
+
+
+async def retire_id(table: str, row_id: int) -> None:
+    """A row was deleted: its id must never name another row (an old link, a printed list or
+    the audit trail would then point at something else). PostgreSQL's sequences never reuse an
+    id; SQLite (tables without AUTOINCREMENT) gives a new row max(id) + 1, so deleting the
+    newest row would hand its id to the next one - remember the highest id deleted, and
+    `new_id()` stays above it. Call inside the deleting transaction."""
+    if not is_sqlite():
+        return
+    await raw(
+        "INSERT INTO setting (key, value) VALUES ({}, {}) ON CONFLICT (key) DO UPDATE "
+        "SET value = CAST(max(CAST(setting.value AS INTEGER), CAST(excluded.value AS INTEGER))"
+        " AS TEXT)",
+        _retired_key(table),
+        str(row_id),
+    )
+
+
+async def new_id(table: str) -> dict:
+    """The id for a row about to be inserted into `table`, as keyword arguments for the Piccolo
+    row: on SQLite above any retired id (see `retire_id`), elsewhere nothing (the sequence
+    chooses). Call inside the inserting write transaction (one writer at a time on SQLite)."""
+    if not is_sqlite():
+        return {}
+    rows = await raw(
+        f"SELECT max(coalesce((SELECT max(id) FROM {table}), 0), coalesce((SELECT CAST(value AS "
+        "INTEGER) FROM setting WHERE key = {}), 0)) + 1 AS id",
+        _retired_key(table),
+    )
+    return {"id": rows[0]["id"]}
+
+
 async def fetch(sql: str, *args) -> list[dict]:
     """A read for the busiest pages: rows as dicts, values as the driver gives them.
 

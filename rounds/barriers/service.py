@@ -506,6 +506,7 @@ async def open_barrier(
                 await Barrier.insert(
                     Barrier(
                         **values,
+                        **await db.new_id("barrier"),
                         idempotency_key=key,
                         created_by=viewer.id,
                         created_at=now,

@@ -698,6 +698,7 @@ async def _insert(viewer, unit_id, row: ImportRow, digest: str, window: int, now
         values[name] = values.get(name) or ""
     inserted = await SafetyIssue.insert(
         SafetyIssue(
+            **await db.new_id("safety_issue"),
             unit=unit_id,
             status_changed_at=now,
             idempotency_key=_key(digest, row.number),

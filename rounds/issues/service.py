@@ -161,6 +161,7 @@ async def capture(
                 await SafetyIssue.insert(
                     SafetyIssue(
                         **values,
+                        **await db.new_id("safety_issue"),
                         idempotency_key=key,
                         created_by=viewer.id,
                         created_at=now,
@@ -700,6 +701,8 @@ async def add_update(viewer: Viewer, issue_id: int, body: str) -> int:
     if errors:
         raise IssueInputError(errors)
     async with db.write_transaction():
+        if not await db.lock_row("safety_issue", issue["id"]):
+            raise _not_found()  # removed from its round a moment ago
         return await insert_update(viewer, issue, body)
 
 

@@ -903,11 +903,15 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
         if gone := await _removed_by(viewer, row, issue_id):
             return gone  # two presses in flight: the other one removed it
         issue = await _round_issue(row, issue_id)  # as it is now, inside the transaction
+        # held until the end: on PostgreSQL an update or a link written meanwhile waits for this
+        # transaction, and then finds the issue gone, instead of slipping in after the check
+        await db.lock_row("safety_issue", issue_id)
         # checked inside the transaction: an update added meanwhile is never deleted with it
         if why := await relied_on(viewer, issue_id):
             raise _stays(why)
         for barrier in await Barrier.select().where(Barrier.issue == issue_id):
             await Barrier.delete().where(Barrier.id == barrier["id"])
+            await db.retire_id("barrier", barrier["id"])
             await audit.record(
                 viewer.actor,
                 "delete",
@@ -917,6 +921,7 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
                 changes=audit.removed(barrier),
             )
         await SafetyIssue.delete().where(SafetyIssue.id == issue_id)
+        await db.retire_id("safety_issue", issue_id)
         await audit.record(
             viewer.actor,
             "delete",

@@ -279,7 +279,8 @@ async def test_routes_correct_and_remove_without_javascript(client, world, login
     assert correcting.n <= 12, correcting.queries  # 10 on both databases
     with query_counter() as removing:
         removed = await post_form(client, f"/rounds/{round_id}/run/issues/{issue_id}/remove")
-    assert removing.n <= 19, removing.queries  # 17: the "relied on" checks are 8 of them
+        # 19: the "relied on" checks are 8 of them, then the row lock and the retired id (no reuse)
+        assert removing.n <= 21, removing.queries
     assert removed.status_code == 303 and "done=removed" in removed.headers["location"]
     assert await SafetyIssue.count().where(SafetyIssue.round == round_id) == 0
 
@@ -414,3 +415,59 @@ async def test_removal_checks_what_others_relied_on_inside_its_transaction(world
     assert "stays on the log" in refused.value.errors["__all__"]
     assert await SafetyIssue.exists().where(SafetyIssue.id == issue_id)
     assert await issues.IssueUpdate.count().where(issues.IssueUpdate.issue == issue_id) == 1
+
+
+async def test_a_removed_concerns_id_never_names_another_issue_or_barrier(world):
+    """Removing the newest concern (and its barrier) does not hand its id to the next one, on
+    SQLite as on PostgreSQL: an old link, a printed list or the audit trail keep meaning the
+    removed concern, never a new one."""
+    viewer, row = await _running(world)
+    removed = await _capture(viewer, row, "Typo, withdrawn", needs_help=True, in_the_way="Budget")
+    removed_barrier = (await Barrier.select().where(Barrier.issue == removed).first())["id"]
+    await service.remove_concern(viewer, row, removed)
+    again = await _capture(viewer, row, "Typo fixed", needs_help=True, in_the_way="Budget")
+    assert again > removed
+    barrier = (await Barrier.select().where(Barrier.issue == again).first())["id"]
+    assert barrier > removed_barrier
+    # and an imported or ordinary capture after it too
+    from rounds.issues.service import capture
+
+    other = await capture(
+        viewer, row["unit"], description="Next one", raised_by="RN", idempotency_key="next-one"
+    )
+    assert other.id > again
+
+
+async def test_an_update_written_while_the_concern_is_removed_is_refused_not_lost(
+    world, monkeypatch
+):
+    """The update read the issue just before the removal committed: inside its own transaction
+    it finds the issue gone and is refused as not found - nothing half-written, no server error
+    (on PostgreSQL it waits for the removal's row lock, then sees the row gone)."""
+    from rounds import db
+
+    viewer, row = await _running(world)
+    champion = await viewer_for(world.people["champion"])
+    issue_id = await _capture(viewer, row, "Removed while someone types an update")
+    transaction = db.write_transaction
+
+    def removal_lands_first(*args, **kwargs):
+        monkeypatch.setattr(db, "write_transaction", transaction)
+        return _after_removal(transaction(*args, **kwargs))
+
+    class _after_removal:
+        def __init__(self, inner):
+            self.inner = inner
+
+        async def __aenter__(self):
+            await service.remove_concern(viewer, row, issue_id)
+            return await self.inner.__aenter__()
+
+        async def __aexit__(self, *exc):
+            return await self.inner.__aexit__(*exc)
+
+    monkeypatch.setattr(db, "write_transaction", removal_lands_first)
+    with pytest.raises(NotFoundException):
+        await issues.add_update(champion, issue_id, "Too late")
+    assert not await SafetyIssue.exists().where(SafetyIssue.id == issue_id)
+    assert await issues.IssueUpdate.count().where(issues.IssueUpdate.issue == issue_id) == 0
