@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
 from litestar.response import Response
 
 from rounds.audit import service as audit
@@ -56,9 +57,15 @@ def _back(value, barrier_id: int) -> str:
 
 
 @get("/barriers/mine", name="barriers_mine")
-async def mine(request: Request, viewer: ViewerDep, page: FromQuery[str] = "1") -> Response:
+async def mine(
+    request: Request, viewer: ViewerDep, page: FromQuery[str] = "1", act: FromQuery[str] = ""
+) -> Response:
     panel = await service.follow_ups_panel(
-        viewer, show_all=True, back="/barriers/mine", page=_int(page) or 1
+        viewer,
+        show_all=True,
+        back="/barriers/mine",
+        page=_int(page) or 1,
+        people=act.endswith("-escalated"),  # an escalation form opened without JavaScript
     )
     return render(
         request,
@@ -69,6 +76,41 @@ async def mine(request: Request, viewer: ViewerDep, page: FromQuery[str] = "1") 
         errors={},
         values={},
         **_vocab(),
+    )
+
+
+ACT_KINDS = ("note", "removed", "escalated")
+
+
+@get("/barriers/{barrier_id:int}/act", name="barrier_act_form")
+async def act_form(
+    request: Request,
+    viewer: ViewerDep,
+    barrier_id: FromPath[int],
+    kind: FromQuery[str] = "note",
+    next: FromQuery[str] = "/barriers/mine",  # noqa: A002
+) -> Response:
+    """One follow-up action's form for a barrier in "My follow-ups", loaded when its button is
+    opened (htmx). Without JavaScript the button's link opens the list with that form open."""
+    if kind not in ACT_KINDS or viewer.read_only:
+        raise NotFoundException()
+    back = _back(next, barrier_id)
+    context = await service.follow_up_form(viewer, barrier_id, kind=kind, back=back)
+    if not wants_fragment(request):
+        return redirect(request, f"/barriers/mine?act={barrier_id}-{kind}#b{barrier_id}-{kind}")
+    pfx = f"b{barrier_id}-"
+    return render(
+        request,
+        "barriers/_followup_form.html",
+        **context,
+        kind=kind,
+        pfx=pfx,
+        hx=f'hx-post="/barriers/{barrier_id}/%s" hx-target="#followups" hx-swap="outerHTML"',
+        e={},
+        v={},
+        mrows=[],
+        here=False,
+        opened=None,
     )
 
 
@@ -221,6 +263,7 @@ async def _act(request: Request, viewer, barrier_id: int, action: str, model, ca
             error_barrier=barrier_id,
             open_form=action,
             merge_rows=merge_rows,
+            error_row=barrier,
         )
     return await _detail(
         request,
@@ -250,8 +293,13 @@ async def _followups_fragment(
     error_barrier=None,
     open_form=None,
     merge_rows=None,
+    error_row=None,
 ):
-    panel = await service.follow_ups_panel(viewer, show_all=back != "/", back=back)
+    panel = await service.follow_ups_panel(
+        viewer, show_all=back != "/", back=back, people=open_form == "escalated"
+    )
+    if error_row is not None and error_row["id"] not in {b["id"] for b in panel["barriers"]}:
+        panel["barriers"].insert(0, error_row)  # the refused form is never on another page
     return render(
         request,
         "barriers/mine.html",
@@ -541,6 +589,7 @@ async def settings_save(request: Request, viewer: ViewerDep) -> Response:
 
 route_handlers = [
     mine,
+    act_form,
     barrier_page,
     add_note,
     escalate,

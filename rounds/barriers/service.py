@@ -26,7 +26,7 @@ DEFAULT_WIP_LIMIT = 5
 DEFAULT_ESCALATE_AFTER_DAYS = 7
 BOARD_LIMIT = 1000
 HOME_LIMIT = 8  # follow-ups listed on the home page; the rest are on /barriers/mine
-MINE_PAGE = 25
+MINE_PAGE = 10  # rows per page of /barriers/mine (each action's form loads when opened)
 
 
 class BarrierConflict(Exception):
@@ -260,6 +260,7 @@ async def my_follow_ups(viewer: Viewer, *, show_all: bool = False, page: int = 1
         **counts,
         "later_count": counts["open_count"] - counts["due_count"],
         "page": page,
+        "page_size": MINE_PAGE,
         "has_next": show_all and page * MINE_PAGE < counts["open_count"],
         "wip_limit": settings["wip_limit"],
         "over_limit": rules.over_wip_limit(counts["open_count"], settings["wip_limit"]),
@@ -268,10 +269,13 @@ async def my_follow_ups(viewer: Viewer, *, show_all: bool = False, page: int = 1
     }
 
 
-async def follow_ups_panel(viewer: Viewer, *, show_all: bool, back: str, page: int = 1) -> dict:
-    """ "My follow-ups" plus what its one-tap forms need (four queries)."""
+async def follow_ups_panel(
+    viewer: Viewer, *, show_all: bool, back: str, page: int = 1, people: bool = False
+) -> dict:
+    """ "My follow-ups" plus what its one-tap forms need (three statements; the forms load when
+    opened, so the people one may escalate to are read only for an escalation form shown open)."""
     panel = await my_follow_ups(viewer, show_all=show_all, page=page)
-    panel["people"] = await escalation_people() if panel["barriers"] else []
+    panel["people"] = await escalation_people() if people and panel["barriers"] else []
     panel["show_all"] = show_all
     panel["back"] = back
     panel["default_next"] = panel["today"] + timedelta(days=7)
@@ -281,6 +285,23 @@ async def follow_ups_panel(viewer: Viewer, *, show_all: bool, back: str, page: i
         rules.DONE_MESSAGES,
     )
     return panel
+
+
+async def follow_up_form(viewer: Viewer, barrier_id: int, *, kind: str, back: str) -> dict:
+    """What one follow-up action's form needs, for a barrier in "My follow-ups" (loaded when its
+    button is opened). Another unit's barrier is a 404."""
+    row = await get_barrier(viewer, barrier_id)
+    today = local_today()
+    return {
+        "b": row,
+        "panel": {
+            "back": back,
+            "today": today,
+            "default_next": today + timedelta(days=7),
+            "levels": rules.LEVELS,
+            "people": await escalation_people() if kind == "escalated" else [],
+        },
+    }
 
 
 async def escalated_by(viewer: Viewer) -> list[dict]:

@@ -8,6 +8,9 @@ kept with them instead of the live log.
 
 from __future__ import annotations
 
+from datetime import date
+
+from rounds import db
 from rounds.barriers.rules import LEVELS as BARRIER_LEVELS
 from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.core.clock import local, local_today
@@ -30,7 +33,9 @@ from rounds.rounding.rules import EVENT_KINDS
 from rounds.rounding.tables import LastEvent, UnitMeasure
 from rounds.web.filters import day, due
 
-LIST_LIMIT = 20
+LIST_LIMIT = 20  # rows of each list read (and kept with the final minutes)
+FIRST_ROWS = 5  # rows of each list on the first screen; "Show all" loads the rest (SHOWABLE)
+SHOWABLE = ("new_issues", "overdue", "barriers", "priorities", "wins", "programme")
 CHOICES_LIMIT = 30
 OPEN_LIMIT = 60  # open issues read for the top-issues list (the meeting's own ranking comes first)
 TOP_ISSUES = 10
@@ -124,14 +129,16 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         .where(MeetingAction.meeting == meeting_id)
         .order_by(MeetingAction.id)
     )
-    addenda = (
-        await MeetingAddendum.select(
-            *MeetingAddendum.all_columns(),
-            MeetingAddendum.author.display_name.as_alias("author_name"),
+    addenda = []
+    if finalised:  # corrections to final minutes: an open meeting has none
+        addenda = await (
+            MeetingAddendum.select(
+                *MeetingAddendum.all_columns(),
+                MeetingAddendum.author.display_name.as_alias("author_name"),
+            )
+            .where(MeetingAddendum.meeting == meeting_id)
+            .order_by(MeetingAddendum.at)
         )
-        .where(MeetingAddendum.meeting == meeting_id)
-        .order_by(MeetingAddendum.at)
-    )
     measures = (
         await UnitMeasure.select(*UnitMeasure.all_columns())
         .where((UnitMeasure.unit == unit_id) & (UnitMeasure.month <= meeting_on))
@@ -165,15 +172,6 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         )
     for measure in measures:
         measure["rates"] = _rates(measure)
-    # the unit's programme measures now (a finalised meeting shows its minutes as they were)
-    programme = None
-    if not finalised:
-        unit = (
-            await Unit.select(Unit.id, Unit.name, Unit.staff_headcount)
-            .where(Unit.id == unit_id)
-            .first()
-        )
-        programme = await measures_service.one_unit(unit) if unit else None
 
     present_ids = {a["person"] for a in attendees if a["person"] is not None and a["present"]}
     context.update(
@@ -187,7 +185,6 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
             "actions": actions,
             "addenda": addenda,
             "measures": measures,
-            "programme": programme,
             "days_since": days_since,
             "removed_items": [
                 i for i in items if i["removed"] and i["issue"] is None and i["barrier"] is None
@@ -218,40 +215,14 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
                 "case_candidates": [],
                 "issue_choices": {},
                 "barriers_needing_help": [],
+                "totals": {},
                 "linked": linked,
             }
         )
     else:
-        # "priority IN (every value)" lets the (unit, priority, identified_on) index answer the
-        # date range within the unit (measured on 100,000 issues: 14 ms -> 1 ms on SQLite).
-        new_issues = (
-            await _issue_query()
-            .where(
-                (SafetyIssue.unit == unit_id)
-                & SafetyIssue.priority.is_in(list(issue_rules.PRIORITY_LABELS))
-                & (SafetyIssue.identified_on >= since)
-                & (SafetyIssue.identified_on <= until)
-            )
-            .order_by(SafetyIssue.identified_on, ascending=False)
-            .order_by(SafetyIssue.id, ascending=False)
-            .limit(LIST_LIMIT + 1)
-        )
-        overdue = (
-            await _issue_query()
-            .where((SafetyIssue.unit == unit_id) & measures_service.fix_overdue_where(today))
-            .order_by(SafetyIssue.due_on)
-            .limit(LIST_LIMIT + 1)
-        )
-        wins = (
-            await _issue_query()
-            .where(
-                (SafetyIssue.unit == unit_id)
-                & SafetyIssue.status.is_in(["resolved", "closed"])
-                & (SafetyIssue.resolved_on >= since)
-            )
-            .order_by(SafetyIssue.resolved_on, ascending=False)
-            .limit(LIST_LIMIT + 1)
-        )
+        lists = await _issue_lists(unit_id, since, until, today)
+        new_issues, overdue, wins = lists["new"], lists["overdue"], lists["wins"]
+        open_issues = lists["open"]
         barriers = (
             await Barrier.select(
                 *Barrier.all_columns(),
@@ -283,16 +254,6 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
             barrier["notes"] = notes_by_barrier.get(barrier["id"], [])
             barrier["overdue"] = measure_defs.is_barrier_overdue(barrier, today)
             barrier["level_label"] = BARRIER_LEVELS.get(barrier["level"], barrier["level"])
-        open_issues = (
-            await _issue_query()
-            .where((SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(OPEN_STATUSES)))
-            .order_by(SafetyIssue.priority, ascending=False)
-            .order_by(SafetyIssue.due_on)
-            .order_by(SafetyIssue.id)
-            .limit(OPEN_LIMIT)
-        )
-        for row in (*new_issues, *overdue, *wins, *open_issues):
-            _decorate(row)
         priorities = await _priorities(unit_id, ranked, open_issues)
         barrier_issues = [
             {"id": b["issue"], "description": b["issue_description"] or ""} for b in barriers
@@ -302,11 +263,10 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         context.update(
             {
                 "new_issues": new_issues[:LIST_LIMIT],
-                "more_new_issues": len(new_issues) > LIST_LIMIT,
                 "overdue": overdue[:LIST_LIMIT],
-                "more_overdue": len(overdue) > LIST_LIMIT,
                 "wins": wins[:LIST_LIMIT],
-                "more_wins": len(wins) > LIST_LIMIT,
+                # exact numbers behind each list (the page shows FIRST_ROWS, then "Show all")
+                "totals": lists["totals"],
                 "barriers": barriers,
                 "barriers_needing_help": [b for b in barriers if b["level"] in HELP_LEVELS],
                 "priorities": priorities,
@@ -361,6 +321,107 @@ async def build_agenda(meeting: dict, *, only_priorities: bool = False) -> dict:
         if a["item"] is None or a["item"] not in {i["id"] for i in context["all_items"]}
     ]
     return context
+
+
+# The four issue lists of an open meeting's agenda and the exact number behind each, in one
+# statement: each part is bounded by the (unit, ...) indexes and LIMITed; ROW_NUMBER keeps each
+# part's order whichever way the database returns the UNION.
+_ISSUE_SQL_COLUMNS = (
+    "i.id, i.description, i.identified_on, i.status, i.priority, i.due_on, i.raised_by, "
+    "i.resolved_on, i.cannot_do_reason, i.needs_executive_help, i.owner, "
+    "p.display_name AS owner_name"
+)
+_NO_ROW = ", ".join(["NULL"] * 12)
+_OPEN_SQL = "i.status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+_PRIORITIES_SQL = ", ".join(str(p) for p in issue_rules.PRIORITY_LABELS)
+_ISSUE_PARTS = {
+    # "priority IN (every value)" lets the (unit, priority, identified_on) index answer the
+    # date range within the unit (measured on 100,000 issues: 14 ms -> 1 ms on SQLite)
+    "new": (
+        f"i.priority IN ({_PRIORITIES_SQL}) AND i.identified_on >= {{}} AND i.identified_on <= {{}}",
+        "i.identified_on DESC, i.id DESC",
+        LIST_LIMIT,
+    ),
+    "overdue": (f"{_OPEN_SQL} AND i.due_on < {{}}", "i.due_on, i.id", LIST_LIMIT),
+    "wins": (
+        "i.status IN ('resolved', 'closed') AND i.resolved_on >= {}",
+        "i.resolved_on DESC, i.id DESC",
+        LIST_LIMIT,
+    ),
+    "open": (_OPEN_SQL, "i.priority DESC, i.due_on, i.id", OPEN_LIMIT),
+}
+
+
+def _issue_lists_sql(unit_id: int, since, until, today) -> tuple[str, list]:
+    args = {"new": [since, until], "overdue": [today], "wins": [since], "open": []}
+    parts, values = [], []
+    for name, (where, order, limit) in _ISSUE_PARTS.items():
+        parts.append(
+            f"SELECT * FROM (SELECT '{name}' AS part, ROW_NUMBER() OVER (ORDER BY {order}) AS n, "
+            f"{_ISSUE_SQL_COLUMNS} FROM safety_issue i LEFT JOIN person p ON p.id = i.owner "
+            f"WHERE i.unit = {{}} AND {where} ORDER BY {order} LIMIT {limit}) AS rows_{name}"
+        )
+        values += [unit_id, *args[name]]
+    for name, (where, _order, _limit) in _ISSUE_PARTS.items():
+        if name == "open":
+            continue
+        parts.append(
+            f"SELECT '{name}' AS part, COUNT(*) AS n, {_NO_ROW} FROM safety_issue i "
+            f"WHERE i.unit = {{}} AND {where}"
+        )
+        values += [unit_id, *args[name]]
+    help_levels = ", ".join(f"'{level}'" for level in HELP_LEVELS)
+    parts.append(
+        f"SELECT 'barriers' AS part, COUNT(*) AS n, {_NO_ROW} FROM barrier "
+        "WHERE unit = {} AND status = 'open'"
+    )
+    parts.append(
+        f"SELECT 'help' AS part, COUNT(*) AS n, {_NO_ROW} FROM barrier "
+        f"WHERE unit = {{}} AND status = 'open' AND level IN ({help_levels})"
+    )
+    values += [unit_id, unit_id]
+    return " UNION ALL ".join(parts), values
+
+
+def _day(value):
+    """db.fetch gives SQLite dates as ISO text, PostgreSQL's as dates."""
+    return date.fromisoformat(value) if value.__class__ is str else value
+
+
+async def _issue_lists(unit_id: int, since, until, today) -> dict:
+    """{"new", "overdue", "wins", "open": decorated rows; "totals": {list: exact count}}."""
+    sql, values = _issue_lists_sql(unit_id, since, until, today)
+    lists: dict = {name: [] for name in _ISSUE_PARTS}
+    totals: dict[str, int] = {}
+    for row in sorted(await db.fetch(sql, *values), key=lambda r: (r["part"], r["n"])):
+        part = row.pop("part")
+        if row["id"] is None:
+            totals[part] = int(row["n"])
+            continue
+        row.pop("n")
+        for key in ("identified_on", "due_on", "resolved_on"):
+            row[key] = _day(row[key])
+        row["needs_executive_help"] = bool(row["needs_executive_help"])
+        lists[part].append(_decorate(row))
+    lists["totals"] = {
+        "new_issues": totals.get("new", 0),
+        "overdue": totals.get("overdue", 0),
+        "wins": totals.get("wins", 0),
+        "barriers": totals.get("barriers", 0),
+        "barriers_needing_help": totals.get("help", 0),
+    }
+    return lists
+
+
+async def programme_measures(unit_id: int):
+    """The unit's programme measures over the last 12 months (a collapsed part of the agenda:
+    five statements over a year of the log, so only when it is opened)."""
+    unit = (
+        await Unit.select(Unit.id, Unit.name, Unit.staff_headcount)
+        .where(Unit.id == unit_id)
+        .first()
+    )
+    return await measures_service.one_unit(unit) if unit else None
 
 
 def _unique(*lists: list[dict]) -> list[dict]:

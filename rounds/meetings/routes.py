@@ -11,6 +11,7 @@ from litestar.response import Response
 from rounds.core import clock
 from rounds.core.clock import local_today
 from rounds.meetings import rules, service
+from rounds.meetings.agenda import SHOWABLE
 from rounds.meetings.forms import (
     ActionForm,
     AddendumForm,
@@ -135,10 +136,25 @@ async def _meeting_page(
     problem: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    context = await service.meeting_page(viewer, meeting_id)
+    show = request.query_params.get("show", "")
+    if errors and any(key.startswith("assign-") for key in errors):
+        show = "priorities"  # a refused owner or due date is never among the hidden rows
+    show = show if show in SHOWABLE else ""
+    context = await service.meeting_page(viewer, meeting_id, programme=show == "programme")
+    # an agenda item's action form, asked for alone (htmx) or opened on the page (no JavaScript)
+    wanted = request.query_params.get("action", "")
+    item = next((i for i in context["all_items"] if str(i["id"]) == wanted), None)
+    item = item if context["can_edit"] else None
+    fragment = None
+    if not errors:
+        fragment = "meetings/_part.html" if show else "meetings/_action_form.html" if item else None
     return render(
         request,
         "meetings/meeting.html",
+        fragment=fragment,
+        show=show,
+        action_item=item["id"] if item else None,
+        item=item,
         **context,
         errors=errors or {},
         values=values or {},
@@ -172,8 +188,11 @@ def _notice(request: Request) -> str | None:
 
 
 def _done(request: Request, meeting_id: int, what: str, anchor: str = "") -> Response:
+    # a top issue just moved or assigned may be below the first rows: show them all
+    shown = "&show=priorities" if anchor.startswith("top-") else ""
     return redirect(
-        request, f"/meetings/{meeting_id}?done={what}" + (f"#{anchor}" if anchor else "")
+        request,
+        f"/meetings/{meeting_id}?done={what}{shown}" + (f"#{anchor}" if anchor else ""),
     )
 
 

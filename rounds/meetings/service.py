@@ -22,7 +22,7 @@ from rounds.issues import service as issues
 from rounds.issues.service import IssueInputError, screen
 from rounds.issues.tables import SafetyIssue
 from rounds.meetings import rules
-from rounds.meetings.agenda import build_agenda, snapshot_items
+from rounds.meetings.agenda import build_agenda, programme_measures, snapshot_items
 from rounds.meetings.tables import (
     Meeting,
     MeetingAction,
@@ -100,10 +100,16 @@ async def _meeting_for_change(viewer: Viewer, meeting_id: int, *, manage: bool =
     return meeting
 
 
-async def meeting_page(viewer: Viewer, meeting_id: int) -> dict:
-    """Everything the "run the meeting" page shows, in a handful of indexed queries."""
+async def meeting_page(viewer: Viewer, meeting_id: int, *, programme: bool = False) -> dict:
+    """Everything the "run the meeting" page shows, in a handful of indexed queries; the unit's
+    programme measures (five statements over a year of the log) only when asked for."""
     meeting = await get_meeting(viewer, meeting_id)
     context = await build_agenda(meeting)
+    context["programme"] = (
+        await programme_measures(meeting["unit"])
+        if programme and meeting["finalised_at"] is None
+        else None
+    )
     unit_id = meeting["unit"]
     context["can_edit"] = viewer.can_contribute(unit_id) and meeting["finalised_at"] is None
     context["can_manage"] = viewer.can_manage(unit_id) and meeting["finalised_at"] is None

@@ -19,7 +19,7 @@ from rounds.meetings.tables import (
 )
 from tests.conftest import form_error as raw_form_error
 from tests.conftest import post_form
-from tests.meetings.helpers import add_meeting, items, seeded_unit, version_of
+from tests.meetings.helpers import add_issue, add_meeting, items, seeded_unit, version_of
 
 
 def form_error(page: str, field: str) -> str | None:
@@ -74,8 +74,55 @@ async def test_agenda_builds_itself_from_the_units_data(client, world, login, qu
         for k in ("data", "new_issues", "commitments", "case", "priorities", "wins", "upward")
     ]
     assert order == sorted(order)
-    # a handful of indexed queries, whatever the size of the log (session lookups included)
-    assert counted.n <= 22, counted.queries
+    # a handful of indexed statements, whatever the size of the log: session, meeting, previous
+    # meeting, items, team, attendance, actions, measures, last events, the case, the four issue
+    # lists with their exact counts (one statement), barriers, their notes (23 before)
+    assert counted.n <= 13, counted.queries
+    assert len(response.content) < 50_000
+    # the unit's programme measures load when opened (five statements over a year of the log)
+    assert "Programme measures, last 12 months" in data and "Fed back %" not in html
+    assert f'hx-get="/meetings/{ids["meeting"]}?show=programme"' in data
+    # each action item's form (a list of issues) loads when opened
+    assert "Add an action item" in html and 'name="idempotency_key"' not in html
+
+
+async def test_long_agenda_lists_show_the_first_rows_and_the_rest_on_demand(
+    client, world, login, query_counter
+):
+    """Ten new issues: five on the page with "Show all 10", which htmx loads in place and
+    which, without JavaScript, opens the page with the list in full; the counts are exact."""
+    ids = await seeded_unit(world)
+    today = local_today()
+    for n in range(9):
+        await add_issue(
+            world.unit_a, f"Extra concern {n:02d}", identified_on=today - timedelta(days=1)
+        )
+    await login(client, "champion")
+    base = f"/meetings/{ids['meeting']}"
+    html = (await client.get(base)).text
+    new = section(html, "new_issues")
+    assert new.count('class="row mtg-issue"') == 5
+    assert f'href="{base}?show=new_issues#part-new_issues"' in new
+    assert "Show all 10 new issues" in new
+    with query_counter() as counted:
+        part = await client.get(base + "?show=new_issues", headers={"HX-Request": "true"})
+    assert part.status_code == 200 and "<html" not in part.text
+    assert part.text.count('class="row mtg-issue"') == 10 and "Show all" not in part.text
+    assert counted.n <= 13, counted.queries
+    plain = (await client.get(base + "?show=new_issues")).text
+    assert "<html" in plain and section(plain, "new_issues").count('class="row mtg-issue"') == 10
+    # the other lists stay as they were; the programme measures open without JavaScript too
+    programme = (await client.get(base + "?show=programme")).text
+    assert 'id="more-programme" open' in programme and "Fed back %" in programme
+    alone = await client.get(base + "?show=programme", headers={"HX-Request": "true"})
+    assert "Fed back %" in alone.text and "<html" not in alone.text
+    # an action item's form, alone for htmx, or open on the page without JavaScript
+    item = (await items(ids["meeting"]))["new_issues"]
+    form = await client.get(f"{base}?action={item}", headers={"HX-Request": "true"})
+    assert 'action="/meetings/' in form.text and f'name="item" value="{item}"' in form.text
+    assert "Extra concern 08" in form.text  # the section's issues, for an update
+    opened = (await client.get(f"{base}?action={item}")).text
+    assert f'id="item-{item}-action" open' in opened and f'name="item" value="{item}"' in opened
 
 
 async def test_champion_schedules_monthly_meetings_without_doubles(client, world, login):
