@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
@@ -82,6 +82,29 @@ async def mine(
 ACT_KINDS = ("note", "removed", "escalated")
 
 
+def _seen(params) -> dict:
+    """The barrier as the list showed it (version, level, owner, next follow-up), from the
+    form's URL; whatever is missing or garbled is left out (the saved value is used)."""
+    seen: dict = {}
+    version, owner, level = (
+        params.get("version", ""),
+        params.get("base_owner", ""),
+        params.get("base_level", ""),
+    )
+    if version.isdigit() and len(version) < 10:
+        seen["version"] = int(version)
+    if level in rules.LEVELS:
+        seen["level"] = level
+    if owner == "" or (owner.isdigit() and len(owner) < 10):
+        seen["owner"] = int(owner) if owner else None
+    try:
+        follow_up = params.get("base_next", "")
+        seen["next_follow_up_on"] = date.fromisoformat(follow_up) if follow_up else None
+    except ValueError:
+        pass
+    return seen if "version" in seen else {}
+
+
 @get("/barriers/{barrier_id:int}/act", name="barrier_act_form")
 async def act_form(
     request: Request,
@@ -95,7 +118,9 @@ async def act_form(
     if kind not in ACT_KINDS or viewer.read_only:
         raise NotFoundException()
     back = _back(next, barrier_id)
-    context = await service.follow_up_form(viewer, barrier_id, kind=kind, back=back)
+    context = await service.follow_up_form(
+        viewer, barrier_id, kind=kind, back=back, seen=_seen(request.query_params)
+    )
     if not wants_fragment(request):
         return redirect(request, f"/barriers/mine?act={barrier_id}-{kind}#b{barrier_id}-{kind}")
     pfx = f"b{barrier_id}-"

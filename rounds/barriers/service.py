@@ -287,11 +287,19 @@ async def follow_ups_panel(
     return panel
 
 
-async def follow_up_form(viewer: Viewer, barrier_id: int, *, kind: str, back: str) -> dict:
+async def follow_up_form(
+    viewer: Viewer, barrier_id: int, *, kind: str, back: str, seen: dict | None = None
+) -> dict:
     """What one follow-up action's form needs, for a barrier in "My follow-ups" (loaded when its
-    button is opened). Another unit's barrier is a 404."""
+    button is opened). `seen`: the barrier's version, level, owner and next follow-up as the list
+    showed them, kept as the form's base so a change made since is merged or offered as a choice.
+    Another unit's barrier is a 404."""
     row = await get_barrier(viewer, barrier_id)
     today = local_today()
+    if seen:
+        row.update(seen)
+        settings = await barrier_settings()
+        _decorate(row, today, settings["escalate_after_days"])
     return {
         "b": row,
         "panel": {

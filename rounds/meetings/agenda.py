@@ -35,7 +35,7 @@ from rounds.web.filters import day, due
 
 LIST_LIMIT = 20  # rows of each list read (and kept with the final minutes)
 FIRST_ROWS = 5  # rows of each list on the first screen; "Show all" loads the rest (SHOWABLE)
-SHOWABLE = ("new_issues", "overdue", "barriers", "priorities", "wins", "programme")
+SHOWABLE = ("new_issues", "overdue", "barriers", "priorities", "wins", "programme", "case")
 CHOICES_LIMIT = 30
 OPEN_LIMIT = 60  # open issues read for the top-issues list (the meeting's own ranking comes first)
 TOP_ISSUES = 10

@@ -145,15 +145,28 @@ async def _meeting_page(
     wanted = request.query_params.get("action", "")
     item = next((i for i in context["all_items"] if str(i["id"]) == wanted), None)
     item = item if context["can_edit"] else None
+    # a top issue's owner and due date form, likewise
+    wanted = request.query_params.get("assign", "")
+    assign_row = next((i for i in context["priorities"] if str(i["id"]) == wanted), None)
+    assign_row = assign_row if context["can_edit"] else None
     fragment = None
     if not errors:
-        fragment = "meetings/_part.html" if show else "meetings/_action_form.html" if item else None
+        if show:
+            fragment = "meetings/_part.html"
+        elif item:
+            fragment = "meetings/_action_form.html"
+        elif assign_row:
+            fragment = "meetings/_part.html"
+            # alone for htmx; on the page (no JavaScript) with every top issue shown
+            show = "assign" if wants_fragment(request) else "priorities"
     return render(
         request,
         "meetings/meeting.html",
         fragment=fragment,
         show=show,
         action_item=item["id"] if item else None,
+        assign_issue=assign_row["id"] if assign_row else None,
+        assign_row=assign_row,
         item=item,
         **context,
         errors=errors or {},

@@ -207,6 +207,15 @@ document.addEventListener("htmx:afterSettle", function (evt) {
   if (target && document.activeElement !== target && !list.contains(document.activeElement)) target.focus();
 });
 
+// A list shown in full in place ("Show all N" on the meeting agenda, [data-more]): the link that
+// was clicked is gone, so put focus on the list it opened.
+document.addEventListener("htmx:afterSettle", function (evt) {
+  var part = evt.detail && evt.detail.target;
+  if (!part || !part.hasAttribute || !part.hasAttribute("data-more")) return;
+  var target = part.querySelector("[data-focus-after-swap]");
+  if (target) target.focus();
+});
+
 // ---- Outbox: a captured concern is never lost (issue 11) -------------------------------------
 // Capture forms (form[data-outbox]: the round screen and quick capture) do not post directly.
 // Add puts the concern, with an idempotency key made here, into this person's outbox in

@@ -356,7 +356,7 @@ async def test_one_tap_actions_with_htmx_swap_the_list(client, world, login, que
     html = (await client.get("/")).text
     # each action's form loads when its button is opened (htmx), not with the list
     assert f'action="/barriers/{barrier_id}/notes"' not in html
-    assert f'hx-get="/barriers/{barrier_id}/act?kind=note&amp;next=/"' in html
+    assert f'hx-get="/barriers/{barrier_id}/act?kind=note&amp;next=/&amp;version=1&amp;' in html
     with query_counter() as counted:
         form = await client.get(
             f"/barriers/{barrier_id}/act?kind=note&next=/", headers={"HX-Request": "true"}
@@ -399,6 +399,17 @@ async def test_one_tap_actions_with_htmx_swap_the_list(client, world, login, que
     )
     assert ok.status_code == 200 and "Follow-up note saved" in ok.text
     assert "<html" not in ok.text
+    # a form opened later keeps the barrier as the list showed it as its base (so a change made
+    # meanwhile is merged or offered as a choice, as when the form was on the page)
+    seen = f"version={version}&base_level=executive&base_owner=&base_next={local_today()}"
+    stale = await client.get(
+        f"/barriers/{barrier_id}/act?kind=note&next=/&{seen}", headers={"HX-Request": "true"}
+    )
+    assert f'name="version" value="{version}"' in stale.text
+    fresh = await client.get(
+        f"/barriers/{barrier_id}/act?kind=note", headers={"HX-Request": "true"}
+    )
+    assert f'name="version" value="{int(version) + 1}"' in fresh.text
 
 
 async def test_wip_flag_above_the_configurable_limit(client, make_client, world, login):

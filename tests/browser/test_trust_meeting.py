@@ -58,7 +58,12 @@ def _meeting(tab, tab_factory) -> tuple[str, int]:
 
 def _action_form_with(tab, wanted):
     """The first agenda item's action form that offers an issue for which wanted(row) holds,
-    with that issue's id (rows: id, owner, due_on)."""
+    with that issue's id (rows: id, owner, due_on). Each form loads when its item's "Add an
+    action item" is opened."""
+    opened = tab.page.locator("details.mtg-action[id$='-action']")
+    for details in opened.all():
+        details.locator("summary").click()
+    expect(tab.page.locator("form[action$='/actions']")).to_have_count(opened.count())
     for form in tab.page.locator("form[action$='/actions']").all():
         ids = [
             int(v)
@@ -74,7 +79,8 @@ def _action_form_with(tab, wanted):
 
 
 def _fill_update(tab, form, issue_id: int, text: str) -> None:
-    form.locator("xpath=ancestor::details[1]/summary").click()
+    if form.locator("xpath=ancestor::details[1]").get_attribute("open") is None:
+        form.locator("xpath=ancestor::details[1]/summary").click()
     form.get_by_label("An update on an existing issue").check()
     form.locator("select[name=issue]").select_option(str(issue_id))
     form.get_by_label("What will be done").fill(text)
@@ -113,7 +119,7 @@ def test_member_cannot_take_over_an_issue_from_the_meeting(tab_factory):
     for li in tab.page.locator("li[id^='top-']").all():
         issue_id = int(li.get_attribute("id").removeprefix("top-"))
         if _issue(issue_id)[0] != member:
-            assert li.locator("form[action$='/assign']").count() == 0
+            assert li.locator("[id$='-assign']").count() == 0
     form, issue_id = _action_form_with(tab, lambda owner, due: owner not in (None, member))
     before = _issue(issue_id)
     later = (hospital_today() + timedelta(days=20)).isoformat()

@@ -123,6 +123,16 @@ async def test_long_agenda_lists_show_the_first_rows_and_the_rest_on_demand(
     assert "Extra concern 08" in form.text  # the section's issues, for an update
     opened = (await client.get(f"{base}?action={item}")).text
     assert f'id="item-{item}-action" open' in opened and f'name="item" value="{item}"' in opened
+    # a top issue's owner and due date, and the case picker: forms loaded when opened too
+    assert 'action="/meetings/' + str(ids["meeting"]) + '/case"' not in html
+    assert "/assign" not in section(html, "priorities").split("hx-get")[0]
+    top = re.search(r'id="top-(\d+)"', html).group(1)
+    assign = await client.get(f"{base}?assign={top}", headers={"HX-Request": "true"})
+    assert f'action="{base}/issues/{top}/assign"' in assign.text and "<html" not in assign.text
+    plain = (await client.get(f"{base}?assign={top}")).text
+    assert f'id="top-{top}-assign" open' in plain
+    picker = await client.get(f"{base}?show=case", headers={"HX-Request": "true"})
+    assert "Choose case" in picker.text and "Extra concern 08" in picker.text
 
 
 async def test_champion_schedules_monthly_meetings_without_doubles(client, world, login):
