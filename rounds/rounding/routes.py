@@ -11,7 +11,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Response
 
-from rounds.auth.access import ensure_admin, ensure_can_manage
+from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
 from rounds.core.clock import local_today
 from rounds.issues import rules as issue_rules
 from rounds.issues import service as issue_service
@@ -562,6 +562,10 @@ async def run_edit(
     if item is None:
         raise NotFoundException()
     ctx["mode"] = "help" if request.query_params.get("help") or not item["can_change"] else "edit"
+    if ctx["mode"] == "help":
+        # a leader reads the round; asking the executive for help is the unit's team's (and the
+        # executive's) to do - say so here rather than refuse the form after it is filled in
+        ensure_can_contribute(viewer, row["unit"])
     ctx["edit_values"] = _edit_values(item)
     if request.query_params.get("help"):
         ctx["edit_values"]["edit_needs_help"] = True

@@ -730,6 +730,11 @@ async def correct_concern(
     opening = needs_help and barrier is None
     rewording = barrier is not None and in_the_way != (base_in_the_way or "").strip()
     problems = _in_the_way_problems(in_the_way, required=opening or rewording)
+    if rewording and barrier["status"] != "open":
+        problems["in_the_way"] = (
+            "This barrier is already closed, so its title stays as it was when it was decided "
+            f"(“{barrier['description']}”). Add a note on the barrier instead."
+        )
     if problems:
         raise RoundInputError(problems)
     try:

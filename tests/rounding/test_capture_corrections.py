@@ -471,3 +471,47 @@ async def test_an_update_written_while_the_concern_is_removed_is_refused_not_los
         await issues.add_update(champion, issue_id, "Too late")
     assert not await SafetyIssue.exists().where(SafetyIssue.id == issue_id)
     assert await issues.IssueUpdate.count().where(issues.IssueUpdate.issue == issue_id) == 0
+
+
+async def test_a_leader_is_not_offered_the_needs_my_help_form(client, world, login):
+    """A leader reads the round: the "what's in the way" form is not shown to them (it would
+    only be refused once filled in); the answer says why."""
+    viewer, row = await _running(world)
+    issue_id = await _capture(viewer, row, "Leader looks at this one")
+    await login(client, "leader")
+    page = await client.get(f"/rounds/{row['id']}/run/issues/{issue_id}/edit?help=1")
+    assert page.status_code == 403
+    assert "CUSP team" in page.text and 'name="in_the_way"' not in page.text
+
+
+async def test_a_closed_barriers_title_is_not_reworded_from_the_round(world):
+    """Once the barrier is decided (removed, or cannot be removed), correcting the concern on
+    the round keeps its title as decided, and says so; other corrections still save."""
+    viewer, row = await _running(world)
+    issue_id = await _capture(
+        viewer, row, "Pump stands missing", needs_help=True, in_the_way="Budget"
+    )
+    await Barrier.update({Barrier.status: "removed"}).where(Barrier.issue == issue_id)
+    with pytest.raises(RoundInputError) as refused:
+        await _correct(
+            viewer,
+            row,
+            issue_id,
+            text="Pump stands missing",
+            was="Pump stands missing",
+            in_the_way="Budget for six stands",
+            base_in_the_way="Budget",
+        )
+    assert "already closed" in refused.value.errors["in_the_way"]
+    assert (await Barrier.select().where(Barrier.issue == issue_id).first())[
+        "description"
+    ] == "Budget"
+    await _correct(
+        viewer,
+        row,
+        issue_id,
+        text="Pump stands missing on 4 West",
+        was="Pump stands missing",
+        in_the_way="Budget",
+        base_in_the_way="Budget",
+    )
