@@ -18,7 +18,7 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
 
     def runner(*args, **kwargs) -> int:
         async def main() -> int:
-            from rounds import db
+            from rounds import db, migrations
             from rounds.audit import service as audit
             from rounds.auth import mfa
             from rounds.install import ensure_defaults
@@ -34,7 +34,7 @@ def _with_db(fn: Callable[..., Awaitable[int | None]]) -> Callable[..., int]:
             )
             await db.start(engine)
             try:
-                await db.migrate(engine)
+                await migrations.migrate(engine)
                 await ensure_defaults()
                 return (await fn(settings, *args, **kwargs)) or 0
             finally:

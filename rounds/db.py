@@ -486,25 +486,3 @@ async def fetch_off_loop(sql: str, *args) -> list[dict]:
             conn.close()
 
     return await asyncio.to_thread(read)
-
-
-async def migrate(engine: Engine, *, quiet: bool = True) -> None:
-    """Run every app's Piccolo migrations forwards on this engine (idempotent)."""
-    import contextlib
-    import io
-    import os
-
-    os.environ["PICCOLO_CONF"] = "rounds.piccolo_conf"
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-    from piccolo.apps.migrations.tables import Migration
-
-    import rounds.piccolo_conf as conf
-
-    bind(engine)
-    conf.DB = engine
-    Migration._meta.db = engine
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
-        result = await run_forwards(app_name="all")
-    if not result.success:
-        raise RuntimeError(f"Migration failed: {result.message}\n{out.getvalue()}")

@@ -24,7 +24,7 @@ from asgi_lifespan import LifespanManager
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from rounds import db
+from rounds import db, migrations
 from rounds.app import create_app
 from rounds.audit import service as audit_service
 from rounds.auth import passwords
@@ -95,7 +95,7 @@ def database_template(tmp_path_factory):
             await conn.close()
             engine = db.make_engine(_with_database(PG_URL, name))
             await db.start(engine)
-            await db.migrate(engine)
+            await migrations.migrate(engine)
             await db.stop(engine)
 
         run_in_thread(create)
@@ -112,7 +112,7 @@ def database_template(tmp_path_factory):
 
         async def create():
             engine = db.make_engine(f"sqlite:///{path}")
-            await db.migrate(engine)
+            await migrations.migrate(engine)
             await ensure_defaults()
             await db.stop(engine)
 

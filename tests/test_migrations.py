@@ -1,13 +1,13 @@
 """Migrations build the whole schema from empty, and running them again changes nothing."""
 
-from rounds import db
+from rounds import db, migrations
 
 
 async def test_schema_from_empty(engine):
     # `engine` was migrated from empty for this run (SQLite template or a fresh PostgreSQL database).
     for table in db.all_tables():
         assert await table.count() >= 0, table._meta.tablename
-    await db.migrate(engine)  # idempotent
+    await migrations.migrate(engine)  # idempotent
     head = await db.raw("SELECT seq FROM audit_head")
     assert len(head) == 1
 
