@@ -16,7 +16,7 @@ from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin
 from rounds.barriers import forms, reminders, rules, service
 from rounds.core.clock import local_today
-from rounds.issues.service import IssueInputError
+from rounds.core.errors import InputError as IssueInputError
 from rounds.web import merging
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem

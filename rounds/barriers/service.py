@@ -17,8 +17,9 @@ from rounds.barriers import rules
 from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.core import clock, merging
 from rounds.core.clock import local_today
+from rounds.core.errors import InputError as IssueInputError
+from rounds.core.identifiers import screen
 from rounds.core.tables import Membership, Person, Setting
-from rounds.issues.service import IssueInputError, screen
 from rounds.issues.tables import SafetyIssue
 from rounds.measures import definitions as measures
 

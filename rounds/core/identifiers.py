@@ -801,3 +801,28 @@ def role_message(findings: list[Finding], roles: list[str] | tuple[str, ...] = (
         f"Give a role, not a name: {shown}.{offer} Your text is kept so you can edit it.",
         tuple(f.text for f in findings[:3]),
     )
+
+
+# --- screening a form's free text (every feature: issues, rounds, barriers, meetings, concerns) --
+
+# Fields that take a role ("RN, nights"), never a person's name.
+ROLE_FIELDS = frozenset({"raised_by", "role", "guest_role", "roles", "staff_roles"})
+
+
+def screen(fields: dict[str, str], *, roles: list[str] | None = None) -> dict[str, str]:
+    """{field: message} for every free-text field holding a likely patient identifier.
+
+    Fields named in ROLE_FIELDS also refuse personal names; `roles` (the roles already used on
+    the unit) are offered in that message. Messages carry the parts to highlight (`.parts`)."""
+    errors = {}
+    for name, text in fields.items():
+        text = text or ""
+        if name in ROLE_FIELDS:
+            findings = find_personal_names(text)
+            if findings:
+                errors[name] = role_message(findings, roles or ())
+            continue
+        findings = find_identifiers(text)
+        if findings:
+            errors[name] = explain(findings, text)
+    return errors

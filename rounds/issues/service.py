@@ -14,42 +14,13 @@ from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_see
 from rounds.core import clock, merging
 from rounds.core.clock import local_today
-from rounds.core.identifiers import explain, find_identifiers, find_personal_names, role_message
+from rounds.core.errors import InputError as IssueInputError
+from rounds.core.identifiers import ROLE_FIELDS as ROLE_FIELDS
+from rounds.core.identifiers import find_personal_names, screen
 from rounds.core.tables import Membership, Unit
 from rounds.issues import rules
 from rounds.issues.tables import Category, IssueUpdate, SafetyIssue
 from rounds.measures import definitions as measures
-
-
-class IssueInputError(Exception):
-    """Bad input for an issue, by field: {field: message}."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
-# Fields that take a role ("RN, nights"), never a person's name.
-ROLE_FIELDS = frozenset({"raised_by", "role", "guest_role", "roles", "staff_roles"})
-
-
-def screen(fields: dict[str, str], *, roles: list[str] | None = None) -> dict[str, str]:
-    """{field: message} for every free-text field holding a likely patient identifier.
-
-    Fields named in ROLE_FIELDS also refuse personal names; `roles` (the roles already used on
-    the unit) are offered in that message. Messages carry the parts to highlight (`.parts`)."""
-    errors = {}
-    for name, text in fields.items():
-        text = text or ""
-        if name in ROLE_FIELDS:
-            findings = find_personal_names(text)
-            if findings:
-                errors[name] = role_message(findings, roles or ())
-            continue
-        findings = find_identifiers(text)
-        if findings:
-            errors[name] = explain(findings, text)
-    return errors
 
 
 async def roles_in_use(unit_id: int, limit: int = 6) -> list[str]:
