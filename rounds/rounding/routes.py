@@ -18,7 +18,7 @@ from rounds.issues import service as issue_service
 from rounds.issues.service import Conflict as IssueConflict
 from rounds.issues.service import IssueInputError
 from rounds.issues.service import can_edit as issue_can_edit
-from rounds.rounding import briefing, calendar, measures, rules, service
+from rounds.rounding import briefing, calendar, measures, rules, service, starting
 from rounds.rounding.forms import (
     BriefingForm,
     CancelForm,
@@ -357,8 +357,8 @@ async def briefing_save(request: Request, viewer: ViewerDep, round_id: FromPath[
 async def start_round(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
     data = await read_form(request)
     try:
-        await service.start(viewer, round_id, confirmed=data.get("confirm") == "yes")
-    except service.NeedsConfirmation as exc:
+        await starting.start(viewer, round_id, confirmed=data.get("confirm") == "yes")
+    except starting.NeedsConfirmation as exc:
         row = await service.get_round(viewer, round_id)
         return render(request, "rounding/start_confirm.html", round=row, reasons=exc.reasons)
     except RoundInputError as exc:
