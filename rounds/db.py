@@ -12,12 +12,14 @@ import sqlite3
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 APPS = (
     "rounds.core.piccolo_app",
@@ -51,7 +53,7 @@ query_listeners: list = []
 statement_listeners: list = []
 
 
-def _count_one(statement: object = "", args: tuple | list | None = None) -> None:
+def _count_one(statement: str | QueryString = "", args: tuple | list | None = None) -> None:
     box = _query_count.get()
     if box is not None:
         box[0] += 1
@@ -128,7 +130,9 @@ class KeptSQLiteEngine(SQLiteEngine):
             pending = aiosqlite.connect(**self.connection_kwargs)
             pending._thread.daemon = True  # never keep the process alive for this connection
             self._kept = await pending
-            self._kept.row_factory = dict_factory
+            # aiosqlite annotates row_factory as a type; it passes it to sqlite3, which takes any
+            # callable (Piccolo's own engine sets this same function).
+            self._kept.row_factory = dict_factory  # pyright: ignore[reportAttributeAccessIssue]
             await self._kept.execute("PRAGMA foreign_keys = 1")
             self._kept_loop = loop
             self._kept_lock = asyncio.Lock()
@@ -385,6 +389,17 @@ async def ping() -> bool:
         return True
     except Exception:
         return False
+
+
+def found(row: dict[str, Any] | None) -> dict[str, Any]:
+    """A row that `.first()` read and the caller knows is there (it was checked a moment ago,
+    or a foreign key points at it). Gone means it was removed in between, by another device:
+    answered as for an id that never existed (404), not as a crash on indexing None."""
+    if row is None:
+        from litestar.exceptions import NotFoundException
+
+        raise NotFoundException()
+    return row
 
 
 def _select_one():

@@ -182,6 +182,7 @@ async def build_scale(
     if isinstance(engine, db.SQLiteEngine):
         await asyncio.to_thread(_write_sqlite, engine.path, rows)
     else:
+        assert isinstance(engine, db.PostgresEngine)  # make_engine makes only these two
         await _write_postgres(engine.config, rows)
     counts = {table: len(r) for table, (_cols, r) in rows.items()}
     say(
@@ -526,7 +527,9 @@ def _generate(
             else None
         )
         feedback_given = (
-            (resolved_on + timedelta(days=rng.randint(0, 10))) if status == "closed" else None
+            (resolved_on + timedelta(days=rng.randint(0, 10)))
+            if status == "closed" and resolved_on is not None  # closed is always resolved
+            else None
         )
         if feedback_given and feedback_given > today:
             feedback_given = today

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -33,6 +33,17 @@ UNIT_ROLE_LABELS = {
     "member": "CUSP team member",
 }
 
+# pydantic checks a value is one of the keys above; a Literal built at run time is beyond a
+# type checker, so to it these are what they are once validated: str.
+if TYPE_CHECKING:
+    UnitKind = str
+    Role = str
+    UnitRole = str
+else:
+    UnitKind = Literal[tuple(UNIT_KINDS)]
+    Role = Literal[tuple(ROLE_LABELS)]
+    UnitRole = Literal[tuple(UNIT_ROLE_LABELS)]
+
 
 class _Form(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
@@ -40,7 +51,7 @@ class _Form(BaseModel):
 
 class UnitForm(_Form):
     name: str = Field(min_length=1, max_length=120)
-    kind: Literal[tuple(UNIT_KINDS)]  # type: ignore[valid-type]
+    kind: UnitKind
     facility: str = Field(default="", max_length=120)
     staff_headcount: int = Field(default=0, ge=0, le=5000)
     active: bool = False
@@ -61,7 +72,7 @@ class PersonForm(_Form):
     email: str = Field(max_length=254)
     display_name: str = Field(min_length=1, max_length=120)
     job_title: str = Field(default="", max_length=120)
-    role: Literal[tuple(ROLE_LABELS)]  # type: ignore[valid-type]
+    role: Role
     active: bool = False
     version: int = 0
 
@@ -81,7 +92,7 @@ class PersonForm(_Form):
 
 class MembershipForm(_Form):
     person_id: int
-    unit_role: Literal[tuple(UNIT_ROLE_LABELS)]  # type: ignore[valid-type]
+    unit_role: UnitRole
 
 
 class PasswordForm(_Form):

@@ -508,7 +508,7 @@ async def export_csv(request: Request, viewer: ViewerDep, unit: FromQuery[str] =
             "Link",
         ]
     )
-    for level, rows in data["groups"]:
+    for level, rows in data.groups:
         for r in rows:
             writer.writerow(
                 [
@@ -534,7 +534,7 @@ async def export_csv(request: Request, viewer: ViewerDep, unit: FromQuery[str] =
         "export",
         "barrier",
         unit_id=_int(unit),
-        changes={"rows": sum(len(rows) for _, rows in data["groups"]), "unit": unit[:40]},
+        changes={"rows": sum(len(rows) for _, rows in data.groups), "unit": unit[:40]},
     )
     filename = f"open-barriers-{local_today().isoformat()}.csv"
     return Response(

@@ -6,7 +6,9 @@ follow-up log (BarrierNote) and to the audit log in one write transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
@@ -322,8 +324,8 @@ async def escalated_by(viewer: Viewer) -> list[dict]:
             BarrierNote.at,
             BarrierNote.to_level,
             BarrierNote.barrier.description.as_alias("description"),
-            BarrierNote.barrier.unit.name.as_alias("unit_name"),
-            BarrierNote.barrier.owner.display_name.as_alias("owner_name"),
+            BarrierNote.barrier._.unit._.name.as_alias("unit_name"),
+            BarrierNote.barrier._.owner._.display_name.as_alias("owner_name"),
         )
         .where(
             (BarrierNote.author == viewer.id)
@@ -378,7 +380,19 @@ def _visible(query, viewer: Viewer):
     return query.where(condition)
 
 
-async def board(viewer: Viewer, *, unit_id: int | None = None) -> dict:
+@dataclass(frozen=True)
+class BarrierBoard:
+    """Open barriers by escalation level, board and C-suite first, each level oldest first."""
+
+    groups: list[tuple[str, list[dict[str, Any]]]]  # (level, its barriers)
+    total: int  # shown (at most BOARD_LIMIT)
+    escalation_due_count: int
+    overdue_count: int  # overdue, escalation due included
+    truncated: bool  # more than BOARD_LIMIT open: choose a unit, or export
+    settings: dict[str, int]  # barrier_settings()
+
+
+async def board(viewer: Viewer, *, unit_id: int | None = None) -> BarrierBoard:
     """Open barriers across the units the viewer can see, by escalation level (board and C-suite
     on top) and age (oldest first)."""
     settings = await barrier_settings()
@@ -410,14 +424,14 @@ async def board(viewer: Viewer, *, unit_id: int | None = None) -> dict:
         _decorate(row, today, settings["escalate_after_days"])
         row["age_days"] = (today - _local_date(row["created_at"])).days
         groups.setdefault(row["level"], []).append(row)
-    return {
-        "groups": [(level, groups[level]) for level in groups],
-        "total": len(rows),
-        "escalation_due_count": sum(1 for r in rows if r["state"] == "escalation_due"),
-        "overdue_count": sum(1 for r in rows if r["state"] in ("overdue", "escalation_due")),
-        "truncated": truncated,
-        "settings": settings,
-    }
+    return BarrierBoard(
+        groups=[(level, groups[level]) for level in groups],
+        total=len(rows),
+        escalation_due_count=sum(1 for r in rows if r["state"] == "escalation_due"),
+        overdue_count=sum(1 for r in rows if r["state"] in ("overdue", "escalation_due")),
+        truncated=truncated,
+        settings=settings,
+    )
 
 
 def _local_date(value) -> date:

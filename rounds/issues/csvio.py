@@ -233,11 +233,13 @@ def export_table(issues: list[dict]) -> tuple[list[str], list[list]]:
             elif name == "owner":
                 value = issue.get("owner_email")
             elif name == "priority":
-                value = rules.PRIORITY_LABELS.get(issue.get("priority"), "")
+                priority = issue.get("priority")
+                value = rules.PRIORITY_LABELS.get(priority, "") if priority is not None else ""
             elif name == "needs_executive_help":
                 value = "yes" if issue.get(name) else "no"
             elif name in _CODES:
-                value = _CODES[name].get(issue.get(name), issue.get(name))
+                code = issue.get(name)
+                value = _CODES[name].get(code, code) if code is not None else None
             elif name in _DATES:
                 value = _as_date(issue.get(name))
             else:
@@ -247,8 +249,11 @@ def export_table(issues: list[dict]) -> tuple[list[str], list[list]]:
     return HEADERS, rows
 
 
-def _as_date(value) -> date | None:
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else value
+def _as_date(value: date | str | None) -> date | None:
+    """ISO text (SQLite's fast reads) or a date (PostgreSQL); "" or None is no date."""
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10]) if value else None
+    return value
 
 
 def export_csv(issues: list[dict]) -> bytes:
@@ -723,6 +728,8 @@ async def _insert(viewer, unit_id, row: ImportRow, digest: str, window: int, now
 
 async def _update(viewer, unit_id, row: ImportRow, now) -> None:
     current = await SafetyIssue.select().where(SafetyIssue.id == row.issue_id).first()
+    if current is None:  # gone since the preview: as for one changed since
+        raise ImportChanged(row.issue_id)
     new = {
         name: value
         for name, value in row.values.items()

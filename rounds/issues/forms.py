@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rounds.issues import rules
 
 _OVERRIDES = ("", "high", "medium", "low")
+
+# Each closed set of codes is defined once (rules); pydantic checks a value is one of them. A
+# Literal built at run time is beyond a type checker, so to it these are what they are once
+# validated: str.
+if TYPE_CHECKING:
+    Source = str
+    Harm = str
+    Likelihood = str
+    Ease = str
+    Override = str
+    FeedbackHow = str
+    Status = str
+else:
+    Source = Literal[tuple(rules.SOURCES)]
+    Harm = Literal[("", *rules.HARMS)]
+    Likelihood = Literal[("", *rules.LIKELIHOODS)]
+    Ease = Literal[("", *rules.EASE)]
+    Override = Literal[_OVERRIDES]
+    FeedbackHow = Literal[("", *rules.FEEDBACK_HOW)]
+    Status = Literal[tuple(rules.STATUSES)]
 
 
 def _blank_none(value):
@@ -26,7 +46,7 @@ class CaptureForm(_Form):
     description: str = Field(default="", max_length=4000)
     raised_by: str = Field(default="", max_length=80)
     category: int | None = None
-    source: Literal[tuple(rules.SOURCES)] = "safety_round"  # type: ignore[valid-type]
+    source: Source = "safety_round"
     needs_executive_help: bool = False
     idempotency_key: str = Field(default="", max_length=64)
 
@@ -48,14 +68,14 @@ class IssueForm(_Form):
 
     version: int
     identified_on: date
-    source: Literal[tuple(rules.SOURCES)]  # type: ignore[valid-type]
+    source: Source
     description: str = Field(max_length=4000)
     raised_by: str = Field(default="", max_length=80)
     category: int | None = None
-    harm: Literal[("", *rules.HARMS)] = ""  # type: ignore[valid-type]
-    likelihood: Literal[("", *rules.LIKELIHOODS)] = ""  # type: ignore[valid-type]
-    ease: Literal[("", *rules.EASE)] = ""  # type: ignore[valid-type]
-    priority_override: Literal[_OVERRIDES] = ""  # type: ignore[valid-type]
+    harm: Harm = ""
+    likelihood: Likelihood = ""
+    ease: Ease = ""
+    priority_override: Override = ""
     priority_reason: str = Field(default="", max_length=2000)
     action_plan: str = Field(default="", max_length=4000)
     owner: int | None = None
@@ -63,7 +83,7 @@ class IssueForm(_Form):
     success_measure: str = Field(default="", max_length=2000)
     feedback_due_on: date | None = None
     feedback_given_on: date | None = None
-    feedback_how: Literal[("", *rules.FEEDBACK_HOW)] = ""  # type: ignore[valid-type]
+    feedback_how: FeedbackHow = ""
     feedback_said: str = Field(default="", max_length=4000)
     outcome: str = Field(default="", max_length=2000)
     needs_executive_help: bool = False
@@ -91,7 +111,7 @@ class IssueForm(_Form):
 class StatusForm(_Form):
     version: int
     base_status: str = ""  # the status the form was opened at ("" on older pages)
-    status: Literal[tuple(rules.STATUSES)]  # type: ignore[valid-type]
+    status: Status
     reason: str = Field(default="", max_length=2000)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from rounds import db
@@ -423,6 +423,18 @@ class LogRow:
     Equal (and hashed) by the values read from the database, which with the date determine
     everything shown: the key under which its rendered HTML is reused (web/fragments.py)."""
 
+    # The columns Python reads or sets here (decorate_row); the rest come from the SELECT and
+    # are read by the template only.
+    status: str
+    identified_on: date | None
+    due_on: date | None
+    feedback_due_on: date | None
+    feedback_given_on: date | None
+    light: str | None
+    status_label: str
+    # only when the caller selects it (columns=", i.status_changed_at": the home panels)
+    status_changed_at: datetime
+
     def __init__(self, values: dict):
         self.__dict__.update(values)
         self._key = tuple(values.values())
@@ -641,6 +653,7 @@ async def filter_choices(viewer: Viewer, f: LogFilters) -> FilterChoices:
     """Everything the filter selects offer, in one statement (it runs on every filter change)."""
     args: list = []
     units_where = owners_where = ""
+    units: list[int] = []
     if not viewer.sees_all_units:
         units = _visible_unit_ids(viewer)
         units_where = f" WHERE id IN ({_placeholders(units)})"

@@ -152,7 +152,7 @@ async def _capture_context(viewer, unit, values, errors, added=None):
 async def capture_page(request: Request, viewer: ViewerDep, unit_id: FromPath[int]) -> Response:
     unit = await get_unit(viewer, unit_id)
     ensure_can_contribute(viewer, unit_id)
-    added = request.query_params.get("added")
+    added = request.query_params.get("added") or ""
     values = {
         "idempotency_key": _new_key(),
         "source": request.query_params.get("source") or "safety_round",
@@ -162,7 +162,7 @@ async def capture_page(request: Request, viewer: ViewerDep, unit_id: FromPath[in
         "issues/capture.html",
         fragment="issues/_capture.html",
         **await _capture_context(
-            viewer, unit, values, {}, added=int(added) if (added or "").isdigit() else None
+            viewer, unit, values, {}, added=int(added) if added.isdigit() else None
         ),
     )
 
@@ -511,7 +511,7 @@ async def stoplight_markdown(
     return _markdown(await service.stoplight_report(viewer, unit_id, days=_days(request)))
 
 
-def _markdown(report: dict) -> Response:
+def _markdown(report: service.StoplightReport) -> Response:
     return Response(
         content=service.stoplight_markdown(report), media_type="text/markdown; charset=utf-8"
     )
@@ -643,7 +643,7 @@ async def category_change(
             await service.set_category_active(viewer, category_id, action == "activate")
         else:
             form, errors = validate(CategoryForm, data)
-            if errors:
+            if errors or form is None:
                 raise service.IssueInputError(errors)
             await service.save_category(viewer, form.name, category_id)
     except service.IssueInputError as exc:

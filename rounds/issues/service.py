@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from rounds import db
 from rounds.audit import service as audit
@@ -122,7 +123,7 @@ async def capture(
     try:
         async with db.write_transaction():
             if key and await SafetyIssue.exists().where(SafetyIssue.idempotency_key == key):
-                row = (
+                row = db.found(
                     await SafetyIssue.select(SafetyIssue.id)
                     .where(SafetyIssue.idempotency_key == key)
                     .first()
@@ -717,7 +718,19 @@ async def recently_captured(viewer: Viewer, unit_id: int, *, limit: int = 20) ->
 # --- staff stoplight report -----------------------------------------------------------------
 
 
-async def stoplight_report(viewer: Viewer, unit_id: int, *, days: int = 90) -> dict:
+@dataclass(frozen=True)
+class StoplightReport:
+    """The staff stoplight ("you said, we did") of a unit: no names, only what was raised and
+    what happened to it."""
+
+    unit: dict[str, Any]  # id, name
+    groups: dict[str, list[dict[str, Any]]]  # "green", "yellow", "red": newest change first
+    days: int  # changed within this many days (or still in progress)
+    today: date
+    count: int
+
+
+async def stoplight_report(viewer: Viewer, unit_id: int, *, days: int = 90) -> StoplightReport:
     """ "You said, we did": issues with a stoplight that changed in the last `days` days, plus
     everything still in progress. Only staff words, outcomes and reasons - no names."""
     ensure_can_see(viewer, unit_id)
@@ -749,26 +762,24 @@ async def stoplight_report(viewer: Viewer, unit_id: int, *, days: int = 90) -> d
         )
         .order_by(SafetyIssue.status_changed_at, ascending=False)
     )
-    groups = {"green": [], "yellow": [], "red": []}
+    groups: dict[str, list[dict]] = {"green": [], "yellow": [], "red": []}
     for row in rows:
-        row["light"] = rules.stoplight(row["status"])
-        groups[row["light"]].append(row)
-    return {
-        "unit": unit,
-        "groups": groups,
-        "days": days,
-        "today": local_today(),
-        "count": len(rows),
-    }
+        light = rules.stoplight(row["status"])
+        assert light is not None  # only statuses with a light are selected above
+        row["light"] = light
+        groups[light].append(row)
+    return StoplightReport(
+        unit=unit, groups=groups, days=days, today=local_today(), count=len(rows)
+    )
 
 
-def stoplight_markdown(report: dict) -> str:
+def stoplight_markdown(report: StoplightReport) -> str:
     from rounds.web.filters import day
 
     lines = [
-        f"# {report['unit']['name']} – you said, we did",
+        f"# {report.unit['name']} – you said, we did",
         "",
-        f"Safety concerns staff raised and what happened, as of {day(report['today'])}.",
+        f"Safety concerns staff raised and what happened, as of {day(report.today)}.",
         "",
     ]
     titles = {
@@ -777,7 +788,7 @@ def stoplight_markdown(report: dict) -> str:
         "red": "Can't do – here's why (red)",
     }
     for light in ("green", "yellow", "red"):
-        items = report["groups"][light]
+        items = report.groups[light]
         lines.append(f"## {titles[light]} – {len(items)}")
         lines.append("")
         if not items:

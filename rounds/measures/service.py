@@ -192,7 +192,9 @@ async def unit_figures(units: list[dict], period: Period) -> dict[int, Figures]:
         period.start,
         period.end,
     ):
-        days = (_day(row["feedback_given_on"]) - _day(row["identified_on"])).days
+        given, identified = _day(row["feedback_given_on"]), _day(row["identified_on"])
+        assert given is not None and identified is not None  # FED_BACK; identified_on NOT NULL
+        days = (given - identified).days
         out[row["unit"]].feedback_days.append(days)
 
     # rounds scheduled in the period, up to today

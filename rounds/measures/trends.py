@@ -4,8 +4,10 @@ previous one". Every value comes from the definitions in `definitions.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from rounds import db
 from rounds.core.clock import local, start_of_day
@@ -106,7 +108,9 @@ async def monthly(unit_ids: list[int], today: date) -> list[Series]:
         first,
         today,
     ):
-        k = _key(_day(row["month"]))
+        month = _day(row["month"])
+        assert month is not None  # unit_measure.month is NOT NULL
+        k = _key(month)
         if k in sums:
             sums[k] = {c: int(row[c] or 0) for c in columns}
 
@@ -172,7 +176,9 @@ class Change:
     words: str  # e.g. "up 6 points, better"
 
 
-def _compare(label: str, now, before, *, better: str, unit: str = "", fmt=str) -> Change:
+def _compare(
+    label: str, now, before, *, better: str, unit: str = "", fmt: Callable[[Any], str] = str
+) -> Change:
     shown_now = "–" if now is None else fmt(now) + unit
     shown_before = "–" if before is None else fmt(before) + unit
     if now is None or before is None:

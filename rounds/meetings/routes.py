@@ -131,7 +131,7 @@ async def _meeting_page(
     *,
     errors: dict[str, dict] | None = None,
     values: dict[str, dict] | None = None,
-    item_state: dict[int, dict] | None = None,
+    item_state: dict[int | str, dict] | None = None,  # by item id, or "summary"
     notice: str | None = None,
     problem: str | None = None,
     status_code: int = 200,

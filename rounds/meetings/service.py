@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypedDict
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
@@ -168,7 +169,21 @@ async def next_meeting(viewer: Viewer) -> dict | None:
     return await query.order_by(Meeting.scheduled_at).first()
 
 
-async def unit_history(viewer: Viewer, unit_id: int) -> dict:
+class UnitHistory(TypedDict):
+    """A unit's meetings page (spread into its template, so a dict with these keys)."""
+
+    unit: dict[str, Any]  # id, name
+    meetings: list[dict[str, Any]]  # newest first, with day, executive_present, actions...
+    upcoming: list[dict[str, Any]]  # not finalised, today or later, soonest first
+    held: int  # finalised in the last 365 days
+    expected: int  # meetings expected in that window
+    executive_attended: int  # of those held
+    actions_total: int
+    actions_on_time: int
+    has_executive: bool
+
+
+async def unit_history(viewer: Viewer, unit_id: int) -> UnitHistory:
     """Meetings held vs expected, the executive partner's attendance, actions done by their due date."""
     ensure_can_see(viewer, unit_id)
     unit = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
@@ -388,10 +403,12 @@ async def save_item(
     if errors:
         raise MeetingInputError(errors)
     async with db.write_transaction():
-        locked = await Meeting.select(Meeting.finalised_at).where(Meeting.id == meeting_id).first()
+        locked = db.found(
+            await Meeting.select(Meeting.finalised_at).where(Meeting.id == meeting_id).first()
+        )
         if locked["finalised_at"] is not None:  # finalised from another device a moment ago
             raise Locked({**meeting, **locked})
-        current = await MeetingItem.select().where(MeetingItem.id == item_id).first()
+        current = db.found(await MeetingItem.select().where(MeetingItem.id == item_id).first())
         values = {"minutes": minutes, "decisions": decisions}
         if current["version"] != version:
             if current["minutes"] == minutes and current["decisions"] == decisions:
@@ -780,7 +797,7 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
     elif due_on is None and "issue" not in errors:
         errors["due_on"] = "Give a due date – every action needs one."
     if issue and (data.owner_id or data.due_on):
-        chosen = await SafetyIssue.select().where(SafetyIssue.id == issue["id"]).first()
+        chosen = db.found(await SafetyIssue.select().where(SafetyIssue.id == issue["id"]).first())
         if not issues.can_edit(viewer, chosen):
             errors["owner"] = NOT_YOURS + " Leave Owner and Due date empty to add the update only."
     if data.item_id is not None and not await MeetingItem.exists().where(
@@ -828,10 +845,11 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
         now = clock.now()
         if data.kind == "update":
             # An update on the issue; owner and due date change only when chosen here.
+            assert issue is not None  # an update without its issue was refused above
             chosen = {k: v for k, v in (("owner", data.owner_id), ("due_on", data.due_on)) if v}
             note = f"Team meeting {day(meeting['scheduled_at'])}: {description}"
             if chosen:
-                await _change_issue(viewer, issue_id, chosen, note=note)
+                await _change_issue(viewer, issue["id"], chosen, note=note)
             else:  # any team member may add an update
                 await issues.insert_update(viewer, {"id": issue_id, "unit": unit_id}, note)
         values = {
@@ -896,7 +914,7 @@ async def save_summary(
     if errors:
         raise MeetingInputError(errors)
     async with db.write_transaction():
-        current = (
+        current = db.found(
             await Meeting.select(Meeting.version, Meeting.upward_summary, Meeting.finalised_at)
             .where(Meeting.id == meeting_id)
             .first()

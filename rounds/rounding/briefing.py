@@ -617,7 +617,7 @@ async def save_notes(
                 unit_id=row["unit"],
                 changes={"status": ["scheduled", "briefed"]},
             )
-    return await Briefing.select().where(Briefing.round == round_id).first()
+    return db.found(await Briefing.select().where(Briefing.round == round_id).first())
 
 
 def recent(value: datetime | None, days: int = 2) -> bool:

@@ -112,18 +112,17 @@ async def save_month(
         if existing is not None and existing["version"] != version:
             raise Conflict()
         if existing is None:
-            row = (
-                await UnitMeasure.insert(
-                    UnitMeasure(
-                        unit=unit_id,
-                        month=month,
-                        **values,
-                        entered_by=viewer.id,
-                        entered_at=now,
-                        version=1,
-                    )
-                ).returning(UnitMeasure.id)
-            )[0]
+            # columns of several types: a dict[str, int] spread among Table's own keyword
+            # parameters (_data, _ignore_missing...) would not type-check
+            columns: dict[str, Any] = {
+                "unit": unit_id,
+                "month": month,
+                **values,
+                "entered_by": viewer.id,
+                "entered_at": now,
+                "version": 1,
+            }
+            row = (await UnitMeasure.insert(UnitMeasure(**columns)).returning(UnitMeasure.id))[0]
             await audit.record(
                 viewer.actor,
                 "create",

@@ -5,8 +5,7 @@ No database here, so every rule can be tested with hand-checked numbers.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 # The harm rates, their arithmetic and the reach mark are programme measures, defined once there.
 from rounds.measures.definitions import RATES, rate
@@ -28,7 +27,7 @@ MAX_SERIES_ROUNDS = 60
 # --- schedules -----------------------------------------------------------------------------
 
 
-def local_datetime(on: date, at: time, tz: ZoneInfo) -> datetime:
+def local_datetime(on: date, at: time, tz: tzinfo) -> datetime:
     """A wall-clock date and time on the unit, as an aware datetime."""
     return datetime.combine(on, at, tzinfo=tz)
 
