@@ -12,6 +12,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Response
 
+from rounds.admin.service import list_units
 from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin
 from rounds.barriers import forms, reminders, rules, service
@@ -481,8 +482,6 @@ async def board_page(request: Request, viewer: ViewerDep, unit: FromQuery[str] =
 
 
 async def _units_for(viewer) -> list[dict]:
-    from rounds.admin.service import list_units
-
     return await list_units(viewer, include_inactive=False)
 
 

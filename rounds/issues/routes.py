@@ -13,6 +13,7 @@ from litestar.response import Response
 from rounds.admin.service import get_unit, list_units
 from rounds.audit import service as audit
 from rounds.auth.access import ensure_admin, ensure_can_contribute, ensure_can_manage
+from rounds.barriers.service import barriers_for_issue
 from rounds.core.clock import local_today
 from rounds.issues import audit_words, csvio, log, rules, service
 from rounds.issues.forms import CaptureForm, CategoryForm, IssueForm, StatusForm, UpdateForm
@@ -305,8 +306,6 @@ async def _issue_context(
     base=None,
     merge_conflict=None,
 ):
-    from rounds.barriers.service import barriers_for_issue
-
     team = await service.unit_team_choices(issue["unit"])
     if issue["owner"] and issue["owner"] not in dict(team):
         # The owner left (or the team): shown, so a save that leaves the owner alone keeps

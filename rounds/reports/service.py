@@ -16,6 +16,7 @@ from rounds.barriers.tables import Barrier
 from rounds.issues.tables import SafetyIssue
 from rounds.measures import charts, needs_help, trends
 from rounds.measures.service import Figures, Period, totals, unit_figures
+from rounds.voice.service import assessment_summary
 
 PERIODS = {
     "12m": ("Last 12 months", 365),
@@ -112,8 +113,6 @@ async def fixed_story(viewer: Viewer, period: Period) -> dict | None:
 async def staff_safety_assessment_summary(viewer: Viewer, period: Period) -> list[dict]:
     """The board report's Staff Safety Assessment summary (CUSP step 2), from rounds.voice:
     the campaigns in the period, shown by `voice/_board_assessments.html`."""
-    from rounds.voice.service import assessment_summary
-
     return await assessment_summary(viewer, since=period.start, until=period.end)
 
 

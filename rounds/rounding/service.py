@@ -19,8 +19,9 @@ from rounds.core import clock
 from rounds.core.clock import local_today
 from rounds.core.tables import Membership, Person, Unit
 from rounds.issues import rules as issue_rules
-from rounds.issues.service import IssueInputError, capture, change_issue
+from rounds.issues.service import IssueInputError, capture, change_issue, ensure_can_edit, screen
 from rounds.issues.tables import SafetyIssue
+from rounds.measures.service import one_unit
 from rounds.rounding import rules
 from rounds.rounding.tables import Briefing, RoundSeries, SafetyRound
 
@@ -382,8 +383,6 @@ async def cancel(viewer: Viewer, round_id: int, *, reason: str, version: int) ->
     elif len(reason) > 500:
         errors["reason"] = "Keep the reason under 500 characters."
     else:
-        from rounds.issues.service import screen
-
         errors.update(screen({"reason": reason}))
     if errors:
         raise RoundInputError(errors)
@@ -439,7 +438,6 @@ async def unit_history(viewer: Viewer, unit_id: int) -> dict[str, Any]:
     ).where(
         (RoundSeries.unit == unit_id) & (RoundSeries.active == True)  # noqa: E712
     )
-    from rounds.measures.service import one_unit
 
     stats = await one_unit(unit)
     upcoming = [
@@ -531,7 +529,6 @@ def _in_the_way_problems(text: str, *, required: bool) -> dict[str, str]:
         return {"in_the_way": IN_THE_WAY_MISSING} if required else {}
     if len(text) > 200:
         return {"in_the_way": "Keep it to one line (at most 200 characters)."}
-    from rounds.issues.service import screen
 
     return {("in_the_way" if k == "line" else k): v for k, v in screen({"line": text}).items()}
 
@@ -581,8 +578,6 @@ async def capture_concern(
 
 async def _check_capture(viewer: Viewer, row: dict, description: str, raised_by: str) -> None:
     """The concern's own problems (empty, too long, identifiers), without saving anything."""
-    from rounds.issues.service import screen
-
     ensure_can_contribute(viewer, row["unit"])
     errors: dict[str, str] = {}
     if not (description or "").strip():
@@ -645,8 +640,6 @@ async def correct_concern(
     Ticking "Needs my help" opens the barrier titled `in_the_way`; on a concern that has one,
     a changed `in_the_way` rewords that barrier (if nobody else changed it since).
     Returns the issue's changes."""
-    from rounds.issues.service import ensure_can_edit
-
     ensure_running(row)
     issue = await _round_issue(row, issue_id)
     ensure_can_edit(viewer, issue)
@@ -818,8 +811,6 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
     is attributable and can be put back by hand. Refused when someone else has relied on it
     (updates, meetings, a barrier being followed up, a change by someone else): then it stays,
     and the issue page is the place to mark it. Returns the removed issue."""
-    from rounds.issues.service import ensure_can_edit
-
     ensure_running(row)
     if gone := await _removed_by(viewer, row, issue_id):
         return gone  # pressed twice: the first press removed it
@@ -904,8 +895,6 @@ async def update_staff(
         if len(roles) > 300:
             errors["staff_roles"] = "Keep the roles under 300 characters."
         else:
-            from rounds.issues.service import screen
-
             errors.update(
                 {
                     ("staff_roles" if k == "roles" else k): v
@@ -998,8 +987,6 @@ async def finish(
     if len(debrief) > 4000:
         errors["debrief_notes"] = "Keep the debrief notes under 4,000 characters."
     else:
-        from rounds.issues.service import screen
-
         errors.update(screen({"debrief_notes": debrief}))
     issues = {i["id"]: i for i in await heard(row["id"])}
     team = {pid for pid, _ in (await team_choices(row["unit"]))["all"]}

@@ -18,6 +18,8 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from rounds.audit import service as audit
+from rounds.auth.access import OtherUnitNotFound
 from rounds.auth.redirects import login_url, page_of
 from rounds.web.rendering import client_redirect, wants_fragment
 
@@ -141,9 +143,6 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 def _audit_refusal(request: Request, exc: HTTPException) -> BackgroundTask | None:
     """Refused actions and looks at other units' objects go in the audit log (rate-limited),
     after the answer is sent."""
-    from rounds.audit import service as audit
-    from rounds.auth.access import OtherUnitNotFound
-
     viewer = request.scope.get("state", {}).get("viewer")
     if viewer is None:
         return None
