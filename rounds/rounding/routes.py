@@ -287,7 +287,7 @@ async def briefing_page(request: Request, viewer: ViewerDep, round_id: FromPath[
 
 
 async def _editor(
-    request: Request, viewer, round_id: int, *, values=None, errors=None, saved=False
+    request: Request, viewer, round_id: int, *, values=None, errors=None, saved: str = ""
 ):
     row, content, frozen = await briefing.for_round(viewer, round_id)
     ensure_can_manage(viewer, row["unit"])
@@ -456,7 +456,7 @@ def _heard_page(request, viewer, row, ctx):
 async def run_page(request: Request, viewer: ViewerDep, round_id: FromPath[int]) -> Response:
     row = await service.get_round(viewer, round_id)
     added = _query_int(request, "added")
-    values = {"idempotency_key": new_key()}
+    values: dict[str, str | bool] = {"idempotency_key": new_key()}
     notice = {"removed": "Removed from the tracking log.", "changed": "Changes saved."}.get(
         request.query_params.get("done", ""), ""
     )

@@ -388,7 +388,7 @@ async def cancel(viewer: Viewer, round_id: int, *, reason: str, version: int) ->
         raise RoundInputError(errors)
     now = clock.now()
     async with db.write_transaction():
-        current = (
+        current = db.found(
             await SafetyRound.select(SafetyRound.version, SafetyRound.status)
             .where(SafetyRound.id == round_id)
             .first()
@@ -648,7 +648,7 @@ async def correct_concern(
     opening = needs_help and barrier is None
     rewording = barrier is not None and in_the_way != (base_in_the_way or "").strip()
     problems = _in_the_way_problems(in_the_way, required=opening or rewording)
-    if rewording and barrier["status"] != "open":
+    if rewording and barrier is not None and barrier["status"] != "open":
         problems["in_the_way"] = (
             "This barrier is already closed, so its title stays as it was when it was decided "
             f"(“{barrier['description']}”). Add a note on the barrier instead."
@@ -657,7 +657,7 @@ async def correct_concern(
         raise RoundInputError(problems)
     try:
         async with db.write_transaction():
-            current = (
+            current = db.found(
                 await SafetyRound.select(SafetyRound.status)
                 .where(SafetyRound.id == row["id"])
                 .first()
@@ -672,7 +672,7 @@ async def correct_concern(
             )
             if opening:
                 await _open_help_barrier(viewer, row, issue_id, in_the_way)
-            elif rewording and in_the_way != barrier["description"]:
+            elif rewording and barrier is not None and in_the_way != barrier["description"]:
                 await _reword_barrier(viewer, barrier, in_the_way, base_in_the_way)
     except IssueInputError as exc:
         raise RoundInputError(exc.errors) from exc
@@ -684,7 +684,7 @@ class BarrierReworded(Exception):
 
 
 async def _reword_barrier(viewer: Viewer, barrier: dict, text: str, base_text: str) -> None:
-    current = await Barrier.select().where(Barrier.id == barrier["id"]).first()
+    current = db.found(await Barrier.select().where(Barrier.id == barrier["id"]).first())
     if current["description"].strip() != (base_text or "").strip():
         raise RoundInputError(
             {
@@ -817,7 +817,7 @@ async def remove_concern(viewer: Viewer, row: dict, issue_id: int) -> dict:
     issue = await _round_issue(row, issue_id)
     ensure_can_edit(viewer, issue)
     async with db.write_transaction():
-        current = (
+        current = db.found(
             await SafetyRound.select(SafetyRound.status).where(SafetyRound.id == row["id"]).first()
         )
         ensure_running({**row, "status": current["status"]})
@@ -904,7 +904,7 @@ async def update_staff(
     if errors:
         raise RoundInputError(errors)
     async with db.write_transaction():
-        current = (
+        current = db.found(
             await SafetyRound.select(
                 SafetyRound.staff_count,
                 SafetyRound.first_timers,
@@ -1009,7 +1009,7 @@ async def finish(
     now = clock.now()
     try:
         async with db.write_transaction():
-            current = (
+            current = db.found(
                 await SafetyRound.select(SafetyRound.version, SafetyRound.status)
                 .where(SafetyRound.id == row["id"])
                 .first()

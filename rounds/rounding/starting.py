@@ -62,7 +62,7 @@ async def start(viewer: Viewer, round_id: int, *, confirmed: bool = False) -> di
     content = await briefing.assemble(row)
     now = clock.now()
     async with db.write_transaction():
-        current = (
+        current = db.found(
             await SafetyRound.select(SafetyRound.status, SafetyRound.version)
             .where(SafetyRound.id == round_id)
             .first()
