@@ -66,6 +66,9 @@ PAGES = [
     (ADMIN, "/issues/{issue}", False),
     (ADMIN, "/issues?q=infus*", True),
     (LEADER, "/", False),
+    (LEADER, "/issues", False),
+    (LEADER, "/issues?page=2", False),
+    (LEADER, "/issues?status=open", True),
 ]
 
 # Tables that grow with the hospital besides safety_issue: a statement reading one of them

@@ -505,7 +505,10 @@ async def tracking_log(viewer: Viewer, f: LogFilters, *, per_page: int = PER_PAG
                 count_cap=search.RANK_LIMIT,
             )
     else:
-        frm, frm_args = _per_unit_from(where, args, order, offset + per_page + 1, merge_units)
+        if merge_units == [] and f.sort in _HOSPITAL_INDEXED_SORTS:
+            frm, frm_args = _hospital_top_from(where, args, order, offset + per_page + 1)
+        else:
+            frm, frm_args = _per_unit_from(where, args, order, offset + per_page + 1, merge_units)
         rows = await db.fetch(
             f"SELECT {_ROW_COLUMNS} {frm} ORDER BY {order} LIMIT {per_page + 1} OFFSET {offset}",
             today,
@@ -560,6 +563,21 @@ def _merge_units(viewer: Viewer, f: LogFilters, rows_per_unit: int) -> list[int]
         return None if f.sort in _GLOBALLY_INDEXED_SORTS and db.is_sqlite() else []
     units = _visible_unit_ids(viewer)
     return units if len(units) > 1 else None
+
+
+# Orders with an index over every unit's issues that gives the first page by itself
+# (safety_issue_open_order_all): for people who see every unit, no merge is needed.
+_HOSPITAL_INDEXED_SORTS = frozenset({"priority"})
+
+
+def _hospital_top_from(where: str, args: list, order: str, limit: int) -> tuple[str, list]:
+    """FROM clause giving the hospital's first `limit` matching issues (in `order`) for someone
+    who sees every unit. The ids come first, alone, so the planner walks the order's index and
+    stops at the limit (joined as one statement, SQLite started from the units and sorted the
+    whole log: 3.7 s at 1M issues)."""
+    top = f"SELECT i.id FROM safety_issue i WHERE {where} ORDER BY {order} LIMIT {int(limit)}"
+    rest = _JOINS.removeprefix("FROM safety_issue i ")
+    return f"FROM ({top}) top JOIN safety_issue i ON i.id = top.id {rest}", list(args)
 
 
 def _per_unit_from(

@@ -207,7 +207,8 @@ async def test_orders_open_first_and_empty_dates_last(world, as_person, new_issu
 
 async def test_several_units_merge_each_units_top_rows_in_the_same_order(world, as_person):
     """An executive partner's or a leader's log takes each unit's first rows from its index and
-    merges them (log._per_unit_from): page by page, for every order and a few filters, the same
+    merges them (log._per_unit_from), or for someone who sees every unit reads the hospital's
+    own index (log._hospital_top_from): page by page, for every order and a few filters, the same
     rows in the same order, with the same totals, as one query over all the units."""
     import random
 
