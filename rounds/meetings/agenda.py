@@ -342,9 +342,17 @@ _ISSUE_PARTS = {
         "i.identified_on DESC, i.id DESC",
         LIST_LIMIT,
     ),
-    "overdue": (f"{_OPEN_SQL} AND i.due_on < {{}}", "i.due_on, i.id", LIST_LIMIT),
+    # the expressions of the index safety_issue_unit_due_order: open, dated, due before today, read
+    # in due order (no sort), and counted inside the index
+    "overdue": (
+        f"(CASE WHEN {_OPEN_SQL} THEN 0 ELSE 1 END) = 0 "
+        "AND (CASE WHEN i.due_on IS NULL THEN 1 ELSE 0 END) = 0 AND i.due_on < {}",
+        "i.due_on, i.id",
+        LIST_LIMIT,
+    ),
     "wins": (
-        "i.status IN ('resolved', 'closed') AND i.resolved_on >= {}",
+        # (unit, resolved_on): the range since the last meeting, newest first, no sort
+        "i.resolved_on >= {} AND i.status IN ('resolved', 'closed')",
         "i.resolved_on DESC, i.id DESC",
         LIST_LIMIT,
     ),
@@ -356,9 +364,14 @@ def _issue_lists_sql(unit_id: int, since, until, today) -> tuple[str, list]:
     args = {"new": [since, until], "overdue": [today], "wins": [since], "open": []}
     parts, values = [], []
     for name, (where, order, limit) in _ISSUE_PARTS.items():
+        table = "safety_issue i"
+        if name == "open" and db.is_sqlite():
+            # SQLite's statistics favour (unit, status) and sort the unit's ~3,000 open issues
+            # at 1,000,000 (35-45 ms); read in the agenda's order, the first 60 open ones: 0.1 ms
+            table += " INDEXED BY safety_issue_unit_agenda"
         parts.append(
             f"SELECT * FROM (SELECT '{name}' AS part, ROW_NUMBER() OVER (ORDER BY {order}) AS n, "
-            f"{_ISSUE_SQL_COLUMNS} FROM safety_issue i LEFT JOIN person p ON p.id = i.owner "
+            f"{_ISSUE_SQL_COLUMNS} FROM {table} LEFT JOIN person p ON p.id = i.owner "
             f"WHERE i.unit = {{}} AND {where} ORDER BY {order} LIMIT {limit}) AS rows_{name}"
         )
         values += [unit_id, *args[name]]

@@ -167,15 +167,31 @@ def _open_filter(unit_id: int):
     return (SafetyIssue.unit == unit_id) & SafetyIssue.status.is_in(list(issue_rules.OPEN_STATUSES))
 
 
+_TOP_SQL = " UNION ALL ".join(
+    # per priority, the oldest open issues first, read in order from (unit, priority,
+    # identified_on, id): "highest priority, then oldest" in one index order would read and sort
+    # every open issue of the unit (48 ms at 1,000,000 issues)
+    "SELECT * FROM (SELECT i.id, i.description, i.status, i.priority, i.ease, i.due_on, "
+    "i.identified_on, i.cannot_do_reason, p.display_name AS owner_name FROM safety_issue i "
+    "LEFT JOIN person p ON p.id = i.owner WHERE i.unit = {} AND i.priority = "
+    f"{priority} AND {measures.sql(measures.IS_OPEN, table='i')} "
+    f"ORDER BY i.identified_on, i.id LIMIT {TOP_ISSUES}) AS top_{priority}"
+    for priority in sorted(issue_rules.PRIORITY_LABELS, reverse=True)
+)
+
+
+def _day(value):
+    """db.fetch gives SQLite dates as ISO text, PostgreSQL's as dates."""
+    return date.fromisoformat(value) if value.__class__ is str else value
+
+
 async def _top(unit_id: int) -> list[dict]:
     """The three open issues to talk about: highest priority first, then the oldest."""
-    return (
-        await SafetyIssue.select(*ISSUE_COLUMNS)
-        .where(_open_filter(unit_id))
-        .order_by(SafetyIssue.priority, ascending=False)
-        .order_by(SafetyIssue.identified_on)
-        .limit(TOP_ISSUES)
-    )
+    rows = await db.fetch(_TOP_SQL, *[unit_id] * len(issue_rules.PRIORITY_LABELS))
+    for row in rows:
+        row["due_on"], row["identified_on"] = _day(row["due_on"]), _day(row["identified_on"])
+    rows.sort(key=lambda r: (-r["priority"], r["identified_on"], r["id"]))
+    return rows[:TOP_ISSUES]
 
 
 async def _previous(row: dict) -> dict | None:
@@ -193,30 +209,33 @@ async def _previous(row: dict) -> dict | None:
     )
 
 
+_FIX_OVERDUE_INDEXED = (
+    f"(CASE WHEN {measures.sql(measures.IS_OPEN)} THEN 0 ELSE 1 END) = 0 "
+    "AND (CASE WHEN due_on IS NULL THEN 1 ELSE 0 END) = 0 AND due_on < {}"
+)
+
+
 def _counts_sql(unit_id: int, today: date, since_at: datetime | None) -> tuple:
     """Open and overdue issues now; with a last round, also those raised since it, and those
-    done or found impossible since it (their stoplight changed)."""
+    done or found impossible since it (their stoplight changed). One statement of separate
+    counts, each read from an index that starts with the unit (one pass over the unit's rows
+    matching any of them took 55 ms at 1,000,000 issues)."""
+    one = "(SELECT COUNT(*) FROM safety_issue WHERE unit = {} AND %s) AS %s"
     columns = [
-        f"SUM(CASE WHEN {measures.sql(measures.IS_OPEN)} THEN 1 ELSE 0 END) AS open",
-        f"SUM(CASE WHEN {measures.sql(measures.FIX_OVERDUE)} THEN 1 ELSE 0 END) AS overdue",
+        one % (measures.sql(measures.IS_OPEN), "open"),
+        # *fix overdue* (open, due before today) in the expressions of the index
+        # safety_issue_unit_due_order, so it is counted inside the index (55 ms -> 0.2 at 1M)
+        one % (_FIX_OVERDUE_INDEXED, "overdue"),
     ]
-    args: list[Any] = [today]
-    where = measures.sql(measures.IS_OPEN)
+    args: list[Any] = [unit_id, unit_id, today]
     if since_at is not None:
         columns += [
-            "SUM(CASE WHEN identified_on >= {} THEN 1 ELSE 0 END) AS raised",
-            "SUM(CASE WHEN status IN ('resolved', 'closed') AND status_changed_at >= {} "
-            "THEN 1 ELSE 0 END) AS done",
-            "SUM(CASE WHEN status = 'cannot_do' AND status_changed_at >= {} THEN 1 ELSE 0 END) "
-            "AS cannot",
+            one % ("identified_on >= {}", "raised"),
+            one % ("status IN ('resolved', 'closed') AND status_changed_at >= {}", "done"),
+            one % ("status = 'cannot_do' AND status_changed_at >= {}", "cannot"),
         ]
-        args += [since_at.date(), since_at, since_at]
-        where = f"({where} OR identified_on >= {{}} OR status_changed_at >= {{}})"
-    sql = f"SELECT {', '.join(columns)} FROM safety_issue WHERE unit = {{}} AND {where}"
-    args.append(unit_id)
-    if since_at is not None:
-        args += [since_at.date(), since_at]
-    return (sql, *args)
+        args += [unit_id, since_at.date(), unit_id, since_at, unit_id, since_at]
+    return (f"SELECT {', '.join(columns)}", *args)
 
 
 async def summary(row: dict, notes: dict | None) -> dict[str, Any]:
