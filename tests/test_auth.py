@@ -296,3 +296,14 @@ async def test_changing_password_ends_other_sessions(client, make_client, world)
         assert response.status_code == 303
         assert (await other.get("/")).status_code == 303
     assert (await client.get("/")).status_code == 200
+
+
+def test_production_password_hashing_keeps_owasp_parameters():
+    """The suite swaps in a cheap hasher (tests/conftest.py); the product's stays OWASP's
+    argon2id minimum: t=2, m=19 MiB, p=1."""
+    from tests.conftest import PRODUCTION_HASHER
+
+    assert PRODUCTION_HASHER.type.name == "ID"
+    assert PRODUCTION_HASHER.time_cost == 2
+    assert PRODUCTION_HASHER.memory_cost == 19 * 1024
+    assert PRODUCTION_HASHER.parallelism == 1
