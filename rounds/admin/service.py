@@ -10,16 +10,15 @@ from rounds.audit import service as audit
 from rounds.auth import passwords, sessions
 from rounds.auth.access import PermissionDeniedException, Viewer, ensure_admin
 from rounds.core import clock
+from rounds.core.errors import Conflict, InputError
 from rounds.core.tables import Membership, Person, Unit
 
 
-class Conflict(Exception):
-    """Someone else saved this record since it was opened."""
+class DuplicateError(InputError):
+    """Another unit or person already has this name, e-mail or membership: one field's message."""
 
-
-class DuplicateError(Exception):
     def __init__(self, field: str, message: str):
-        super().__init__(message)
+        super().__init__({field: message})
         self.field, self.message = field, message
 
 

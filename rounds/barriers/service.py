@@ -19,6 +19,7 @@ from rounds.barriers import rules
 from rounds.barriers.tables import Barrier, BarrierNote
 from rounds.core import clock, merging
 from rounds.core.clock import local_today
+from rounds.core.errors import Conflict
 from rounds.core.errors import InputError as IssueInputError
 from rounds.core.identifiers import screen
 from rounds.core.tables import Membership, Person, Setting
@@ -32,7 +33,7 @@ HOME_LIMIT = 8  # follow-ups listed on the home page; the rest are on /barriers/
 MINE_PAGE = 10  # rows per page of /barriers/mine (each action's form loads when opened)
 
 
-class BarrierConflict(Exception):
+class BarrierConflict(Conflict):
     """Someone changed the barrier since the form was opened: nothing was saved. From a merging
     form (with a base), `fields` names what both people changed (the saved value is in
     `barrier`, this person's in `mine`), so the person can choose."""

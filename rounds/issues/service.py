@@ -15,6 +15,7 @@ from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_see
 from rounds.core import clock, merging
 from rounds.core.clock import local_today
+from rounds.core.errors import Conflict as CoreConflict
 from rounds.core.errors import InputError as IssueInputError
 from rounds.core.identifiers import ROLE_FIELDS as ROLE_FIELDS
 from rounds.core.identifiers import find_personal_names, screen
@@ -176,7 +177,7 @@ async def _is_active_member(unit_id: int, person_id: int) -> bool:
 # --- reading ------------------------------------------------------------------------------
 
 
-class Conflict(Exception):
+class Conflict(CoreConflict):
     """Someone saved the issue after the form was opened. `changes`: [(field label, old, new, who, when)].
 
     From a merging edit (`base` given), `fields` names the fields both people changed (their

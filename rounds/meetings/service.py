@@ -18,6 +18,9 @@ from rounds.audit import service as audit
 from rounds.auth.access import Viewer, ensure_can_contribute, ensure_can_manage, ensure_can_see
 from rounds.core import clock, merging
 from rounds.core.clock import local, local_today
+from rounds.core.errors import Conflict as CoreConflict
+from rounds.core.errors import InputError
+from rounds.core.errors import Locked as CoreLocked
 from rounds.core.tables import Unit
 from rounds.issues import service as issues
 from rounds.issues.service import IssueInputError, screen
@@ -34,16 +37,10 @@ from rounds.meetings.tables import (
 from rounds.meetings.team import unit_team
 from rounds.web.filters import day
 
-
-class MeetingInputError(Exception):
-    """Bad input, by field: {field: message}."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+MeetingInputError = InputError  # one input error for every feature (rounds.core.errors)
 
 
-class Locked(Exception):
+class Locked(CoreLocked):
     """The minutes are final: corrections are addenda, never edits."""
 
     def __init__(self, meeting: dict):
@@ -55,7 +52,7 @@ class Locked(Exception):
         self.meeting = meeting
 
 
-class Conflict(Exception):
+class Conflict(CoreConflict):
     """Someone saved this item from another device since this one loaded it. `mine`: what
     saving "my text" would write (this person's changed fields, the saved text elsewhere)."""
 

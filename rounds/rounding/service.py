@@ -17,6 +17,8 @@ from rounds.barriers.service import open_barrier
 from rounds.barriers.tables import Barrier
 from rounds.core import clock
 from rounds.core.clock import local_today
+from rounds.core.errors import Conflict as CoreConflict
+from rounds.core.errors import InputError
 from rounds.core.tables import Membership, Person, Unit
 from rounds.issues import rules as issue_rules
 from rounds.issues.service import IssueInputError, capture, change_issue, ensure_can_edit, screen
@@ -25,16 +27,10 @@ from rounds.measures.service import one_unit
 from rounds.rounding import rules
 from rounds.rounding.tables import Briefing, RoundSeries, SafetyRound
 
-
-class RoundInputError(Exception):
-    """Bad input, by field: {field: message}."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+RoundInputError = InputError  # one input error for every feature (rounds.core.errors)
 
 
-class Conflict(Exception):
+class Conflict(CoreConflict):
     """Someone else saved this record since it was opened. From a merging edit, `fields` names
     the fields both people changed and `mine` holds every field this person changed."""
 

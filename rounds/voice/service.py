@@ -15,6 +15,7 @@ from rounds.audit.service import Actor
 from rounds.auth.access import Viewer, ensure_can_manage, ensure_can_see
 from rounds.core import clock
 from rounds.core.clock import local_today
+from rounds.core.errors import InputError
 from rounds.core.tables import Unit
 from rounds.issues import rules as issue_rules
 from rounds.issues import service as issues
@@ -45,10 +46,7 @@ def _link_key() -> bytes:
     return _key
 
 
-class ConcernInputError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+ConcernInputError = InputError  # one input error for every feature (rounds.core.errors)
 
 
 class AlreadyDecided(Exception):
