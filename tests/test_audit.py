@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from rounds import db
 from rounds.audit.service import verify
 from rounds.core.tables import AuditEntry
@@ -69,6 +71,8 @@ async def test_deleted_row_breaks_the_chain(client, world, login):
     assert not (await verify()).ok
 
 
+# two `rounds audit verify` subprocesses, each importing the app (seconds on a loaded machine)
+@pytest.mark.slow
 async def test_cli_verify_exit_codes(engine, settings, world):
     from rounds.audit import service as audit
 

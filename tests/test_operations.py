@@ -74,6 +74,8 @@ async def test_audit_chain_survives_key_rotation(engine, world, restore_audit_ke
     assert not (await audit.verify()).ok  # a changed entry is still caught
 
 
+# a `rounds audit verify` subprocess importing the app
+@pytest.mark.slow
 async def test_secret_key_rotates_and_cli_verify_still_passes(
     engine, settings, world, restore_audit_key
 ):

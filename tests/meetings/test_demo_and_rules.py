@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from rounds import demo
 from rounds.core.identifiers import find_identifiers
 from rounds.core.tables import Unit
@@ -18,6 +20,8 @@ from rounds.meetings.tables import (
 from tests.conftest import sign_in
 
 
+# loads the whole demo hospital (4-6 s on a loaded 2-core machine)
+@pytest.mark.slow
 async def test_demo_has_a_year_of_meetings_per_unit(client, engine):
     assert await demo.load("demo-password-for-tests") is True
     units = await Unit.select(Unit.id)

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from rounds import db
 from rounds.audit import service as audit
 from rounds.core.tables import AuditEntry
@@ -70,6 +72,8 @@ def _cli(settings, *args):
     )
 
 
+# five `rounds audit` subprocesses, each importing the app (~18 s on a loaded 2-core machine)
+@pytest.mark.slow
 async def test_cli_checkpoint_and_verify_with_it(engine, settings):
     await _entries(3)
     printed = _cli(settings, "checkpoint")
