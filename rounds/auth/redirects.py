@@ -49,6 +49,8 @@ def page_of(request) -> str:
     """The page the person was on when the request was made: the URL itself for a page load,
     the page behind it for htmx (HX-Current-URL) and for form posts (Referer)."""
     host = request.headers.get("host")
+    # The raw header, not rounds.web.rendering.wants_fragment: auth sits below web (.importlinter),
+    # and here any htmx request, boosted too, is made from the page named in HX-Current-URL.
     if request.method == "GET" and request.headers.get("hx-request") != "true":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return safe_next(target)

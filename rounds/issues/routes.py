@@ -21,7 +21,7 @@ from rounds.web import merging
 from rounds.web.forms import read_form, validate
 from rounds.web.nav import NavItem
 from rounds.web.params import FromPath, ViewerDep
-from rounds.web.rendering import redirect, render
+from rounds.web.rendering import redirect, render, wants_fragment
 
 VOCAB = {
     "sources": list(rules.SOURCES.items()),
@@ -195,7 +195,7 @@ async def capture_save(request: Request, viewer: ViewerDep, unit_id: FromPath[in
                 "raised_by": "",
                 "category": "",
             }
-            if request.headers.get("hx-request") == "true":
+            if wants_fragment(request):
                 response = render(
                     request,
                     "issues/capture.html",

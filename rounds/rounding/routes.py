@@ -653,7 +653,7 @@ async def run_staff(request: Request, viewer: ViewerDep, round_id: FromPath[int]
                 first_timers=form.first_timers,
                 first_step=form.first_step,
             )
-            if not request.headers.get("hx-request"):
+            if not wants_fragment(request):
                 return redirect(request, f"/rounds/{round_id}/run#staff")
             errors = {}
         except RoundInputError as exc:
