@@ -2,7 +2,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from rounds.db import raw
 
-ID = "2026-12-01T07:40:00:000018"
+ID = "2026-12-01T07:40:00:000019"
 VERSION = "1.38.0"
 DESCRIPTION = (
     "Index for the whole hospital's log in its default order, open issues first: a leader's or "
