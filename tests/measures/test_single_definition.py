@@ -39,8 +39,6 @@ EXEMPT = {
     ("rounds/issues/log.py", "fix overdue, in SQL"),
     # the benchmark's data generator writes 100,000 rows as plain tuples, with the default window
     ("rounds/scale.py", "the feedback window by hand"),
-    # pure rule: a unit measure rate (defined once there, measures.harm_rate calls it)
-    ("rounds/rounding/rules.py", "a rate per 1,000 by hand"),
 }
 
 
