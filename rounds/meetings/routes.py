@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.response import Response
 
+from rounds.auth.access import Viewer
 from rounds.core import clock
 from rounds.core.clock import local_today
 from rounds.meetings import rules, service
@@ -214,10 +217,20 @@ async def meeting_view(request: Request, viewer: ViewerDep, meeting_id: FromPath
     return await _meeting_page(request, viewer, meeting_id)
 
 
-async def _locked_page(
-    request: Request, viewer, meeting_id: int, exc: Locked, **extra: Any
-) -> Response:
-    return await _meeting_page(request, viewer, meeting_id, problem=str(exc), **extra)
+def _locked_shows_meeting(handler: Callable[..., Awaitable[Response]]):
+    """Finalised minutes refuse every change (service.Locked): the meeting page again, saying so
+    and how to add an addendum instead; nothing was saved. Between `@post` and the handler."""
+
+    @functools.wraps(handler)  # Litestar reads the handler's own parameters through __wrapped__
+    async def showing_locked(
+        request: Request, viewer: Viewer, meeting_id: int, **params: Any
+    ) -> Response:
+        try:
+            return await handler(request=request, viewer=viewer, meeting_id=meeting_id, **params)
+        except Locked as exc:
+            return await _meeting_page(request, viewer, meeting_id, problem=str(exc))
+
+    return showing_locked
 
 
 @post("/meetings/{meeting_id:int}/items/{item_id:int}")
@@ -281,6 +294,7 @@ SUMMARY_TEXT = {"upward_summary": "Summary for senior leadership"}
 
 
 @post("/meetings/{meeting_id:int}/items")
+@_locked_shows_meeting
 async def item_add(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
     data = await read_form(request)
     form, errors = validate(NewItemForm, data)
@@ -292,14 +306,13 @@ async def item_add(request: Request, viewer: ViewerDep, meeting_id: FromPath[int
             return _done(request, meeting_id, "item", f"item-{item_id}")
     except MeetingInputError as exc:
         errors = exc.errors
-    except Locked as exc:
-        return await _locked_page(request, viewer, meeting_id, exc)
     return await _meeting_page(
         request, viewer, meeting_id, errors={"new_item": errors}, values={"new_item": data}
     )
 
 
 @post("/meetings/{meeting_id:int}/items/{item_id:int}/{change:str}")
+@_locked_shows_meeting
 async def item_change(
     request: Request,
     viewer: ViewerDep,
@@ -308,23 +321,21 @@ async def item_change(
     change: FromPath[str],
 ) -> Response:
     """Remove, put back, or move an agenda item up or down (the unit champion's agenda)."""
-    try:
-        if change == "remove":
-            await service.set_item_removed(viewer, meeting_id, item_id, True)
-        elif change == "restore":
-            await service.set_item_removed(viewer, meeting_id, item_id, False)
-        elif change in ("up", "down"):
-            await service.move_item(viewer, meeting_id, item_id, change)
-        else:
-            from litestar.exceptions import NotFoundException
+    if change == "remove":
+        await service.set_item_removed(viewer, meeting_id, item_id, True)
+    elif change == "restore":
+        await service.set_item_removed(viewer, meeting_id, item_id, False)
+    elif change in ("up", "down"):
+        await service.move_item(viewer, meeting_id, item_id, change)
+    else:
+        from litestar.exceptions import NotFoundException
 
-            raise NotFoundException()
-    except Locked as exc:
-        return await _locked_page(request, viewer, meeting_id, exc)
+        raise NotFoundException()
     return _done(request, meeting_id, "item", f"item-{item_id}" if change != "remove" else "agenda")
 
 
 @post("/meetings/{meeting_id:int}/attendance")
+@_locked_shows_meeting
 async def attendance_save(
     request: Request, viewer: ViewerDep, meeting_id: FromPath[int]
 ) -> Response:
@@ -353,8 +364,6 @@ async def attendance_save(
                 errors={"attendance": {"present": ATTENDANCE_CHANGED}},
                 values={"attendance": {"guest_role": data.get("guest_role", "")}},
             )
-        except Locked as exc:
-            return await _locked_page(request, viewer, meeting_id, exc)
     return await _meeting_page(
         request, viewer, meeting_id, errors={"attendance": errors}, values={"attendance": data}
     )
@@ -367,17 +376,16 @@ ATTENDANCE_CHANGED = (
 
 
 @post("/meetings/{meeting_id:int}/guests/{attendee_id:int}/remove")
+@_locked_shows_meeting
 async def guest_remove(
     request: Request, viewer: ViewerDep, meeting_id: FromPath[int], attendee_id: FromPath[int]
 ) -> Response:
-    try:
-        await service.remove_guest(viewer, meeting_id, attendee_id)
-    except Locked as exc:
-        return await _locked_page(request, viewer, meeting_id, exc)
+    await service.remove_guest(viewer, meeting_id, attendee_id)
     return _done(request, meeting_id, "attendance", "attendance")
 
 
 @post("/meetings/{meeting_id:int}/actions")
+@_locked_shows_meeting
 async def action_add(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
     data = await read_form(request)
     form, errors = validate(ActionForm, data)
@@ -400,14 +408,13 @@ async def action_add(request: Request, viewer: ViewerDep, meeting_id: FromPath[i
             return _done(request, meeting_id, "action", where)
         except MeetingInputError as exc:
             errors = exc.errors
-        except Locked as exc:
-            return await _locked_page(request, viewer, meeting_id, exc)
     return await _meeting_page(
         request, viewer, meeting_id, errors={"action": errors}, values={"action": data}
     )
 
 
 @post("/meetings/{meeting_id:int}/case")
+@_locked_shows_meeting
 async def case_set(request: Request, viewer: ViewerDep, meeting_id: FromPath[int]) -> Response:
     data = await read_form(request)
     form, errors = validate(CaseForm, data)
@@ -417,14 +424,13 @@ async def case_set(request: Request, viewer: ViewerDep, meeting_id: FromPath[int
             return _done(request, meeting_id, "case", "section-case")
         except MeetingInputError as exc:
             errors = exc.errors
-        except Locked as exc:
-            return await _locked_page(request, viewer, meeting_id, exc)
     return await _meeting_page(
         request, viewer, meeting_id, errors={"case": errors}, values={"case": data}
     )
 
 
 @post("/meetings/{meeting_id:int}/priorities/{issue_id:int}/{direction:str}")
+@_locked_shows_meeting
 async def priority_move(
     request: Request,
     viewer: ViewerDep,
@@ -436,14 +442,12 @@ async def priority_move(
         from litestar.exceptions import NotFoundException
 
         raise NotFoundException()
-    try:
-        await service.rank_issue(viewer, meeting_id, issue_id, direction)
-    except Locked as exc:
-        return await _locked_page(request, viewer, meeting_id, exc)
+    await service.rank_issue(viewer, meeting_id, issue_id, direction)
     return _done(request, meeting_id, "item", f"top-{issue_id}")
 
 
 @post("/meetings/{meeting_id:int}/issues/{issue_id:int}/assign")
+@_locked_shows_meeting
 async def issue_assign(
     request: Request, viewer: ViewerDep, meeting_id: FromPath[int], issue_id: FromPath[int]
 ) -> Response:
@@ -457,8 +461,6 @@ async def issue_assign(
             return _done(request, meeting_id, "assigned", f"top-{issue_id}")
         except MeetingInputError as exc:
             errors = exc.errors
-        except Locked as exc:
-            return await _locked_page(request, viewer, meeting_id, exc)
     return await _meeting_page(
         request,
         viewer,
@@ -539,6 +541,7 @@ async def summary_save(request: Request, viewer: ViewerDep, meeting_id: FromPath
 
 
 @post("/meetings/{meeting_id:int}/reschedule")
+@_locked_shows_meeting
 async def meeting_reschedule(
     request: Request, viewer: ViewerDep, meeting_id: FromPath[int]
 ) -> Response:
@@ -550,21 +553,17 @@ async def meeting_reschedule(
             return _done(request, meeting_id, "moved")
         except MeetingInputError as exc:
             errors = exc.errors
-        except Locked as exc:
-            return await _locked_page(request, viewer, meeting_id, exc)
     return await _meeting_page(
         request, viewer, meeting_id, errors={"reschedule": errors}, values={"reschedule": data}
     )
 
 
 @post("/meetings/{meeting_id:int}/finalise")
+@_locked_shows_meeting
 async def meeting_finalise(
     request: Request, viewer: ViewerDep, meeting_id: FromPath[int]
 ) -> Response:
-    try:
-        await service.finalise(viewer, meeting_id)
-    except Locked as exc:
-        return await _locked_page(request, viewer, meeting_id, exc)
+    await service.finalise(viewer, meeting_id)
     return _done(request, meeting_id, "finalised")
 
 

@@ -500,6 +500,10 @@ async def test_finalise_locks_the_minutes_and_corrections_are_addenda(client, wo
         "minutes"
     ] == "Regulators discussed"
     assert (await post_form(client, f"/meetings/{meeting}/finalise")).status_code == 200
+    # every change to finalised minutes answers the same page (routes._locked_shows_meeting)
+    for change in ("remove", "up"):
+        refused = await post_form(client, f"/meetings/{meeting}/items/{item}/{change}")
+        assert refused.status_code == 200 and "are locked" in refused.text, change
     # corrections are addenda
     empty = await post_form(client, f"/meetings/{meeting}/addenda", {"body": ""})
     assert form_error(empty.text, "body") == "This is required."
