@@ -23,7 +23,7 @@ from rounds.core.errors import InputError
 from rounds.core.errors import Locked as CoreLocked
 from rounds.core.tables import Unit
 from rounds.issues import service as issues
-from rounds.issues.service import IssueInputError, screen
+from rounds.issues.service import screen
 from rounds.issues.tables import SafetyIssue
 from rounds.meetings import rules
 from rounds.meetings.agenda import build_agenda, programme_measures, snapshot_items
@@ -629,8 +629,6 @@ async def _change_issue(viewer: Viewer, issue_id: int, values: dict, note: str |
     """Through the issue page's own rules (issues.change_issue), with its refusals as messages."""
     try:
         await issues.change_issue(viewer, issue_id, values, note=note)
-    except IssueInputError as exc:
-        raise MeetingInputError(exc.errors) from exc
     except PermissionDeniedException as exc:
         raise MeetingInputError({"owner": NOT_YOURS}) from exc
 
@@ -809,19 +807,16 @@ async def add_action(viewer: Viewer, meeting_id: int, data: ActionInput) -> int:
     key = (data.idempotency_key or "").strip()[:60] or None
     async with db.write_transaction():
         if data.kind == "new":
-            try:
-                captured = await issues.capture(
-                    viewer,
-                    unit_id,
-                    description=description,
-                    source="team_meeting",
-                    raised_by="CUSP team meeting",
-                    idempotency_key=f"mtg-{key}" if key else None,
-                    owner_id=owner_id,
-                    due_on=due_on,
-                )
-            except IssueInputError as exc:
-                raise MeetingInputError(exc.errors) from exc
+            captured = await issues.capture(
+                viewer,
+                unit_id,
+                description=description,
+                source="team_meeting",
+                raised_by="CUSP team meeting",
+                idempotency_key=f"mtg-{key}" if key else None,
+                owner_id=owner_id,
+                due_on=due_on,
+            )
             issue_id = captured.id
         else:
             issue_id = data.issue_id

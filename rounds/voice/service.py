@@ -482,20 +482,17 @@ async def accept(
     )
     async with db.write_transaction():
         await _load_waiting(viewer, concern_id)
-        try:
-            captured = await issues.capture(
-                viewer,
-                concern["unit"],
-                description=description,
-                raised_by=raised_by,
-                source=source,
-                round_id=concern["round"],
-                category_id=category_id,
-                identified_on=clock.local(concern["received_at"]).date(),
-                idempotency_key=f"voice-concern-{concern_id}",
-            )
-        except issues.IssueInputError as exc:
-            raise ConcernInputError(exc.errors) from exc
+        captured = await issues.capture(
+            viewer,
+            concern["unit"],
+            description=description,
+            raised_by=raised_by,
+            source=source,
+            round_id=concern["round"],
+            category_id=category_id,
+            identified_on=clock.local(concern["received_at"]).date(),
+            idempotency_key=f"voice-concern-{concern_id}",
+        )
         now = clock.now()
         await Concern.update(
             {
