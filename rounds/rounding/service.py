@@ -651,27 +651,22 @@ async def correct_concern(
         )
     if problems:
         raise RoundInputError(problems)
-    try:
-        async with db.write_transaction():
-            current = db.found(
-                await SafetyRound.select(SafetyRound.status)
-                .where(SafetyRound.id == row["id"])
-                .first()
-            )
-            ensure_running({**row, "status": current["status"]})
-            changes = await change_issue(
-                viewer,
-                issue_id,
-                {**values, **({"needs_executive_help": True} if opening else {})},
-                base={**base, "needs_executive_help": issue["needs_executive_help"]},
-                version=version,
-            )
-            if opening:
-                await _open_help_barrier(viewer, row, issue_id, in_the_way)
-            elif rewording and barrier is not None and in_the_way != barrier["description"]:
-                await _reword_barrier(viewer, barrier, in_the_way, base_in_the_way)
-    except IssueInputError as exc:
-        raise RoundInputError(exc.errors) from exc
+    async with db.write_transaction():
+        current = db.found(
+            await SafetyRound.select(SafetyRound.status).where(SafetyRound.id == row["id"]).first()
+        )
+        ensure_running({**row, "status": current["status"]})
+        changes = await change_issue(
+            viewer,
+            issue_id,
+            {**values, **({"needs_executive_help": True} if opening else {})},
+            base={**base, "needs_executive_help": issue["needs_executive_help"]},
+            version=version,
+        )
+        if opening:
+            await _open_help_barrier(viewer, row, issue_id, in_the_way)
+        elif rewording and barrier is not None and in_the_way != barrier["description"]:
+            await _reword_barrier(viewer, barrier, in_the_way, base_in_the_way)
     return changes
 
 
@@ -1003,48 +998,45 @@ async def finish(
     if errors:
         raise RoundInputError(errors)
     now = clock.now()
-    try:
-        async with db.write_transaction():
-            current = db.found(
-                await SafetyRound.select(SafetyRound.version, SafetyRound.status)
-                .where(SafetyRound.id == row["id"])
-                .first()
-            )
-            if current["version"] != version:
-                raise Conflict()
-            if current["status"] != "in_progress":
-                raise RoundInputError({"__all__": "This round is no longer in progress."})
-            for issue_id in sorted(set(assignments) | set(ratings)):
-                issue = issues.get(issue_id)
-                owner_id, due_on = assignments.get(issue_id, (None, None))
-                # Empty fields leave the issue's owner, due date and rating as they are.
-                chosen = {"owner": owner_id, "due_on": due_on, **ratings.get(issue_id, {})}
-                chosen = {k: v for k, v in chosen.items() if v not in (None, "")}
-                if issue is None or not chosen:
-                    continue
-                await change_issue(viewer, issue_id, chosen)
-            for issue_id, line in sorted(in_the_way.items()):
-                issue = issues.get(issue_id)
-                if issue is None or issue["has_barrier"]:
-                    continue  # its barrier is open already (reworded on the barrier's page)
-                await _open_help_barrier(viewer, row, issue_id, line)
-                await change_issue(viewer, issue_id, {"needs_executive_help": True}, base={})
-            values = {"status": "completed", "completed_at": now, "debrief_notes": debrief}
-            await SafetyRound.update({**values, "version": current["version"] + 1}).where(
-                SafetyRound.id == row["id"]
-            )
-            await audit.record(
-                viewer.actor,
-                "update",
-                "safety_round",
-                row["id"],
-                unit_id=row["unit"],
-                changes=audit.diff(row, values),
-            )
-            if row["series"]:
-                await _extend_series(None, row["series"])
-    except IssueInputError as exc:
-        raise RoundInputError(exc.errors) from exc
+    async with db.write_transaction():
+        current = db.found(
+            await SafetyRound.select(SafetyRound.version, SafetyRound.status)
+            .where(SafetyRound.id == row["id"])
+            .first()
+        )
+        if current["version"] != version:
+            raise Conflict()
+        if current["status"] != "in_progress":
+            raise RoundInputError({"__all__": "This round is no longer in progress."})
+        for issue_id in sorted(set(assignments) | set(ratings)):
+            issue = issues.get(issue_id)
+            owner_id, due_on = assignments.get(issue_id, (None, None))
+            # Empty fields leave the issue's owner, due date and rating as they are.
+            chosen = {"owner": owner_id, "due_on": due_on, **ratings.get(issue_id, {})}
+            chosen = {k: v for k, v in chosen.items() if v not in (None, "")}
+            if issue is None or not chosen:
+                continue
+            await change_issue(viewer, issue_id, chosen)
+        for issue_id, line in sorted(in_the_way.items()):
+            issue = issues.get(issue_id)
+            if issue is None or issue["has_barrier"]:
+                continue  # its barrier is open already (reworded on the barrier's page)
+            await _open_help_barrier(viewer, row, issue_id, line)
+            await change_issue(viewer, issue_id, {"needs_executive_help": True}, base={})
+        values = {"status": "completed", "completed_at": now, "debrief_notes": debrief}
+        await SafetyRound.update({**values, "version": current["version"] + 1}).where(
+            SafetyRound.id == row["id"]
+        )
+        await audit.record(
+            viewer.actor,
+            "update",
+            "safety_round",
+            row["id"],
+            unit_id=row["unit"],
+            changes=audit.diff(row, values),
+        )
+        if row["series"]:
+            await _extend_series(None, row["series"])
 
 
 async def people_names(ids: list[int]) -> dict[int, str]:
