@@ -20,6 +20,7 @@ from datetime import timedelta
 from rounds.auth.access import Viewer
 from rounds.core.clock import local_today
 from rounds.issues import log, visits
+from rounds.measures import definitions as measures
 from rounds.measures.definitions import is_feedback_overdue, is_fix_overdue
 
 LIMIT = 5  # a glance on a phone; the links go to the full filtered log
@@ -27,7 +28,7 @@ LIMIT = 5  # a glance on a phone; the links go to the full filtered log
 # The measures' definitions (rounds.measures.service: feedback_pending_where, fix_due_by_where)
 # written on the log's indexes. Staff feedback pending: not given, due on or before a date -
 # (unit, feedback_given_on, feedback_due_on).
-_FEEDBACK_PENDING = "i.feedback_given_on IS NULL AND i.feedback_due_on <= {}"
+_FEEDBACK_PENDING = measures.sql(measures.FEEDBACK_PENDING_BY, table="i")
 _FEEDBACK_ORDER = "i.feedback_due_on, i.id"
 # A fix due: open, with a due date on or before a date - the log's "due soonest" index
 # (unit, open first, no date last, due_on, id), its expressions as equalities so the range

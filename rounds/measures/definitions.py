@@ -25,6 +25,15 @@ FED_BACK_ON_TIME = (
 FEEDBACK_OVERDUE = "({t}feedback_given_on IS NULL AND {t}feedback_due_on < {today})"
 IS_OPEN = "{t}status IN ('new', 'planned', 'in_progress')"
 FIX_OVERDUE = "({t}status IN ('new', 'planned', 'in_progress') AND {t}due_on < {today})"
+# The same "fix overdue", spelled as equalities on the expressions of the (unit, open first, no
+# date last, due_on) index, so that a count reads only the overdue range of the index.
+FIX_OVERDUE_INDEXED = (
+    "(CASE WHEN {t}status IN ('new', 'planned', 'in_progress') THEN 0 ELSE 1 END) = 0 "
+    "AND (CASE WHEN {t}due_on IS NULL THEN 1 ELSE 0 END) = 0 AND {t}due_on < {today}"
+)
+# Lists of what is due by a day (the home panels' "due within a week"): feedback not given and
+# due on or before `{today}` - "feedback overdue" is this with the day before today.
+FEEDBACK_PENDING_BY = "({t}feedback_given_on IS NULL AND {t}feedback_due_on <= {today})"
 # Barriers: columns of barrier. A follow-up never dated is overdue too (the barrier board agrees).
 BARRIER_OPEN = "{t}status = 'open'"
 BARRIER_OVERDUE = (

@@ -345,8 +345,7 @@ _ISSUE_PARTS = {
     # the expressions of the index safety_issue_unit_due_order: open, dated, due before today, read
     # in due order (no sort), and counted inside the index
     "overdue": (
-        f"(CASE WHEN {_OPEN_SQL} THEN 0 ELSE 1 END) = 0 "
-        "AND (CASE WHEN i.due_on IS NULL THEN 1 ELSE 0 END) = 0 AND i.due_on < {}",
+        measure_defs.sql(measure_defs.FIX_OVERDUE_INDEXED, table="i"),
         "i.due_on, i.id",
         LIST_LIMIT,
     ),

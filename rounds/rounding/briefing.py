@@ -209,10 +209,7 @@ async def _previous(row: dict) -> dict | None:
     )
 
 
-_FIX_OVERDUE_INDEXED = (
-    f"(CASE WHEN {measures.sql(measures.IS_OPEN)} THEN 0 ELSE 1 END) = 0 "
-    "AND (CASE WHEN due_on IS NULL THEN 1 ELSE 0 END) = 0 AND due_on < {}"
-)
+_FIX_OVERDUE_INDEXED = measures.sql(measures.FIX_OVERDUE_INDEXED)
 
 
 def _counts_sql(unit_id: int, today: date, since_at: datetime | None) -> tuple:

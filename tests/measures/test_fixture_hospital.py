@@ -358,7 +358,8 @@ async def test_briefing_and_agenda_agree(client, hospital, login):
     briefing = (await client.get(f"/rounds/{hospital['next_round_a']}/briefing?open=trends")).text
     assert _measures(_block(briefing, "class", "measures-strip", "</section>")) == strip
     meeting = await add_meeting(hospital["a"], D("2026-06-20"))
-    agenda = (await client.get(f"/meetings/{meeting}")).text
+    # the programme measures load when opened (?show=programme without JavaScript)
+    agenda = (await client.get(f"/meetings/{meeting}?show=programme")).text
     assert _measures(_block(agenda, "class", "measures-strip", "</section>")) == strip
 
 

@@ -198,9 +198,14 @@ async def test_new_action_item_is_created_with_its_owner_by_any_member(world):
 async def test_agenda_offers_the_owner_form_only_to_those_who_may_use_it(client, world, login):
     issue_id, meeting_id = await _setup(world)
     await login(client, "member")
+    # the form loads when opened (?assign=<issue>, which is also the link without JavaScript)
     page = (await client.get(f"/meetings/{meeting_id}")).text
-    assert f"/issues/{issue_id}/assign" not in page
+    opened = (await client.get(f"/meetings/{meeting_id}?assign={issue_id}")).text
+    assert f"top-{issue_id}-assign" not in page
+    assert f"/issues/{issue_id}/assign" not in opened
     await SafetyIssue.update({SafetyIssue.owner: world.people["member"]}).where(
         SafetyIssue.id == issue_id
     )
-    assert f"/issues/{issue_id}/assign" in (await client.get(f"/meetings/{meeting_id}")).text
+    assert f"top-{issue_id}-assign" in (await client.get(f"/meetings/{meeting_id}")).text
+    opened = (await client.get(f"/meetings/{meeting_id}?assign={issue_id}")).text
+    assert f"/issues/{issue_id}/assign" in opened
