@@ -451,7 +451,11 @@ def run(
         print(f"\n== {kind}: building {units} units and {issues:,} issues ...", flush=True)
         started = time.perf_counter()
         built = run_rounds(
-            db, workdir, "demo", "--scale", "--units", str(units), "--issues", str(issues)
+            db,
+            workdir,
+            *("demo", "--scale", "--units", str(units), "--issues", str(issues)),
+            # 146 s for 1M on a quiet machine, over 300 s with CI running beside it
+            timeout=max(300, issues / 1000),
         )
         if built.returncode != 0:
             raise RuntimeError(built.stdout + built.stderr)
